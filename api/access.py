@@ -1,0 +1,209 @@
+"""Partner API keys and the access rule every route declares.
+
+A key looks like ``acad_<id>_<secret>``; only SHA-256 of the secret is stored (the secret
+has 256 bits of entropy, so a slow hash adds nothing) and it is compared in constant time.
+Every route handler declares ``opt={"access": Rule}``; the app-wide guard enforces it and
+refuses routes that declare nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy import DateTime, ForeignKey, String, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from catalogue.models import Base, Institution
+from catalogue.errors import NotFound, Invalid
+
+__all__ = [
+    "ADMIN",
+    "LEARNER",
+    "PUBLIC",
+    "SCOPES",
+    "ApiKey",
+    "Principal",
+    "Rule",
+    "access",
+    "access_guard",
+    "create_key",
+    "list_keys",
+    "partner",
+    "revoke_key",
+]
+
+SCOPES = ("publish", "issue", "admin")
+OPEN_PREFIXES = ("/schema",)
+KEY_PREFIX = "acad"
+
+
+class ApiKey(Base):
+    __tablename__ = "api_key"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Rule(msgspec.Struct, frozen=True):
+    kind: Literal["public", "partner", "learner", "admin"]
+    scope: str | None = None
+
+
+PUBLIC = Rule("public")
+LEARNER = Rule("learner")
+ADMIN = Rule("admin")
+
+
+def partner(scope: str) -> Rule:
+    """A partner key with ``scope`` (or admin) acting for the ``slug`` path parameter."""
+    assert scope in SCOPES
+    return Rule("partner", scope)
+
+
+def access(rule: Rule) -> dict[str, Rule]:
+    return {"access": rule}
+
+
+class Principal(msgspec.Struct, frozen=True):
+    key_id: uuid.UUID
+    institution: str
+    scopes: frozenset[str]
+
+    def may(self, scope: str, slug: str | None) -> bool:
+        if "admin" in self.scopes:
+            return True
+        return scope in self.scopes and (slug is None or slug == self.institution)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_key(
+    session: AsyncSession, institution: str, scopes: list[str], label: str | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key; the plaintext is returned once and never stored."""
+    bad = [s for s in scopes if s not in SCOPES]
+    if bad or not scopes:
+        raise Invalid([("/scopes", f"scopes must be a non-empty subset of {', '.join(SCOPES)}")])
+    inst = await session.scalar(select(Institution).where(Institution.slug == institution))
+    if inst is None:
+        raise NotFound(f"No institution with slug {institution!r}.")
+    public_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey(
+        public_id=public_id,
+        secret_hash=_hash(secret),
+        institution_id=inst.id,
+        scopes=sorted(set(scopes)),
+        label=label,
+    )
+    session.add(key)
+    await session.flush()
+    return key, f"{KEY_PREFIX}_{public_id}_{secret}"
+
+
+async def list_keys(session: AsyncSession) -> list[tuple[ApiKey, str]]:
+    rows = await session.execute(
+        select(ApiKey, Institution.slug).join(Institution).order_by(ApiKey.created_at)
+    )
+    return [(key, slug) for key, slug in rows.tuples()]
+
+
+async def revoke_key(session: AsyncSession, key_id: str) -> ApiKey:
+    try:
+        clause = ApiKey.id == uuid.UUID(key_id)
+    except ValueError:
+        clause = ApiKey.public_id == key_id
+    key = await session.scalar(select(ApiKey).where(clause))
+    if key is None:
+        raise NotFound(f"No API key {key_id!r}.")
+    if key.revoked_at is None:
+        key.revoked_at = func.now()
+        await session.flush()
+    return key
+
+
+async def authenticate(session: AsyncSession, token: str) -> Principal | None:
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    row = (
+        await session.execute(
+            select(ApiKey, Institution.slug)
+            .join(Institution)
+            .where(ApiKey.public_id == parts[1])
+        )
+    ).first()
+    # Hash even when the key is unknown so the timing does not tell which part was wrong.
+    candidate = _hash(parts[2])
+    if row is None:
+        hmac.compare_digest(candidate, "0" * 64)
+        return None
+    key, slug = row
+    if not hmac.compare_digest(candidate, key.secret_hash) or key.revoked_at is not None:
+        return None
+    return Principal(key_id=key.id, institution=slug, scopes=frozenset(key.scopes))
+
+
+def bearer_token(connection: ASGIConnection) -> str | None:
+    header = connection.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    rule = handler.opt.get("access")
+    if rule is None:
+        if connection.scope["path"].startswith(OPEN_PREFIXES):  # OpenAPI document and UI
+            return
+        raise PermissionDeniedException("This route declares no access rule.")
+    if rule.kind == "public":
+        return
+    if rule.kind == "learner":
+        resolver = connection.app.state.learner_resolver
+        connection.state.learner = await resolver(connection)
+        return
+    token = bearer_token(connection)
+    if token is None:
+        raise NotAuthorizedException(
+            "An API key is required: send 'Authorization: Bearer <key>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    async with connection.app.state.session_factory() as session:
+        principal = await authenticate(session, token)
+    if principal is None:
+        raise NotAuthorizedException(
+            "The API key is unknown or revoked.", headers={"WWW-Authenticate": "Bearer"}
+        )
+    slug = connection.path_params.get("slug")
+    scope = "admin" if rule.kind == "admin" else rule.scope
+    assert scope is not None
+    if not principal.may(scope, slug):
+        if "admin" not in principal.scopes and scope not in principal.scopes:
+            raise PermissionDeniedException(f"This key lacks the '{scope}' scope.")
+        raise PermissionDeniedException(
+            f"This key acts for '{principal.institution}', not for '{slug}'."
+        )
+    connection.state.principal = principal

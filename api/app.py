@@ -1,0 +1,86 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.connection import ASGIConnection
+from litestar.di import Provide
+from litestar.exceptions import NotAuthorizedException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.access import access_guard
+from api.db import Database, provide_session
+from api.errors import exception_handlers
+from api.institutions import InstitutionController
+from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
+from api.ops import OpsController
+from api.settings import Settings, load_settings
+
+__all__ = ["create_app"]
+
+
+async def _no_learners(connection: ASGIConnection) -> object:
+    raise NotAuthorizedException("A learner token is required.")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    session_factory: async_sessionmaker[AsyncSession] | None = None,
+    extra_handlers: list[Any] | None = None,
+) -> Litestar:
+    """Build the app. ``session_factory`` lets tests bind every request to their transaction."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    database = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if session_factory is None:
+            database.open()
+            app.state.session_factory = database.session_factory
+        else:
+            app.state.session_factory = session_factory
+        try:
+            yield
+        finally:
+            await database.close()
+
+    handlers: list[Any] = [OpsController, InstitutionController, *(extra_handlers or [])]
+    return Litestar(
+        route_handlers=handlers,
+        dependencies={"db_session": Provide(provide_session)},
+        guards=[access_guard],
+        exception_handlers=exception_handlers,
+        middleware=[RequestIdMiddleware],
+        before_send=[ensure_request_id_header],
+        logging_config=None,
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_body_bytes,
+        state=_initial_state(settings),
+        openapi_config=OpenAPIConfig(
+            title="Academy: catalogue and microcredential registry",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(security_schemes={
+                "partnerKey": SecurityScheme(type="http", scheme="bearer",
+                                             description="A partner API key"),
+            }),
+        ),
+        debug=False,
+    )
+
+
+def _initial_state(settings: Settings) -> dict[str, Any]:
+    from litestar.datastructures import State
+
+    return State({"settings": settings, "learner_resolver": _no_learners})  # type: ignore[return-value]

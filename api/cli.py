@@ -1,0 +1,141 @@
+"""The ``academy`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db import Database, run_migrations
+from api.settings import Settings, load_settings
+from catalogue.errors import DomainError
+
+__all__ = ["main", "cli_session", "run_async"]
+
+T = TypeVar("T")
+
+
+@asynccontextmanager
+async def cli_session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One transaction for a CLI command, on the configured or embedded database."""
+    database = Database(settings)
+    database.open()
+    assert database.session_factory is not None
+    try:
+        async with database.session_factory() as session:
+            yield session
+            await session.commit()
+    finally:
+        await database.close()
+
+
+def run_async(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def go() -> T:
+        async with cli_session(load_settings()) as session:
+            return await fn(session)
+
+    try:
+        return asyncio.run(go())
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+
+
+@click.group()
+def main() -> None:
+    """Academy: course catalogue and microcredential registry."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default ACADEMY_HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default ACADEMY_PORT or 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the API (on the embedded database unless DATABASE_URL is set)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = load_settings()
+    app = create_app(settings)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port,
+                log_config=None, access_log=False, lifespan="on")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations (creates extensions, seeds the partners)."""
+
+    async def go() -> None:
+        database = Database(load_settings())
+        database.open()
+        assert database.engine is not None
+        try:
+            async with database.engine.connect() as conn:
+                await conn.run_sync(run_migrations, revision)
+                await conn.commit()
+        finally:
+            await database.close()
+
+    asyncio.run(go())
+    click.echo(f"database at revision {revision}")
+
+
+@main.group()
+def keys() -> None:
+    """Partner API keys."""
+
+
+@keys.command("create")
+@click.option("--institution", required=True, help="Institution slug, e.g. ucll.")
+@click.option("--scopes", required=True, help="Comma-separated: publish,issue,admin.")
+@click.option("--label", default=None, help="A note to recognise the key by.")
+def keys_create(institution: str, scopes: str, label: str | None) -> None:
+    """Create a key. The key is printed once, as the last line; only its hash is stored."""
+    from api.access import create_key
+
+    async def go(session: AsyncSession) -> tuple[Any, str]:
+        return await create_key(session, institution, [s.strip() for s in scopes.split(",") if s.strip()], label)
+
+    key, plaintext = run_async(go)
+    click.echo(f"key id {key.id} for {institution} with scopes {','.join(key.scopes)}", err=False)
+    click.echo("store it now; it cannot be shown again:")
+    click.echo(plaintext)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List keys (never their secrets)."""
+    from api.access import list_keys
+
+    rows = run_async(list_keys)
+    click.echo(f"{'id':36}  {'institution':11}  {'scopes':20}  {'created':20}  revoked")
+    for key, slug in rows:
+        revoked = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "-"
+        click.echo(f"{key.id!s:36}  {slug:11}  {','.join(key.scopes):20}  "
+                   f"{key.created_at:%Y-%m-%d %H:%M:%S}  {revoked}")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by its id."""
+    from api.access import revoke_key
+
+    async def go(session: AsyncSession) -> Any:
+        return await revoke_key(session, key_id)
+
+    key = run_async(go)
+    click.echo(f"revoked {key.id}")
+
+
+def register(command: click.Command) -> None:
+    main.add_command(command)

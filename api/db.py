@@ -1,0 +1,104 @@
+"""Engine, the per-request session (one transaction per request) and database lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from litestar import Request
+from litestar.di import NamedDependency
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from api.embedded import EmbeddedPostgres
+from api.settings import Settings
+
+__all__ = [
+    "Database",
+    "DbSession",
+    "provide_session",
+    "run_migrations",
+    "is_connection_error",
+]
+
+DbSession = NamedDependency[AsyncSession]
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class Database:
+    """The engine and session factory, plus the embedded server when no DATABASE_URL is set."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedded: EmbeddedPostgres | None = None
+        self.engine: AsyncEngine | None = None
+        self.session_factory: async_sessionmaker[AsyncSession] | None = None
+
+    def url(self) -> str:
+        if self.settings.database_url:
+            return normalise_url(self.settings.database_url)
+        self.embedded = EmbeddedPostgres(self.settings.data_dir)
+        return self.embedded.start()
+
+    def open(self) -> None:
+        self.engine = make_engine(self.url())
+        self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def close(self) -> None:
+        if self.engine is not None:
+            await self.engine.dispose()
+        if self.embedded is not None and self.embedded.started_here:
+            await asyncio.to_thread(self.embedded.stop)
+
+
+def normalise_url(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str, **kwargs: object) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"timeout": 5, "command_timeout": 60},
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True when the database is unreachable rather than the statement being wrong."""
+    if isinstance(exc, (InterfaceError, OperationalError, ConnectionError, OSError)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    name = type(getattr(exc, "orig", exc)).__name__
+    return name in {"ConnectionDoesNotExistError", "CannotConnectNowError", "ConnectionFailureError"}
+
+
+async def provide_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's single transaction: committed after the handler, rolled back on error."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def run_migrations(sync_connection: object, revision: str = "head") -> None:
+    """Run Alembic on an open (sync-facade) connection; used by tests and the CLI."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = sync_connection
+    command.upgrade(config, revision)

@@ -1,0 +1,141 @@
+"""Every error becomes an RFC 9457 ``application/problem+json`` document."""
+
+from __future__ import annotations
+
+import logging
+import re
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy.exc import DBAPIError
+
+from api.db import is_connection_error
+from catalogue.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PreconditionFailed,
+    Unavailable,
+)
+
+__all__ = ["exception_handlers", "problem", "PROBLEM_JSON"]
+
+log = logging.getLogger("academy.errors")
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://academy.kuleuven.be/problems/"
+
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    Invalid: 422,
+    NotFound: 404,
+    Conflict: 409,
+    Forbidden: 403,
+    PreconditionFailed: 412,
+    Unavailable: 503,
+}
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    title = title or HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + _slug(title),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _pointer(key: str | None) -> str:
+    """Turn Litestar/msgspec locations (``$.a.b[0]``, ``a.b``) into JSON pointers."""
+    if not key:
+        return ""
+    key = key.removeprefix("$").lstrip(".")
+    parts = re.findall(r"[^.\[\]]+", key)
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _validation(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", ""))
+        key = item.get("key")
+        match = re.search(r" - at `([^`]*)`$", message)
+        if match:
+            key, message = match.group(1), message[: match.start()]
+        source = item.get("source")
+        pointer = _pointer(str(key) if key else None)
+        if source in ("query", "path", "header", "cookie"):
+            pointer = f"{source}:{key}" if key else str(source)
+        errors.append({"pointer": pointer, "message": message})
+    malformed = any("malformed" in e["message"].lower() or "json" in e["message"].lower()
+                    and not e["pointer"] for e in errors)
+    status = 400 if malformed or not errors else 422
+    detail = exc.detail if isinstance(exc.detail, str) else "The request is invalid."
+    if errors and status == 422:
+        detail = "; ".join(f"{e['pointer'] or '/'}: {e['message']}" for e in errors[:3])
+    return problem(status, detail, title="Invalid request" if status == 422 else "Bad request",
+                   errors=errors)
+
+
+def _http(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
+    if status == 404 and detail == "Not Found":
+        detail = f"No resource at {request.url.path}."
+    if status == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    if status == 413:
+        detail = "The request body is larger than this server accepts."
+    headers = dict(exc.headers or {})
+    return problem(status, detail, headers=headers or None)
+
+
+def _domain(request: Request, exc: DomainError) -> Response[dict[str, Any]]:
+    status = next((code for cls, code in DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+    errors = None
+    if isinstance(exc, Invalid):
+        errors = [{"pointer": p, "message": m} for p, m in exc.errors]
+    return problem(status, exc.detail, title=exc.title, errors=errors)
+
+
+def _decode(request: Request, exc: msgspec.DecodeError) -> Response[dict[str, Any]]:
+    return problem(400, f"The body is not valid JSON: {exc}", title="Malformed JSON")
+
+
+def _internal(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    if isinstance(exc, DBAPIError) and is_connection_error(exc) or is_connection_error(exc):
+        log.error("database unavailable: %s", type(exc).__name__)
+        return problem(503, "The database is unavailable; retry shortly.",
+                       headers={"Retry-After": "5"})
+    log.exception("unhandled error")
+    request_id = request.scope.get("state", {}).get("request_id", "")
+    return problem(500, f"An internal error occurred (request id {request_id}).")
+
+
+exception_handlers: dict[Any, Any] = {
+    ValidationException: _validation,
+    HTTPException: _http,
+    DomainError: _domain,
+    msgspec.DecodeError: _decode,
+    Exception: _internal,
+}

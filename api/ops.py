@@ -1,0 +1,35 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Controller, Request, get
+from litestar.response import Response
+from sqlalchemy import text
+
+from api.access import PUBLIC, access
+from api.errors import problem
+
+__all__ = ["OpsController"]
+
+log = logging.getLogger("academy.ops")
+
+
+class OpsController(Controller):
+    include_in_schema = True
+    tags = ["operations"]
+
+    @get("/health", opt=access(PUBLIC), summary="The process is alive")
+    async def health(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/ready", opt=access(PUBLIC), summary="The database is reachable")
+    async def ready(self, request: Request) -> Response:
+        try:
+            async with request.app.state.session_factory() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means not ready
+            log.warning("not ready", exc_info=True)
+            return problem(503, "The database is not reachable.", headers={"Retry-After": "5"})
+        return Response({"status": "ready"})

@@ -1,0 +1,36 @@
+"""The list envelope and opaque keyset cursors shared by every list endpoint."""
+
+from __future__ import annotations
+
+import base64
+from typing import Generic, TypeVar
+
+import msgspec
+
+from catalogue.errors import Invalid
+
+__all__ = ["Page", "decode_cursor", "encode_cursor", "MAX_LIMIT"]
+
+T = TypeVar("T")
+MAX_LIMIT = 100
+
+
+class Page(msgspec.Struct, Generic[T], kw_only=True):
+    items: list[T]
+    total: int | None = None
+    next_cursor: str | None = None
+
+
+def encode_cursor(values: list[object]) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode(values)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, arity: int) -> list[object]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = msgspec.json.decode(raw)
+    except (ValueError, msgspec.DecodeError) as exc:
+        raise Invalid([("query:cursor", "not a cursor this server issued")]) from exc
+    if not isinstance(values, list) or len(values) != arity:
+        raise Invalid([("query:cursor", "not a cursor this server issued")])
+    return values

@@ -1,0 +1,1 @@
+"""The course catalogue: institutions, courses, offerings, harvesting and search."""

@@ -1,0 +1,1 @@
+"""Microcredentials: issuing, signing, verifying, revoking and stacking."""
