@@ -124,7 +124,7 @@ async def list_keys(session: AsyncSession) -> list[tuple[ApiKey, str]]:
     rows = await session.execute(
         select(ApiKey, Institution.slug).join(Institution).order_by(ApiKey.created_at)
     )
-    return [(key, slug) for key, slug in rows.tuples()]
+    return [(key, slug) for key, slug in rows]
 
 
 async def revoke_key(session: AsyncSession, key_id: str) -> ApiKey:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.access import access_guard
 from api.db import Database, provide_session
 from api.errors import exception_handlers
+from api.catalogue import CourseController
 from api.institutions import InstitutionController
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
 from api.ops import OpsController
@@ -54,7 +55,7 @@ def create_app(
         finally:
             await database.close()
 
-    handlers: list[Any] = [OpsController, InstitutionController, *(extra_handlers or [])]
+    handlers: list[Any] = [OpsController, InstitutionController, CourseController, *(extra_handlers or [])]
     return Litestar(
         route_handlers=handlers,
         dependencies={"db_session": Provide(provide_session)},

@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import DBAPIError
 
 from api.db import is_connection_error
+from catalogue.validation import MalformedJSON
 from catalogue.errors import (
     Conflict,
     DomainError,
@@ -122,6 +123,11 @@ def _decode(request: Request, exc: msgspec.DecodeError) -> Response[dict[str, An
     return problem(400, f"The body is not valid JSON: {exc}", title="Malformed JSON")
 
 
+def _malformed(request: Request, exc: MalformedJSON) -> Response[dict[str, Any]]:
+    errors = [{"pointer": v.pointer, "message": v.message} for v in exc.violations]
+    return problem(400, str(exc), title="Malformed JSON", errors=errors)
+
+
 def _internal(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     if isinstance(exc, DBAPIError) and is_connection_error(exc) or is_connection_error(exc):
         log.error("database unavailable: %s", type(exc).__name__)
@@ -137,5 +143,6 @@ exception_handlers: dict[Any, Any] = {
     HTTPException: _http,
     DomainError: _domain,
     msgspec.DecodeError: _decode,
+    MalformedJSON: _malformed,
     Exception: _internal,
 }

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    SmallInteger,
     MetaData,
     Numeric,
     String,
@@ -65,24 +66,31 @@ class Course(Base):
     source: Mapped[str] = mapped_column(Text, default="push")
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_changed: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    type: Mapped[str] = mapped_column(String(32))
+    microcredential: Mapped[bool] = mapped_column(Boolean)
+    ects: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    eqf_level: Mapped[int | None] = mapped_column(SmallInteger)
+    languages: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    mode: Mapped[str | None] = mapped_column(String(32))
+    isced_codes: Mapped[list[str]] = mapped_column(ARRAY(Text))
 
     institution: Mapped[Institution] = relationship(lazy="raise")
-    offerings: Mapped[list[Offering]] = relationship(
-        lazy="raise", cascade="all, delete-orphan", order_by="Offering.position"
-    )
 
 
 class Offering(Base):
-    __tablename__ = "offering"
-    __table_args__ = (UniqueConstraint("course_id", "position"),)
+    """A projection of the document's offerings, for filters and 'next start' (the document rules)."""
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
-    course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(Integer)
+    __tablename__ = "offering"
+
+    course_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("course.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     code: Mapped[str | None] = mapped_column(String(128))
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     city: Mapped[str | None] = mapped_column(Text)
+    campus: Mapped[str | None] = mapped_column(Text)
     price_eur: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     language: Mapped[str | None] = mapped_column(String(8))
     mode: Mapped[str | None] = mapped_column(String(32))
@@ -102,6 +110,7 @@ class HarvestSource(Base):
     mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     overwrite_push: Mapped[bool] = mapped_column(Boolean, default=False)
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     institution: Mapped[Institution] = relationship(lazy="raise")
 
@@ -115,4 +124,4 @@ class HarvestRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16), default="running")
     counts: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    errors: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    errors: Mapped[list[Any]] = mapped_column(JSONB, default=list)

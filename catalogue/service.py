@@ -1,0 +1,294 @@
+"""Publishing: validated upserts of course documents, withdrawal and reads.
+
+Every write path (PUT, batch, harvest, demo) goes through ``prepare`` and ``store``, so the
+contract and change detection are the same whoever publishes. ``store`` is one
+``INSERT .. ON CONFLICT`` over ``unnest`` arrays: a course whose content hash did not
+change is not rewritten, concurrent upserts of one course serialise on its row, and the
+filter columns and the offering projection are derived from the stored document in SQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+import msgspec
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalogue.errors import Invalid, NotFound, PreconditionFailed
+from catalogue.hashing import content_hash, etag
+from catalogue.institutions import get_institution
+from catalogue.structs import CourseIn, CourseOut, to_course_in, to_document
+from catalogue.validation import Violation, validate_course
+from catalogue.wire import Struct
+
+__all__ = [
+    "ItemResult",
+    "Prepared",
+    "Stored",
+    "get_course",
+    "list_courses",
+    "prepare",
+    "prepare_many",
+    "publish_one",
+    "store",
+    "withdraw_course",
+    "withdraw_absent",
+]
+
+Status = Literal["created", "updated", "unchanged", "invalid", "skipped"]
+_encode = msgspec.json.Encoder().encode
+
+
+class Prepared(msgspec.Struct, frozen=True):
+    code: str
+    course: CourseIn
+    document_json: str
+    hash: str
+
+
+class ItemResult(Struct):
+    index: int
+    code: str | None
+    status: Status
+    etag: str | None = None
+    errors: list[Violation] | None = None
+
+
+class Stored(msgspec.Struct, frozen=True):
+    status: Status
+    version: int | None
+    hash: str
+
+
+def prepare(doc: Any, *, code_from_url: str | None = None) -> Prepared | list[Violation]:
+    """Validate one document against the contract; return it ready to store, or every violation."""
+    violations = validate_course(doc, code_from_url=code_from_url)
+    if violations:
+        return violations
+    course = to_course_in(doc, code=code_from_url)
+    return Prepared(course.code, course, _encode(to_document(course)).decode(), content_hash(course))
+
+
+def prepare_many(docs: Sequence[Any]) -> tuple[list[Prepared], list[ItemResult]]:
+    """Validate a batch; duplicate codes are errors on every repeat after the first."""
+    ready: list[Prepared] = []
+    invalid: list[ItemResult] = []
+    seen: dict[str, int] = {}
+    for index, doc in enumerate(docs):
+        outcome = prepare(doc)
+        code = doc.get("code") if isinstance(doc, dict) and isinstance(doc.get("code"), str) else None
+        if isinstance(outcome, list):
+            invalid.append(ItemResult(index=index, code=code, status="invalid", errors=outcome))
+        elif outcome.code in seen:
+            message = f"duplicate code in this batch (first at item {seen[outcome.code]})"
+            invalid.append(ItemResult(index=index, code=outcome.code, status="invalid",
+                                      errors=[Violation(pointer="/code", message=message)]))
+        else:
+            seen[outcome.code] = index
+            ready.append(outcome)
+    return ready, invalid
+
+
+_UPSERT = text("""
+WITH input AS (
+    SELECT u.code, u.doc, u.hash
+    FROM unnest(CAST(:codes AS text[]), CAST(:docs AS jsonb[]), CAST(:hashes AS text[]))
+         AS u(code, doc, hash)
+)
+INSERT INTO course AS c (
+    institution_id, code, document, content_hash, source,
+    type, microcredential, ects, eqf_level, languages, mode, isced_codes
+)
+SELECT :institution_id, i.code, i.doc, i.hash, :source,
+       i.doc->>'type',
+       coalesce((i.doc->>'microcredential')::boolean, false),
+       (i.doc->>'ects')::numeric,
+       (i.doc->>'eqf_level')::smallint,
+       coalesce(ARRAY(SELECT jsonb_array_elements_text(i.doc->'languages')), '{}'),
+       i.doc->>'mode',
+       coalesce(ARRAY(SELECT jsonb_array_elements_text(i.doc->'isced_codes')), '{}')
+FROM input i
+ON CONFLICT (institution_id, code) DO UPDATE SET
+    document = excluded.document,
+    content_hash = excluded.content_hash,
+    version = c.version + 1,
+    withdrawn = false,
+    source = excluded.source,
+    last_changed = now(),
+    type = excluded.type,
+    microcredential = excluded.microcredential,
+    ects = excluded.ects,
+    eqf_level = excluded.eqf_level,
+    languages = excluded.languages,
+    mode = excluded.mode,
+    isced_codes = excluded.isced_codes
+WHERE (c.content_hash <> excluded.content_hash OR c.withdrawn)
+  AND (:overwrite OR c.source = excluded.source OR excluded.source = 'push')
+RETURNING c.id, c.code, c.version, (c.xmax = 0) AS inserted
+""")
+
+_OFFERINGS = text("""
+INSERT INTO offering (course_id, position, code, start_date, end_date, city, campus,
+                      price_eur, language, mode, status)
+SELECT c.id, (o.ord - 1)::smallint, o.v->>'code', (o.v->>'start_date')::date,
+       (o.v->>'end_date')::date, o.v->>'city', o.v->>'campus', (o.v->>'price_eur')::numeric,
+       o.v->>'language', coalesce(o.v->>'mode', c.mode), o.v->>'status'
+FROM course c
+CROSS JOIN LATERAL jsonb_array_elements(coalesce(c.document->'offerings', '[]'))
+     WITH ORDINALITY AS o(v, ord)
+WHERE c.id = ANY(CAST(:ids AS uuid[]))
+""")
+
+
+async def store(
+    session: AsyncSession,
+    institution_id: int,
+    items: Sequence[Prepared],
+    *,
+    source: str = "push",
+    overwrite_push: bool = True,
+) -> dict[str, Stored]:
+    """Upsert prepared documents of one institution; report created/updated/unchanged/skipped."""
+    if not items:
+        return {}
+    codes = [p.code for p in items]
+    rows = await session.execute(_UPSERT, {
+        "codes": codes,
+        "docs": [p.document_json for p in items],
+        "hashes": [p.hash for p in items],
+        "institution_id": institution_id,
+        "source": source,
+        "overwrite": overwrite_push,
+    })
+    changed: dict[str, tuple[uuid.UUID, int, bool]] = {
+        code: (cid, version, inserted) for cid, code, version, inserted in rows
+    }
+    if changed:
+        ids = [cid for cid, _, inserted in changed.values()]
+        await session.execute(
+            text("DELETE FROM offering WHERE course_id = ANY(CAST(:ids AS uuid[]))"), {"ids": ids}
+        )
+        await session.execute(_OFFERINGS, {"ids": ids})
+        await _after_change(session, ids)
+    untouched = [c for c in codes if c not in changed]
+    current: dict[str, tuple[str, int]] = {}
+    if untouched:
+        found = await session.execute(
+            text("SELECT code, content_hash, version FROM course "
+                 "WHERE institution_id = :i AND code = ANY(CAST(:codes AS text[]))"),
+            {"i": institution_id, "codes": untouched},
+        )
+        current = {code: (h, v) for code, h, v in found}
+    result: dict[str, Stored] = {}
+    for p in items:
+        if p.code in changed:
+            _, version, inserted = changed[p.code]
+            result[p.code] = Stored("created" if inserted else "updated", version, p.hash)
+        else:
+            existing_hash, version = current.get(p.code, ("", None))
+            status: Status = "unchanged" if existing_hash == p.hash else "skipped"
+            result[p.code] = Stored(status, version, existing_hash or p.hash)
+    return result
+
+
+async def _after_change(session: AsyncSession, course_ids: list[uuid.UUID]) -> None:
+    """Keep derived read models (the search index) in step, in the same transaction."""
+    from catalogue import search_index
+
+    await search_index.refresh(session, course_ids)
+
+
+async def publish_one(
+    session: AsyncSession, slug: str, code: str, doc: Any, *, if_match: str | None = None
+) -> tuple[Stored, CourseOut]:
+    institution = await get_institution(session, slug)
+    outcome = prepare(doc, code_from_url=code)
+    if isinstance(outcome, list):
+        raise Invalid([(v.pointer, v.message) for v in outcome])
+    if if_match is not None:
+        row = (await session.execute(
+            text("SELECT content_hash FROM course WHERE institution_id = :i AND code = :c FOR UPDATE"),
+            {"i": institution.id, "c": code},
+        )).first()
+        tags = {t.strip() for t in if_match.split(",")}
+        if row is None or ("*" not in tags and etag(row[0]) not in tags):
+            raise PreconditionFailed("If-Match does not match the current version of this course.")
+    stored = (await store(session, institution.id, [outcome]))[code]
+    return stored, await get_course(session, slug, code)
+
+
+_SELECT_OUT = """
+SELECT c.document, i.slug, c.withdrawn, c.source, c.first_seen, c.last_changed, c.content_hash, c.code
+FROM course c JOIN institution i ON i.id = c.institution_id
+"""
+
+
+def _course_out(row: Sequence[Any]) -> CourseOut:
+    document, slug, withdrawn, source, first_seen, last_changed, hash_, _ = row
+    return msgspec.convert({
+        **document, "institution": slug, "withdrawn": withdrawn, "source": source,
+        "first_seen": first_seen, "last_changed": last_changed, "content_hash": hash_,
+        "etag": etag(hash_),
+    }, CourseOut, from_attributes=False, strict=False)
+
+
+async def get_course(session: AsyncSession, slug: str, code: str) -> CourseOut:
+    row = (await session.execute(
+        text(_SELECT_OUT + " WHERE i.slug = :s AND c.code = :c"), {"s": slug, "c": code}
+    )).first()
+    if row is None:
+        await get_institution(session, slug)
+        raise NotFound(f"{slug} has no course with code {code!r}.")
+    return _course_out(row)
+
+
+async def list_courses(
+    session: AsyncSession, slug: str, *, after: str | None, limit: int
+) -> tuple[list[CourseOut], str | None, int]:
+    """A page of one institution's courses (withdrawn ones included, flagged), keyset on code."""
+    institution = await get_institution(session, slug)
+    rows = (await session.execute(
+        text(_SELECT_OUT + " WHERE c.institution_id = :i AND (CAST(:after AS text) IS NULL "
+             "OR c.code > :after) ORDER BY c.code LIMIT :n"),
+        {"i": institution.id, "after": after, "n": limit + 1},
+    )).all()
+    total = await session.scalar(
+        text("SELECT count(*) FROM course WHERE institution_id = :i"), {"i": institution.id}
+    )
+    items = [_course_out(r) for r in rows[:limit]]
+    next_after = rows[limit - 1][7] if len(rows) > limit else None
+    return items, next_after, int(total or 0)
+
+
+async def withdraw_course(session: AsyncSession, slug: str, code: str) -> None:
+    institution = await get_institution(session, slug)
+    row = (await session.execute(
+        text("UPDATE course SET withdrawn = true, last_changed = now(), version = version + "
+             "CASE WHEN withdrawn THEN 0 ELSE 1 END WHERE institution_id = :i AND code = :c "
+             "RETURNING id"),
+        {"i": institution.id, "c": code},
+    )).first()
+    if row is None:
+        raise NotFound(f"{slug} has no course with code {code!r}.")
+    await _after_change(session, [row[0]])
+
+
+async def withdraw_absent(
+    session: AsyncSession, institution_id: int, source: str, present: Iterable[str]
+) -> int:
+    """Snapshot semantics: withdraw this source's live courses missing from a complete harvest."""
+    rows = (await session.execute(
+        text("UPDATE course SET withdrawn = true, last_changed = now(), version = version + 1 "
+             "WHERE institution_id = :i AND source = :s AND NOT withdrawn "
+             "AND code <> ALL(CAST(:codes AS text[])) RETURNING id"),
+        {"i": institution_id, "s": source, "codes": list(present)},
+    )).all()
+    if rows:
+        await _after_change(session, [r[0] for r in rows])
+    return len(rows)
+
+
