@@ -95,22 +95,21 @@ def prepare_many(docs: Sequence[Any]) -> tuple[list[Prepared], list[ItemResult]]
 
 _UPSERT = text("""
 WITH input AS (
-    SELECT u.code, u.doc, u.hash
-    FROM unnest(CAST(:codes AS text[]), CAST(:docs AS jsonb[]), CAST(:hashes AS text[]))
-         AS u(code, doc, hash)
+    -- documents travel as text[] (asyncpg encodes jsonb[] element by element, 3x slower);
+    -- filter columns come precomputed from the validated CourseIn
+    SELECT * FROM unnest(
+        CAST(:codes AS text[]), CAST(:docs AS text[]), CAST(:hashes AS text[]),
+        CAST(:types AS text[]), CAST(:mcs AS boolean[]), CAST(:ects AS numeric[]),
+        CAST(:eqfs AS smallint[]), CAST(:langs AS text[]), CAST(:modes AS text[]),
+        CAST(:isceds AS text[])
+    ) AS u(code, doc, hash, type, mc, ects, eqf, langs, mode, isced)
 )
 INSERT INTO course AS c (
     institution_id, code, document, content_hash, source,
     type, microcredential, ects, eqf_level, languages, mode, isced_codes
 )
-SELECT :institution_id, i.code, i.doc, i.hash, :source,
-       i.doc->>'type',
-       coalesce((i.doc->>'microcredential')::boolean, false),
-       (i.doc->>'ects')::numeric,
-       (i.doc->>'eqf_level')::smallint,
-       coalesce(ARRAY(SELECT jsonb_array_elements_text(i.doc->'languages')), '{}'),
-       i.doc->>'mode',
-       coalesce(ARRAY(SELECT jsonb_array_elements_text(i.doc->'isced_codes')), '{}')
+SELECT :institution_id, i.code, i.doc::jsonb, i.hash, :source, i.type, i.mc, i.ects, i.eqf,
+       string_to_array(i.langs, ','), i.mode, string_to_array(i.isced, ',')
 FROM input i
 ON CONFLICT (institution_id, code) DO UPDATE SET
     document = excluded.document,
@@ -134,14 +133,33 @@ RETURNING c.id, c.code, c.version, (c.xmax = 0) AS inserted
 _OFFERINGS = text("""
 INSERT INTO offering (course_id, position, code, start_date, end_date, city, campus,
                       price_eur, language, mode, status)
-SELECT c.id, (o.ord - 1)::smallint, o.v->>'code', (o.v->>'start_date')::date,
-       (o.v->>'end_date')::date, o.v->>'city', o.v->>'campus', (o.v->>'price_eur')::numeric,
-       o.v->>'language', coalesce(o.v->>'mode', c.mode), o.v->>'status'
-FROM course c
-CROSS JOIN LATERAL jsonb_array_elements(coalesce(c.document->'offerings', '[]'))
-     WITH ORDINALITY AS o(v, ord)
-WHERE c.id = ANY(CAST(:ids AS uuid[]))
+SELECT * FROM unnest(
+    CAST(:course_ids AS uuid[]), CAST(:positions AS smallint[]), CAST(:codes AS text[]),
+    CAST(:starts AS date[]), CAST(:ends AS date[]), CAST(:cities AS text[]),
+    CAST(:campuses AS text[]), CAST(:prices AS numeric[]), CAST(:languages AS text[]),
+    CAST(:modes AS text[]), CAST(:statuses AS text[])
+)
 """)
+
+
+def _offering_rows(courses: Iterable[tuple[uuid.UUID, CourseIn]]) -> dict[str, list[Any]]:
+    columns: dict[str, list[Any]] = {k: [] for k in (
+        "course_ids", "positions", "codes", "starts", "ends", "cities", "campuses", "prices",
+        "languages", "modes", "statuses")}
+    for course_id, course in courses:
+        for position, o in enumerate(course.offerings):
+            columns["course_ids"].append(course_id)
+            columns["positions"].append(position)
+            columns["codes"].append(o.code)
+            columns["starts"].append(o.start_date)
+            columns["ends"].append(o.end_date)
+            columns["cities"].append(o.city)
+            columns["campuses"].append(o.campus)
+            columns["prices"].append(o.price_eur)
+            columns["languages"].append(o.language)
+            columns["modes"].append(o.mode or course.mode)
+            columns["statuses"].append(o.status)
+    return columns
 
 
 async def store(
@@ -156,10 +174,20 @@ async def store(
     if not items:
         return {}
     codes = [p.code for p in items]
+    if len(items) > 500:  # unnest of a big batch must not spill to disk
+        await session.execute(text("SET LOCAL work_mem = '256MB'"))
+    courses = [p.course for p in items]
     rows = await session.execute(_UPSERT, {
         "codes": codes,
         "docs": [p.document_json for p in items],
         "hashes": [p.hash for p in items],
+        "types": [c.type for c in courses],
+        "mcs": [c.microcredential for c in courses],
+        "ects": [c.ects for c in courses],
+        "eqfs": [c.eqf_level for c in courses],
+        "langs": [",".join(c.languages or ()) for c in courses],
+        "modes": [c.mode for c in courses],
+        "isceds": [",".join(c.isced_codes or ()) for c in courses],
         "institution_id": institution_id,
         "source": source,
         "overwrite": overwrite_push,
@@ -172,7 +200,10 @@ async def store(
         await session.execute(
             text("DELETE FROM offering WHERE course_id = ANY(CAST(:ids AS uuid[]))"), {"ids": ids}
         )
-        await session.execute(_OFFERINGS, {"ids": ids})
+        by_code = {p.code: p.course for p in items}
+        rows = _offering_rows((cid, by_code[code]) for code, (cid, _, _) in changed.items())
+        if rows["course_ids"]:
+            await session.execute(_OFFERINGS, rows)
         await _after_change(session, ids)
     untouched = [c for c in codes if c not in changed]
     current: dict[str, tuple[str, int]] = {}
