@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from api.ratelimit import PUBLIC_LIMITED_PREFIXES
 from catalogue.models import Base, Institution
 from catalogue.errors import NotFound, Invalid
 
@@ -179,7 +180,10 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
         if connection.scope["path"].startswith(OPEN_PREFIXES):  # OpenAPI document and UI
             return
         raise PermissionDeniedException("This route declares no access rule.")
+    limiter = connection.app.state.rate_limiter
     if rule.kind == "public":
+        if connection.scope["path"].startswith(PUBLIC_LIMITED_PREFIXES):
+            limiter.hit("public", connection.client.host if connection.client else "unknown")
         return
     if rule.kind == "learner":
         resolver = connection.app.state.learner_resolver
@@ -206,4 +210,6 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
         raise PermissionDeniedException(
             f"This key acts for '{principal.institution}', not for '{slug}'."
         )
+    if connection.scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+        limiter.hit("write", str(principal.key_id))
     connection.state.principal = principal

@@ -21,6 +21,7 @@ from api.db import Database, provide_session
 from api.errors import exception_handlers
 from api.catalogue import CourseController
 from api.institutions import InstitutionController
+from api.ratelimit import RateLimiter
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
 from api.ops import OpsController
 from api.settings import Settings, load_settings
@@ -84,4 +85,7 @@ def create_app(
 def _initial_state(settings: Settings) -> dict[str, Any]:
     from litestar.datastructures import State
 
-    return State({"settings": settings, "learner_resolver": _no_learners})  # type: ignore[return-value]
+    limiter = RateLimiter({"public": settings.search_rate_per_minute,
+                           "write": settings.write_rate_per_minute})
+    return State({"settings": settings, "learner_resolver": _no_learners,  # type: ignore[return-value]
+                  "rate_limiter": limiter})

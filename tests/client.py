@@ -24,6 +24,10 @@ class AppClient(AsyncTestClient[Litestar]):
         self._transport = httpx.ASGITransport(app=app, client=client)  # type: ignore[assignment]
         self._lifespan = LifespanManager(app, startup_timeout=60, shutdown_timeout=60)
 
+    def from_address(self, host: str) -> None:
+        """Send the following requests as if from another client IP."""
+        self._transport = httpx.ASGITransport(app=self.app, client=(host, 50000))  # type: ignore[assignment]
+
     async def __aenter__(self) -> AppClient:
         await self._lifespan.__aenter__()
         return self
