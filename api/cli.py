@@ -186,3 +186,5 @@ def demo_load(if_empty: bool, path: str | None) -> None:
 
     counts = run_async(go)
     click.echo("demo catalogue: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+import api.cli_backup  # noqa: E402,F401  (registers backup/restore)
