@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from litestar import Litestar
@@ -20,11 +21,13 @@ from api.access import access_guard
 from api.db import Database, provide_session
 from api.errors import exception_handlers
 from api.catalogue import CourseController
+from api.harvest import HarvestController
 from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
 from api.ops import OpsController
 from api.settings import Settings, load_settings
+from catalogue.harvest import harvest_loop
 
 __all__ = ["create_app"]
 
@@ -51,12 +54,22 @@ def create_app(
             app.state.session_factory = database.session_factory
         else:
             app.state.session_factory = session_factory
+        stop = asyncio.Event()
+        harvester = None
+        if settings.harvest_in_background:
+            harvester = asyncio.create_task(harvest_loop(app.state.session_factory, stop))
         try:
             yield
         finally:
+            stop.set()
+            if harvester is not None:
+                harvester.cancel()
+                with suppress(asyncio.CancelledError):
+                    await harvester
             await database.close()
 
-    handlers: list[Any] = [OpsController, InstitutionController, CourseController, *(extra_handlers or [])]
+    handlers: list[Any] = [
+        OpsController, InstitutionController, CourseController, HarvestController, *(extra_handlers or [])]
     return Litestar(
         route_handlers=handlers,
         dependencies={"db_session": Provide(provide_session)},

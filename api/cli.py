@@ -188,3 +188,4 @@ def demo_load(if_empty: bool, path: str | None) -> None:
     click.echo("demo catalogue: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 import api.cli_backup  # noqa: E402,F401  (registers backup/restore)
+import api.cli_harvest  # noqa: E402,F401  (registers harvest and sources)

@@ -41,8 +41,11 @@ INSTITUTION_SLUGS = {
     "UCLL": "ucll",
     "Vives": "vives",
 }
-_TYPES = {"postgraduate": "postgraduate", "microcredential": "microcredential",
-          "certificate programme": "other"}
+_TYPES = {
+    "postgraduate": "postgraduate",
+    "microcredential": "microcredential",
+    "certificate programme": "other",
+}
 _MODES = {"on-campus": "presential", "online": "online", "blended": "blended"}
 _CAMPUS = re.compile(r"^(?P<city>[^()]+?)\s*\((?:Campus\s+)?(?P<campus>[^()]+)\)$")
 _INCENTIVES = re.compile(r"KMO-portefeuille|educatief verlof|opleidingsverlof", re.IGNORECASE)
@@ -76,7 +79,9 @@ def record_to_document(record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         doc["keywords"] = [_clean(faculty)]
     incentive = True if description and _INCENTIVES.search(description) else None
     price = _number(record["price_eur"]) if record.get("price_eur") is not None else None
-    places = [_place(p) for p in (record.get("city") or "").split(";") if p.strip()]
+    places: list[tuple[str | None, str | None]] = [
+        _place(p) for p in (record.get("city") or "").split(";") if p.strip()
+    ]
     doc["offerings"] = [
         {
             "code": f"{code}-{_slug(city)}" if city else code,

@@ -92,7 +92,7 @@ class CourseIn(Struct):
     keywords: list[str] | None = None
     skills: list[Skill] | None = None
     url: str | None = None
-    offerings: list[OfferingIn] = []
+    offerings: list[OfferingIn] = msgspec.field(default_factory=list)
 
 
 class SkillOut(OutStruct):
@@ -141,7 +141,7 @@ class CourseOut(OutStruct, kw_only=True):
     keywords: list[str] | None = None
     skills: list[SkillOut] | None = None
     url: str | None = None
-    offerings: list[OfferingOut] = []
+    offerings: list[OfferingOut] = msgspec.field(default_factory=list)
     withdrawn: bool = False
     source: str
     first_seen: datetime

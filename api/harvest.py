@@ -1,0 +1,140 @@
+"""Harvest sources of an institution, manual runs and the run history.
+
+Partner keys may only set http(s) locations; local files are for operators, through
+``academy sources set`` (see ``catalogue.harvest``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Response, delete, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from api.access import access, partner
+from api.db import DbSession
+from api.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from catalogue.errors import Invalid
+from catalogue.harvest import (
+    MIN_INTERVAL,
+    delete_source,
+    get_source,
+    list_runs,
+    list_sources,
+    put_source,
+    run_harvest,
+)
+from catalogue.models import HarvestRun, HarvestSource
+from catalogue.wire import Struct
+
+__all__ = ["HarvestController", "RunOut", "SourceIn", "SourceOut"]
+
+
+class SourceIn(Struct):
+    type: Literal["ooapi-v5", "json", "csv"]
+    location: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
+    interval_minutes: Annotated[int, msgspec.Meta(ge=MIN_INTERVAL)] = 1440
+    mapping: dict[str, Any] = msgspec.field(default_factory=dict)
+    overwrite_push: bool = False
+
+
+class SourceOut(msgspec.Struct, kw_only=True):
+    institution: str
+    name: str
+    type: str
+    location: str
+    interval_minutes: int
+    mapping: dict[str, Any]
+    overwrite_push: bool
+    next_run_at: datetime | None
+    created_at: datetime
+
+
+class RunOut(msgspec.Struct, kw_only=True):
+    """``status``: succeeded, failed (nothing written), empty or partial (nothing withdrawn)."""
+
+    id: int
+    source: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    counts: dict[str, int]
+    errors: list[dict[str, Any]]
+
+
+def _source_out(source: HarvestSource, slug: str) -> SourceOut:
+    return msgspec.convert({**_columns(source), "institution": slug}, SourceOut)
+
+
+def _run_out(run: HarvestRun, source_name: str) -> RunOut:
+    return msgspec.convert({**_columns(run), "source": source_name}, RunOut)
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__mapper__.column_attrs}
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid([("query:limit", f"must be between 1 and {MAX_LIMIT}")])
+    return limit
+
+
+class HarvestController(Controller):
+    path = "/api/v1/institutions/{slug:str}"
+    tags = ["harvesting"]
+
+    @put("/sources/{name:str}", opt=access(partner("publish")), status_code=HTTP_200_OK,
+         summary="Create or replace a harvest source (http(s) locations only)")
+    async def set_source(self, db_session: DbSession, slug: FromPath[str], name: FromPath[str],
+                         data: JSONBody[SourceIn]) -> Response[SourceOut]:
+        source, created = await put_source(
+            db_session, slug, name, data.type, data.location, data.interval_minutes,
+            data.mapping, data.overwrite_push)
+        if created:
+            return Response(_source_out(source, slug), status_code=HTTP_201_CREATED,
+                            headers={"Location": f"/api/v1/institutions/{slug}/sources/{name}"})
+        return Response(_source_out(source, slug))
+
+    @get("/sources", opt=access(partner("publish")), summary="Our harvest sources")
+    async def sources(
+        self, db_session: DbSession, slug: FromPath[str],
+        limit: FromQuery[int] = 50, cursor: FromQuery[str | None] = None,
+    ) -> Page[SourceOut]:
+        after = str(decode_cursor(cursor, 1)[0]) if cursor else None
+        rows, next_after = await list_sources(db_session, slug, after=after, limit=_limit(limit))
+        return Page(items=[_source_out(r, slug) for r in rows],
+                    next_cursor=encode_cursor([next_after]) if next_after else None)
+
+    @get("/sources/{name:str}", opt=access(partner("publish")), summary="One harvest source")
+    async def read_source(self, db_session: DbSession, slug: FromPath[str],
+                         name: FromPath[str]) -> SourceOut:
+        return _source_out(await get_source(db_session, slug, name), slug)
+
+    @delete("/sources/{name:str}", opt=access(partner("publish")),
+            summary="Remove a harvest source and its history (its courses stay)")
+    async def remove_source(self, db_session: DbSession, slug: FromPath[str],
+                            name: FromPath[str]) -> None:
+        await delete_source(db_session, slug, name)
+
+    @post("/sources/{name:str}/run", opt=access(partner("publish")), status_code=HTTP_200_OK,
+          summary="Harvest this source now; the run's status says whether it succeeded")
+    async def run(self, db_session: DbSession, slug: FromPath[str], name: FromPath[str]) -> RunOut:
+        source = await get_source(db_session, slug, name)
+        return _run_out(await run_harvest(db_session, source), name)
+
+    @get("/harvests", opt=access(partner("publish")), summary="Harvest runs, newest first")
+    async def runs(
+        self, db_session: DbSession, slug: FromPath[str], source: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 50, cursor: FromQuery[str | None] = None,
+    ) -> Page[RunOut]:
+        after = decode_cursor(cursor, 1)[0] if cursor else None
+        if after is not None and not isinstance(after, int):
+            raise Invalid([("query:cursor", "not a cursor this server issued")])
+        rows, next_after = await list_runs(db_session, slug, source, after=after,
+                                           limit=_limit(limit))
+        return Page(items=[_run_out(run, source_name) for run, source_name in rows],
+                    next_cursor=encode_cursor([next_after]) if next_after else None)

@@ -1,0 +1,428 @@
+"""Harvesting: partners' feeds pulled into the catalogue, with snapshot semantics.
+
+A run first fetches the *whole* feed. If any request fails (timeout, HTTP error, refused
+connection, malformed JSON or CSV on any page), the run is recorded as ``failed`` and
+nothing is written or withdrawn. Otherwise every document goes through the same
+``prepare``/``store`` as a push, under the source's own institution and with source
+``harvest:<name>``; a course published by push or by another source is ``skipped`` unless
+the source has ``overwrite_push``. Only a complete, non-empty feed whose every item has a
+code withdraws this source's courses that are absent from it (an invalid item still counts
+as present). Each run is one ``harvest_run`` row; the caller commits.
+
+Sources with a local file location can only be set with ``allow_files`` (the CLI); the API
+accepts http(s) URLs only, so a partner key cannot make the server read its disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlparse
+from urllib.request import url2pathname
+
+import httpx
+from sqlalchemy import literal_column, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Executable
+
+from catalogue.errors import Invalid, NotFound
+from catalogue.harvest_mapping import (
+    FeedError,
+    apply_defaults,
+    check_mapping,
+    csv_documents,
+    ooapi_document,
+)
+from catalogue.institutions import get_institution
+from catalogue.models import HarvestRun, HarvestSource, Institution
+from catalogue.service import prepare_many, store, withdraw_absent
+from catalogue.validation import MalformedJSON, loads_strict
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "MIN_INTERVAL",
+    "SOURCE_TYPES",
+    "FeedError",
+    "Progress",
+    "delete_source",
+    "fetch_documents",
+    "find_sources",
+    "get_source",
+    "harvest_loop",
+    "list_runs",
+    "list_sources",
+    "put_source",
+    "run_due_harvests",
+    "run_harvest",
+]
+
+log = logging.getLogger("academy.harvest")
+
+SOURCE_TYPES = ("ooapi-v5", "json", "csv")
+MIN_INTERVAL = 5
+DEFAULT_TIMEOUT = 10.0
+MAX_FEED_BYTES = 100 * 1024 * 1024
+MAX_PAGES = 10_000
+MAX_ERRORS = 20
+STORE_CHUNK = 1_000
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+Progress = Callable[[int, int | None, str], None]
+"""``progress(done, total, phase)``; ``total`` is None while it is not known yet."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- sources
+
+def _is_url(location: str) -> bool:
+    return location.startswith(("http://", "https://"))
+
+
+def _check_source(name: str, type_: str, location: str, interval_minutes: int,
+                  mapping: Mapping[str, Any], allow_files: bool) -> None:
+    errors: list[tuple[str, str]] = []
+    if not _NAME.match(name):
+        errors.append(("path:name", "1 to 64 lower-case letters, digits, '-' or '_'"))
+    if type_ not in SOURCE_TYPES:
+        errors.append(("/type", f"must be one of {', '.join(SOURCE_TYPES)}"))
+    if interval_minutes < MIN_INTERVAL:
+        errors.append(("/interval_minutes", f"must be at least {MIN_INTERVAL}"))
+    if _is_url(location):
+        if not urlparse(location).hostname:
+            errors.append(("/location", "the URL has no host"))
+    elif type_ == "ooapi-v5" or not allow_files:
+        errors.append(("/location", "must be an http(s) URL (local files only through the CLI)"))
+    errors += check_mapping(type_, mapping)
+    if errors:
+        raise Invalid(errors)
+
+
+async def put_source(
+    session: AsyncSession, slug: str, name: str, type: str, location: str,
+    interval_minutes: int, mapping: Mapping[str, Any] | None = None,
+    overwrite_push: bool = False, *, allow_files: bool = False,
+) -> tuple[HarvestSource, bool]:
+    """Create or replace a source; returns it and whether it was created (it is due at once)."""
+    institution = await get_institution(session, slug)
+    mapping = dict(mapping or {})
+    _check_source(name, type, location, interval_minutes, mapping, allow_files)
+    values: dict[str, Any] = {"type": type, "location": location, "mapping": mapping,
+                              "interval_minutes": interval_minutes, "overwrite_push": overwrite_push}
+    stmt: Executable = (
+        insert(HarvestSource)
+        .values(institution_id=institution.id, name=name, **values)
+        .on_conflict_do_update(index_elements=["institution_id", "name"], set_=values)
+        .returning(HarvestSource, literal_column("xmax = 0"))
+        .execution_options(populate_existing=True)
+    )
+    source, created = (await session.execute(stmt)).one()
+    return source, bool(created)
+
+
+async def get_source(session: AsyncSession, slug: str, name: str) -> HarvestSource:
+    institution = await get_institution(session, slug)
+    source = await session.scalar(select(HarvestSource).where(
+        HarvestSource.institution_id == institution.id, HarvestSource.name == name))
+    if source is None:
+        raise NotFound(f"{slug} has no harvest source {name!r}.")
+    return source
+
+
+async def list_sources(
+    session: AsyncSession, slug: str, *, after: str | None = None, limit: int = 100
+) -> tuple[list[HarvestSource], str | None]:
+    """A page of one institution's sources, keyset on name."""
+    institution = await get_institution(session, slug)
+    rows = list(await session.scalars(
+        select(HarvestSource).where(HarvestSource.institution_id == institution.id,
+                                    HarvestSource.name > (after or ""))
+        .order_by(HarvestSource.name).limit(limit + 1)))
+    return rows[:limit], rows[limit - 1].name if len(rows) > limit else None
+
+
+async def find_sources(
+    session: AsyncSession, *, slug: str | None = None, name: str | None = None
+) -> list[tuple[HarvestSource, str]]:
+    """Sources with their institution's slug, optionally of one institution and/or name."""
+    stmt = (select(HarvestSource, Institution.slug).join(Institution)
+            .order_by(Institution.slug, HarvestSource.name))
+    if slug is not None:
+        stmt = stmt.where(HarvestSource.institution_id == (await get_institution(session, slug)).id)
+    if name is not None:
+        stmt = stmt.where(HarvestSource.name == name)
+    return [(source, found) for source, found in await session.execute(stmt)]
+
+
+async def delete_source(session: AsyncSession, slug: str, name: str) -> None:
+    """Remove a source and its run history; the courses it harvested stay as they are."""
+    await session.delete(await get_source(session, slug, name))
+    await session.flush()
+
+
+async def list_runs(
+    session: AsyncSession, slug: str, name: str | None, *, after: int | None, limit: int
+) -> tuple[list[tuple[HarvestRun, str]], int | None]:
+    """Runs of one institution's sources (or of one), newest first, keyset on id."""
+    institution = await get_institution(session, slug)
+    stmt = (select(HarvestRun, HarvestSource.name).join(HarvestSource)
+            .where(HarvestSource.institution_id == institution.id)
+            .order_by(HarvestRun.id.desc()).limit(limit + 1))
+    if name is not None:
+        stmt = stmt.where(HarvestSource.id == (await get_source(session, slug, name)).id)
+    if after is not None:
+        stmt = stmt.where(HarvestRun.id < after)
+    rows = [(run, source_name) for run, source_name in await session.execute(stmt)]
+    return rows[:limit], rows[limit - 1][0].id if len(rows) > limit else None
+
+
+# --------------------------------------------------------------------------- fetching
+
+async def _get(client: httpx.AsyncClient, url: str, timeout: float,
+               params: Mapping[str, Any] | None = None) -> bytes:
+    """One whole response body; ``timeout`` bounds the request including the body."""
+    try:
+        async with asyncio.timeout(timeout):
+            async with client.stream("GET", url, params=params) as response:
+                if not response.is_success:
+                    raise FeedError(f"HTTP {response.status_code} from {response.url}")
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_FEED_BYTES:
+                        raise FeedError(f"{url} sends more than {MAX_FEED_BYTES} bytes")
+                return bytes(body)
+    except (TimeoutError, httpx.TimeoutException):
+        raise FeedError(f"no complete answer from {url} within {timeout:g} s") from None
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+        raise FeedError(f"cannot fetch {url}: {exc or type(exc).__name__}") from None
+
+
+def _json(raw: bytes, where: str) -> Any:
+    try:
+        return loads_strict(raw)
+    except MalformedJSON as exc:
+        raise FeedError(f"{where} is not valid JSON: {exc}") from None
+
+
+async def _read(client: httpx.AsyncClient, location: str, timeout: float) -> bytes:
+    if _is_url(location):
+        return await _get(client, location, timeout)
+    path = Path(url2pathname(urlparse(location).path) if location.startswith("file:") else location)
+    try:
+        if path.stat().st_size > MAX_FEED_BYTES:
+            raise FeedError(f"{path} is larger than {MAX_FEED_BYTES} bytes")
+        return await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        raise FeedError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+async def _ooapi_pages(client: httpx.AsyncClient, url: str, page_size: int,
+                       timeout: float) -> list[dict[str, Any]]:
+    """Every item of an OOAPI paginated list, following ``hasNextPage``."""
+    items: list[dict[str, Any]] = []
+    for number in range(1, MAX_PAGES + 1):
+        where = f"{url} page {number}"
+        page = _json(await _get(client, url, timeout, {"pageSize": page_size, "pageNumber": number}),
+                     where)
+        if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+            raise FeedError(f"{where} is not an OOAPI page (no 'items' list)")
+        if not all(isinstance(item, dict) for item in page["items"]):
+            raise FeedError(f"{where} holds items that are not objects")
+        items += page["items"]
+        if page.get("hasNextPage") is not True:
+            return items
+        if not page["items"]:
+            raise FeedError(f"{where} is empty but claims a next page")
+    raise FeedError(f"{url} has more than {MAX_PAGES} pages")
+
+
+async def _ooapi(client: httpx.AsyncClient, base: str, mapping: Mapping[str, Any],
+                 timeout: float, progress: Progress) -> list[dict[str, Any]]:
+    base, size = base.rstrip("/"), int(mapping.get("page_size", 100))
+    courses = await _ooapi_pages(client, f"{base}/courses", size, timeout)
+    progress(0, len(courses), "offerings")
+    ids = [c.get("courseId") for c in courses]
+    if bad := [i for i, cid in enumerate(ids) if not isinstance(cid, str) or not cid]:
+        raise FeedError(f"course {bad[0] + 1} of {base}/courses has no courseId")
+    ids_ok: list[str] = [str(cid) for cid in ids]
+    gate, done = asyncio.Semaphore(8), 0
+
+    async def offerings(course_id: str) -> list[dict[str, Any]]:
+        nonlocal done
+        async with gate:
+            found = await _ooapi_pages(
+                client, f"{base}/courses/{quote(course_id, safe='')}/offerings", size, timeout)
+        done += 1
+        progress(done, len(courses), "offerings")
+        return found
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(offerings(cid)) for cid in ids_ok]
+    except* FeedError as failed:
+        raise failed.exceptions[0] from None
+    defaults = mapping.get("defaults", {})
+    return [ooapi_document(c, t.result(), defaults) for c, t in zip(courses, tasks, strict=True)]
+
+
+async def fetch_documents(
+    type_: str, location: str, mapping: Mapping[str, Any], *,
+    timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None,
+) -> list[Any]:
+    """The whole feed as course documents (not yet validated); ``FeedError`` if incomplete."""
+    report = progress or (lambda done, total, phase: None)
+    headers = {"Accept": "application/json, text/csv;q=0.9", "User-Agent": "academy-harvester/1"}
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=True, headers=headers) as client:
+        if type_ == "ooapi-v5":
+            return await _ooapi(client, location, mapping, timeout, report)
+        report(0, None, "fetch")
+        raw = await _read(client, location, timeout)
+    if type_ == "csv":
+        return csv_documents(raw, mapping)
+    docs = _json(raw, location)
+    if not isinstance(docs, list):
+        raise FeedError(f"{location} holds no JSON array of course documents")
+    return [apply_defaults(d, mapping.get("defaults", {})) for d in docs]
+
+
+# --------------------------------------------------------------------------- running
+
+def _error(code: str | None, pointer: str, message: str) -> dict[str, Any]:
+    return {"code": code, "pointer": pointer, "message": message}
+
+
+async def _record(session: AsyncSession, source: HarvestSource, started: datetime, status: str,
+                  counts: dict[str, int], errors: Sequence[dict[str, Any]]) -> HarvestRun:
+    finished = _now()
+    run = HarvestRun(source_id=source.id, started_at=started, finished_at=finished,
+                     status=status, counts=counts, errors=list(errors[:MAX_ERRORS]))
+    session.add(run)
+    await session.execute(update(HarvestSource).where(HarvestSource.id == source.id)
+                          .values(next_run_at=finished + timedelta(minutes=source.interval_minutes)))
+    await session.flush()
+    return run
+
+
+async def run_harvest(
+    session: AsyncSession, source: HarvestSource, *,
+    progress: Progress | None = None, timeout: float = DEFAULT_TIMEOUT,
+) -> HarvestRun:
+    """Harvest ``source`` now and record the run (see the module docstring for the rules).
+
+    The database is first touched after the fetch, so a detached ``source`` keeps no
+    transaction open while the feed is read. Statuses: ``succeeded``; ``failed`` (nothing
+    written); ``empty`` and ``partial`` (stored, nothing withdrawn).
+    """
+    started = _now()
+    counts = dict.fromkeys(("fetched", "created", "updated", "unchanged", "skipped",
+                            "withdrawn", "invalid"), 0)
+    try:
+        docs = await fetch_documents(source.type, source.location, source.mapping,
+                                     timeout=timeout, progress=progress)
+    except FeedError as exc:
+        return await _record(session, source, started, "failed", counts, [_error(None, "", str(exc))])
+    counts["fetched"] = len(docs)
+    ready, invalid = prepare_many(docs)
+    counts["invalid"] = len(invalid)
+    errors = [_error(r.code, f"/{r.index}{v.pointer}", v.message)
+              for r in invalid for v in (r.errors or [])][:MAX_ERRORS]
+    unnamed = sum(1 for r in invalid if not r.code)
+    name = f"harvest:{source.name}"
+    try:
+        async with session.begin_nested():
+            stored: dict[str, Any] = {}
+            for start in range(0, len(ready), STORE_CHUNK):
+                stored |= await store(session, source.institution_id,
+                                      ready[start:start + STORE_CHUNK], source=name,
+                                      overwrite_push=source.overwrite_push)
+                if progress:
+                    progress(len(stored), len(ready), "store")
+            if docs and not unnamed:
+                present = {p.code for p in ready} | {r.code for r in invalid if r.code}
+                counts["withdrawn"] = await withdraw_absent(
+                    session, source.institution_id, name, present)
+    except SQLAlchemyError as exc:
+        log.exception("harvest %s could not be stored", source.name)
+        cause = type(getattr(exc, "orig", None) or exc).__name__
+        message = f"the catalogue refused the harvest ({cause}); nothing was stored"
+        return await _record(session, source, started, "failed", counts, [_error(None, "", message)])
+    for code, outcome in stored.items():
+        counts[outcome.status] += 1
+        if outcome.status == "skipped" and len(errors) < MAX_ERRORS:
+            errors.append(_error(code, "", "published by push or another source; not overwritten "
+                                           "(set overwrite_push on the source to allow it)"))
+    status = "succeeded"
+    if not docs:
+        status = "empty"
+        errors.append(_error(None, "", "the feed is empty; nothing was withdrawn"))
+    elif unnamed:
+        status = "partial"
+        errors.insert(0, _error(None, "", f"{unnamed} item(s) have no usable code; "
+                                          "nothing was withdrawn"))
+    return await _record(session, source, started, status, counts, errors)
+
+
+# --------------------------------------------------------------------------- background
+
+async def run_due_harvests(
+    session_factory: async_sessionmaker[AsyncSession], *,
+    now: datetime | None = None, timeout: float = DEFAULT_TIMEOUT, batch: int = 20,
+) -> int:
+    """Run every source that is due (never run, or ``next_run_at <= now``); return how many ran.
+
+    Due sources are claimed with ``FOR UPDATE SKIP LOCKED`` and moved to ``now + interval``
+    in one short transaction, so several workers never run one source twice; each source is
+    then harvested in its own transaction. A crash mid-run leaves it for the next interval.
+    """
+    ran = 0
+    while True:
+        moment = now or _now()
+        async with session_factory() as session:
+            due = list(await session.scalars(
+                select(HarvestSource)
+                .where(or_(HarvestSource.next_run_at.is_(None), HarvestSource.next_run_at <= moment))
+                .order_by(HarvestSource.next_run_at.asc().nulls_first(), HarvestSource.id)
+                .limit(batch).with_for_update(skip_locked=True)))
+            for source in due:
+                source.next_run_at = moment + timedelta(minutes=source.interval_minutes)
+            await session.flush()
+            session.expunge_all()
+            await session.commit()
+        for source in due:
+            try:
+                async with session_factory() as session:
+                    run = await run_harvest(session, source, timeout=timeout)
+                    await session.commit()
+                log.info("harvest %s: %s %s", source.name, run.status, run.counts)
+            except Exception:
+                log.exception("harvest %s crashed", source.name)
+            ran += 1
+        if len(due) < batch:
+            return ran
+
+
+async def harvest_loop(
+    session_factory: async_sessionmaker[AsyncSession], stop: asyncio.Event, *,
+    period_seconds: float = 60, timeout: float = DEFAULT_TIMEOUT,
+) -> None:
+    """Run due harvests every ``period_seconds`` until ``stop`` is set (a background task)."""
+    while not stop.is_set():
+        try:
+            await run_due_harvests(session_factory, timeout=timeout)
+        except Exception:
+            log.exception("background harvesting failed; retrying in %s s", period_seconds)
+        try:
+            await asyncio.wait_for(stop.wait(), period_seconds)
+        except TimeoutError:
+            pass
+

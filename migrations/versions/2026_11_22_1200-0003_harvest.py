@@ -1,0 +1,19 @@
+"""Harvest: no schema change; the harvest tables came with 0002. Kept so revisions chain.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-22 12:00
+"""
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
