@@ -24,6 +24,7 @@ from api.catalogue import CourseController
 from api.harvest import HarvestController
 from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
+from api.workers import CpuPool
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
 from api.ops import OpsController
 from api.settings import Settings, load_settings
@@ -66,6 +67,7 @@ def create_app(
                 harvester.cancel()
                 with suppress(asyncio.CancelledError):
                     await harvester
+            app.state.cpu_pool.shutdown()
             await database.close()
 
     handlers: list[Any] = [
@@ -101,4 +103,4 @@ def _initial_state(settings: Settings) -> dict[str, Any]:
     limiter = RateLimiter({"public": settings.search_rate_per_minute,
                            "write": settings.write_rate_per_minute})
     return State({"settings": settings, "learner_resolver": _no_learners,  # type: ignore[return-value]
-                  "rate_limiter": limiter})
+                  "rate_limiter": limiter, "cpu_pool": CpuPool()})

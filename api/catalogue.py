@@ -16,21 +16,22 @@ from catalogue.errors import Invalid
 from catalogue.hashing import etag
 from catalogue.institutions import get_institution
 from catalogue.service import (
+    MAX_BATCH,
     ItemResult,
     get_course,
     list_courses,
-    prepare_many,
+    prepare_raw,
     publish_one,
-    store,
+    store_rows,
     withdraw_course,
 )
 from catalogue.structs import CourseOut
-from catalogue.validation import MalformedJSON, loads_strict
+from catalogue.validation import loads_strict
 from catalogue.wire import Struct
 
-__all__ = ["CourseController", "BatchResult", "MAX_BATCH"]
+__all__ = ["BatchResult", "CourseController", "MAX_BATCH"]
 
-MAX_BATCH = 10_000
+OFFLOAD_BYTES = 256 * 1024  # bigger batch bodies are parsed and validated in a worker process
 
 
 class BatchResult(Struct):
@@ -40,24 +41,6 @@ class BatchResult(Struct):
     unchanged: int
     invalid: int
     items: list[ItemResult]
-
-
-def parse_body(raw: bytes, content_type: str) -> Any:
-    """JSON, or NDJSON (one document a line) when the content type says so."""
-    if "ndjson" in content_type or "jsonl" in content_type:
-        docs = []
-        for number, line in enumerate(raw.splitlines(), start=1):
-            if line.strip():
-                try:
-                    docs.append(loads_strict(line))
-                except MalformedJSON as exc:
-                    raise MalformedJSON([
-                        v.__class__(pointer=f"/{number - 1}{v.pointer}",
-                                    message=f"line {number}: {v.message}")
-                        for v in exc.violations
-                    ]) from None
-        return docs
-    return loads_strict(raw)
 
 
 def _limit(limit: int) -> int:
@@ -75,7 +58,7 @@ class CourseController(Controller):
     async def upsert(
         self, request: Request, db_session: DbSession, slug: FromPath[str], code: FromPath[str]
     ) -> Response[CourseOut]:
-        doc = parse_body(await request.body(), "application/json")
+        doc = loads_strict(await request.body())
         stored, course = await publish_one(
             db_session, slug, code, doc, if_match=request.headers.get("if-match")
         )
@@ -111,35 +94,26 @@ class CourseController(Controller):
         atomic: FromQuery[bool] = False,
     ) -> BatchResult:
         institution = await get_institution(db_session, slug)
-        docs = parse_body(await request.body(), request.headers.get("content-type", ""))
-        if not isinstance(docs, list):
-            raise Invalid([("", "the body must be a JSON array (or NDJSON) of course documents")])
-        if len(docs) > MAX_BATCH:
-            raise Invalid([("", f"a batch holds at most {MAX_BATCH} courses, not {len(docs)}")])
-        ready, invalid = prepare_many(docs)
+        raw = await request.body()
+        content_type = request.headers.get("content-type", "")
+        if len(raw) >= OFFLOAD_BYTES:
+            rows, invalid, indexes = await request.app.state.cpu_pool.run(prepare_raw, raw, content_type)
+        else:
+            rows, invalid, indexes = prepare_raw(raw, content_type)
         if atomic and invalid:
             raise Invalid(
                 [(f"/{r.index}{v.pointer}", v.message) for r in invalid for v in r.errors or []],
-                detail=f"{len(invalid)} of {len(docs)} courses are invalid; nothing was stored.",
+                detail=f"{len(invalid)} of {len(invalid) + len(indexes)} courses are invalid; "
+                       "nothing was stored.",
             )
-        stored = await store(db_session, institution.id, ready)
+        stored = await store_rows(db_session, institution.id, rows)
         results = invalid + [
-            ItemResult(index=i, code=p.code, status=stored[p.code].status, etag=etag(p.hash))
-            for i, p in _indexed(docs, ready)
+            ItemResult(index=i, code=code, status=stored[code].status, etag=etag(hash_))
+            for i, code, hash_ in zip(indexes, rows.codes, rows.hashes)
         ]
         results.sort(key=lambda r: r.index)
-        counts = {s: 0 for s in ("created", "updated", "unchanged", "invalid")}
+        counts = dict.fromkeys(("created", "updated", "unchanged", "invalid", "skipped"), 0)
         for r in results:
-            counts[r.status] = counts.get(r.status, 0) + 1
+            counts[r.status] += 1
         return BatchResult(atomic=atomic, created=counts["created"], updated=counts["updated"],
                            unchanged=counts["unchanged"], invalid=counts["invalid"], items=results)
-
-
-def _indexed(docs: list[Any], ready: list[Any]) -> list[tuple[int, Any]]:
-    by_code = {p.code: p for p in ready}
-    out = []
-    for index, doc in enumerate(docs):
-        code = doc.get("code") if isinstance(doc, dict) else None
-        if code in by_code:
-            out.append((index, by_code.pop(code)))
-    return out

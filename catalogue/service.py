@@ -22,11 +22,17 @@ from catalogue.errors import Invalid, NotFound, PreconditionFailed
 from catalogue.hashing import content_hash, etag
 from catalogue.institutions import get_institution
 from catalogue.structs import CourseIn, CourseOut, to_course_in, to_document
-from catalogue.validation import Violation, validate_course
+from catalogue.validation import MalformedJSON, Violation, loads_strict, validate_course
 from catalogue.wire import Struct
 
 __all__ = [
+    "MAX_BATCH",
     "ItemResult",
+    "Rows",
+    "parse_documents",
+    "prepare_raw",
+    "store_rows",
+    "to_rows",
     "Prepared",
     "Stored",
     "get_course",
@@ -93,6 +99,95 @@ def prepare_many(docs: Sequence[Any]) -> tuple[list[Prepared], list[ItemResult]]
     return ready, invalid
 
 
+class Rows(msgspec.Struct):
+    """Prepared courses as columns: what ``store_rows`` binds, and cheap to pickle."""
+
+    codes: list[str]
+    docs: list[str]
+    hashes: list[str]
+    types: list[str]
+    mcs: list[bool]
+    ects: list[float | None]
+    eqfs: list[int | None]
+    langs: list[str]
+    modes: list[str | None]
+    isceds: list[str]
+    offerings: dict[str, list[Any]]
+
+
+_OFFERING_COLUMNS = ("course_index", "positions", "codes", "starts", "ends", "cities", "campuses",
+                     "prices", "languages", "modes", "statuses")
+
+
+def to_rows(items: Sequence[Prepared]) -> Rows:
+    courses = [p.course for p in items]
+    offerings: dict[str, list[Any]] = {k: [] for k in _OFFERING_COLUMNS}
+    for index, course in enumerate(courses):
+        for position, o in enumerate(course.offerings):
+            offerings["course_index"].append(index)
+            offerings["positions"].append(position)
+            offerings["codes"].append(o.code)
+            offerings["starts"].append(o.start_date)
+            offerings["ends"].append(o.end_date)
+            offerings["cities"].append(o.city)
+            offerings["campuses"].append(o.campus)
+            offerings["prices"].append(o.price_eur)
+            offerings["languages"].append(o.language)
+            offerings["modes"].append(o.mode or course.mode)
+            offerings["statuses"].append(o.status)
+    return Rows(
+        codes=[p.code for p in items],
+        docs=[p.document_json for p in items],
+        hashes=[p.hash for p in items],
+        types=[c.type for c in courses],
+        mcs=[c.microcredential for c in courses],
+        ects=[c.ects for c in courses],
+        eqfs=[c.eqf_level for c in courses],
+        langs=[",".join(c.languages or ()) for c in courses],
+        modes=[c.mode for c in courses],
+        isceds=[",".join(c.isced_codes or ()) for c in courses],
+        offerings=offerings,
+    )
+
+
+MAX_BATCH = 10_000
+
+
+def parse_documents(raw: bytes, content_type: str) -> list[Any]:
+    """A batch body: a JSON array, or NDJSON (one document a line) when the type says so."""
+    if "ndjson" in content_type or "jsonl" in content_type:
+        docs = []
+        for number, line in enumerate(raw.splitlines(), start=1):
+            if line.strip():
+                try:
+                    docs.append(loads_strict(line))
+                except MalformedJSON as exc:
+                    raise MalformedJSON([
+                        Violation(pointer=f"/{len(docs)}{v.pointer}", message=f"line {number}: {v.message}")
+                        for v in exc.violations
+                    ]) from None
+    else:
+        docs = loads_strict(raw)
+    if not isinstance(docs, list):
+        raise Invalid([("", "the body must be a JSON array (or NDJSON) of course documents")])
+    if len(docs) > MAX_BATCH:
+        raise Invalid([("", f"a batch holds at most {MAX_BATCH} courses, not {len(docs)}")])
+    return docs
+
+
+def prepare_raw(raw: bytes, content_type: str) -> tuple[Rows, list[ItemResult], list[int]]:
+    """Parse and validate a whole batch body: the CPU-bound half, run in a worker process.
+
+    Returns the valid courses as columns, the invalid items, and each valid course's
+    index in the body.
+    """
+    docs = parse_documents(raw, content_type)
+    ready, invalid = prepare_many(docs)
+    bad = {r.index for r in invalid}
+    indexes = [i for i in range(len(docs)) if i not in bad]
+    return to_rows(ready), invalid, indexes
+
+
 _UPSERT = text("""
 WITH input AS (
     -- documents travel as text[] (asyncpg encodes jsonb[] element by element, 3x slower);
@@ -142,26 +237,6 @@ SELECT * FROM unnest(
 """)
 
 
-def _offering_rows(courses: Iterable[tuple[uuid.UUID, CourseIn]]) -> dict[str, list[Any]]:
-    columns: dict[str, list[Any]] = {k: [] for k in (
-        "course_ids", "positions", "codes", "starts", "ends", "cities", "campuses", "prices",
-        "languages", "modes", "statuses")}
-    for course_id, course in courses:
-        for position, o in enumerate(course.offerings):
-            columns["course_ids"].append(course_id)
-            columns["positions"].append(position)
-            columns["codes"].append(o.code)
-            columns["starts"].append(o.start_date)
-            columns["ends"].append(o.end_date)
-            columns["cities"].append(o.city)
-            columns["campuses"].append(o.campus)
-            columns["prices"].append(o.price_eur)
-            columns["languages"].append(o.language)
-            columns["modes"].append(o.mode or course.mode)
-            columns["statuses"].append(o.status)
-    return columns
-
-
 async def store(
     session: AsyncSession,
     institution_id: int,
@@ -173,37 +248,40 @@ async def store(
     """Upsert prepared documents of one institution; report created/updated/unchanged/skipped."""
     if not items:
         return {}
-    codes = [p.code for p in items]
-    if len(items) > 500:  # unnest of a big batch must not spill to disk
+    return await store_rows(session, institution_id, to_rows(items), source=source,
+                            overwrite_push=overwrite_push)
+
+
+async def store_rows(
+    session: AsyncSession,
+    institution_id: int,
+    rows: Rows,
+    *,
+    source: str = "push",
+    overwrite_push: bool = True,
+) -> dict[str, Stored]:
+    codes = rows.codes
+    if not codes:
+        return {}
+    if len(codes) > 500:  # unnest of a big batch must not spill to disk
         await session.execute(text("SET LOCAL work_mem = '256MB'"))
-    courses = [p.course for p in items]
-    rows = await session.execute(_UPSERT, {
-        "codes": codes,
-        "docs": [p.document_json for p in items],
-        "hashes": [p.hash for p in items],
-        "types": [c.type for c in courses],
-        "mcs": [c.microcredential for c in courses],
-        "ects": [c.ects for c in courses],
-        "eqfs": [c.eqf_level for c in courses],
-        "langs": [",".join(c.languages or ()) for c in courses],
-        "modes": [c.mode for c in courses],
-        "isceds": [",".join(c.isced_codes or ()) for c in courses],
-        "institution_id": institution_id,
-        "source": source,
-        "overwrite": overwrite_push,
+    params = {name: getattr(rows, name) for name in (
+        "codes", "docs", "hashes", "types", "mcs", "ects", "eqfs", "langs", "modes", "isceds")}
+    result = await session.execute(_UPSERT, {
+        **params, "institution_id": institution_id, "source": source, "overwrite": overwrite_push,
     })
     changed: dict[str, tuple[uuid.UUID, int, bool]] = {
-        code: (cid, version, inserted) for cid, code, version, inserted in rows
+        code: (cid, version, inserted) for cid, code, version, inserted in result
     }
     if changed:
-        ids = [cid for cid, _, inserted in changed.values()]
-        await session.execute(
-            text("DELETE FROM offering WHERE course_id = ANY(CAST(:ids AS uuid[]))"), {"ids": ids}
-        )
-        by_code = {p.code: p.course for p in items}
-        rows = _offering_rows((cid, by_code[code]) for code, (cid, _, _) in changed.items())
-        if rows["course_ids"]:
-            await session.execute(_OFFERINGS, rows)
+        ids = [cid for cid, _, _ in changed.values()]
+        replaced = [cid for cid, _, inserted in changed.values() if not inserted]
+        if replaced:
+            await session.execute(
+                text("DELETE FROM offering WHERE course_id = ANY(CAST(:ids AS uuid[]))"),
+                {"ids": replaced},
+            )
+        await _insert_offerings(session, rows, changed)
         await _after_change(session, ids)
     untouched = [c for c in codes if c not in changed]
     current: dict[str, tuple[str, int]] = {}
@@ -214,16 +292,29 @@ async def store(
             {"i": institution_id, "codes": untouched},
         )
         current = {code: (h, v) for code, h, v in found}
-    result: dict[str, Stored] = {}
-    for p in items:
-        if p.code in changed:
-            _, version, inserted = changed[p.code]
-            result[p.code] = Stored("created" if inserted else "updated", version, p.hash)
+    stored: dict[str, Stored] = {}
+    for code, hash_ in zip(codes, rows.hashes):
+        if code in changed:
+            _, version, inserted = changed[code]
+            stored[code] = Stored("created" if inserted else "updated", version, hash_)
         else:
-            existing_hash, version = current.get(p.code, ("", None))
-            status: Status = "unchanged" if existing_hash == p.hash else "skipped"
-            result[p.code] = Stored(status, version, existing_hash or p.hash)
-    return result
+            existing_hash, version = current.get(code, ("", None))
+            status: Status = "unchanged" if existing_hash == hash_ else "skipped"
+            stored[code] = Stored(status, version, existing_hash or hash_)
+    return stored
+
+
+async def _insert_offerings(
+    session: AsyncSession, rows: Rows, changed: dict[str, tuple[uuid.UUID, int, bool]]
+) -> None:
+    o = rows.offerings
+    ids = [changed[code][0] if code in changed else None for code in rows.codes]
+    keep = [k for k, index in enumerate(o["course_index"]) if ids[index] is not None]
+    if not keep:
+        return
+    params = {name: [o[name][k] for k in keep] for name in _OFFERING_COLUMNS[1:]}
+    params["course_ids"] = [ids[o["course_index"][k]] for k in keep]
+    await session.execute(_OFFERINGS, params)
 
 
 async def _after_change(session: AsyncSession, course_ids: list[uuid.UUID]) -> None:

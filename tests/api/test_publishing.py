@@ -160,3 +160,19 @@ async def test_malformed_json_and_unknown_institution(client, make_key) -> None:
                          content=b'{"type": "other", "type": "module", "title": {"nl": "x"}}',
                          headers={**admin, "content-type": "application/json"})
     assert r.status_code == 400
+
+
+async def test_big_batches_are_validated_in_a_worker_process(client, ucll) -> None:  # type: ignore[no-untyped-def]
+    base = example("course-ucll-microcredential.json")
+    docs = [{**base, "code": f"BIG-{i:04d}"} for i in range(200)]
+    docs[7]["ects"] = -1
+    body = "\n".join(json.dumps(d) for d in docs).encode()
+    assert len(body) > 256 * 1024  # above the offload threshold
+    r = await client.post("/api/v1/institutions/ucll/courses/batch", content=body,
+                          headers={**ucll, "content-type": "application/x-ndjson"})
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert (result["created"], result["invalid"]) == (199, 1)
+    assert result["items"][7]["errors"][0]["pointer"] == "/ects"
+    got = await client.get("/api/v1/institutions/ucll/courses/BIG-0199", headers=ucll)
+    assert len(got.json()["offerings"]) == 2

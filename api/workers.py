@@ -1,0 +1,35 @@
+"""A small process pool for CPU-bound request work (parsing and validating big batches).
+
+The event loop stays free to serve other requests and to talk to PostgreSQL while a
+worker validates; with two cores this overlaps Python and database work. The pool starts
+on first use (forkserver: no inherited sockets or threads) and stops with the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+__all__ = ["CpuPool"]
+
+T = TypeVar("T")
+
+
+class CpuPool:
+    def __init__(self, workers: int = 2) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._executor is None:
+            context = multiprocessing.get_context("forkserver")
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
