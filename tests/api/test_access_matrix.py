@@ -1,0 +1,100 @@
+"""The access matrix, generated from the route table: every route declares a rule, and holds it.
+
+For each route and each kind of caller (no key, revoked key, each scope, own institution,
+other institution, admin), the guard's answer is checked: 401 where no valid credential
+is given, 403 where the credential is valid but not for this scope or institution, and
+anything but 401/403 where access is due. A route added without a rule fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from api.access import ADMIN, LEARNER, PUBLIC, Rule, revoke_key
+from tests.conftest import bearer
+
+OPEN_PREFIXES = ("/schema",)
+
+
+def routes(app: Litestar) -> list[tuple[str, str, Rule | None]]:
+    found = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path.startswith(OPEN_PREFIXES):
+            continue
+        for handler in route.route_handlers:
+            for method in sorted(handler.http_methods - {"HEAD", "OPTIONS"}):
+                found.append((method, route.path, handler.opt.get("access")))
+    return found
+
+
+def concrete(path: str, slug: str) -> str:
+    path = path.replace("{slug:str}", slug)
+    return re.sub(r"\{[^}]+\}", "x-1", path)
+
+
+async def test_every_route_declares_an_access_rule(app: Litestar) -> None:
+    missing = [(m, p) for m, p, rule in routes(app) if not isinstance(rule, Rule)]
+    assert missing == []
+
+
+@pytest.fixture
+async def keys(make_key, session_factory) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    made = {
+        "publish": await make_key("ucll", "publish"),
+        "issue": await make_key("ucll", "issue"),
+        "admin": await make_key("vives", "admin"),
+        "revoked": await make_key("ucll", "publish,issue"),
+    }
+    async with session_factory() as s:
+        await revoke_key(s, made["revoked"].split("_")[1])
+        await s.commit()
+    return made
+
+
+async def call(client: Any, method: str, path: str, key: str | None) -> int:
+    headers = bearer(key) if key else {}
+    if method in ("POST", "PUT", "PATCH"):
+        r = await client.request(method, path, json={}, headers=headers)
+    else:
+        r = await client.request(method, path, headers=headers)
+    return r.status_code
+
+
+async def test_access_matrix(app: Litestar, client, keys) -> None:  # type: ignore[no-untyped-def]
+    problems = []
+    for method, path, rule in routes(app):
+        assert isinstance(rule, Rule)
+        own, other = concrete(path, "ucll"), concrete(path, "thomasmore")
+        if rule == PUBLIC:
+            status = await call(client, method, own, None)
+            if status in (401, 403):
+                problems.append((method, path, "public", status))
+            continue
+        expectations: list[tuple[str, str, str | None, set[int] | None]] = [
+            ("no key", own, None, {401}),
+            ("revoked key", own, keys["revoked"], {401}),
+        ]
+        if rule == LEARNER:
+            expectations.append(("partner key as learner", own, keys["admin"], {401}))
+        elif rule == ADMIN:
+            expectations += [("publish scope", own, keys["publish"], {403}),
+                             ("admin", own, keys["admin"], None)]
+        else:
+            wrong = "issue" if rule.scope == "publish" else "publish"
+            expectations += [
+                (f"{wrong} scope", own, keys[wrong], {403}),
+                ("other institution", other, keys[rule.scope or "publish"], {403}),
+                ("own institution", own, keys[rule.scope or "publish"], None),
+                ("admin of another institution", own, keys["admin"], None),
+            ]
+        for label, target, key, expected in expectations:
+            status = await call(client, method, target, key)
+            ok = status in expected if expected else status not in (401, 403)
+            if not ok:
+                problems.append((method, path, label, status))
+    assert problems == []
