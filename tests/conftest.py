@@ -23,6 +23,12 @@ from api.settings import Settings, load_settings
 TEST_SECRET = "test-secret-key-not-for-production-0123456789"
 
 
+def with_database(url: str, name: str) -> str:
+    """The same server URL with another database name (the query may hold a socket path)."""
+    base, sep, query = url.partition("?")
+    return f"{base.rpartition('/')[0]}/{name}{sep}{query}"
+
+
 @pytest.fixture(scope="session")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres | None]:
     if os.environ.get("DATABASE_URL"):
@@ -47,9 +53,7 @@ async def database_url(embedded: EmbeddedPostgres | None) -> AsyncIterator[str]:
     admin = make_engine(base, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    head, _, tail = base.rpartition("/")
-    query = "?" + tail.split("?", 1)[1] if "?" in tail else ""
-    yield f"{head}/{name}{query}"
+    yield with_database(base, name)
     async with admin.connect() as conn:
         await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     await admin.dispose()
@@ -124,3 +128,25 @@ def make_key(session_factory: async_sessionmaker[AsyncSession]) -> KeyMaker:
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+async def committed_app(embedded: EmbeddedPostgres | None, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """An app on its own freshly migrated database, committing for real: for concurrency tests."""
+    name = f"academy_c_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = with_database(database_url, name)
+    engine = make_engine(url)
+    async with engine.connect() as conn:
+        await conn.run_sync(run_migrations)
+        await conn.commit()
+    await engine.dispose()
+    settings = load_settings(env={}, data_dir=tmp_path, database_url=url, secret_key=TEST_SECRET,
+                             harvest_in_background=False)
+    app = create_app(settings)
+    yield app
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    await admin.dispose()
