@@ -1,0 +1,118 @@
+"""RDFC-1.0 canonical N-Quads of JSON-LD documents (the pyld reference) and its escaping.
+
+`canonicalize_reference(doc)` is pyld all the way (expansion with the bundled
+contexts, toRdf, pyld's URDNA2015, which is RDFC-1.0 with SHA-256), with one
+correction: **escaping**. RDFC-1.0 serialises quads in canonical N-Quads (the
+RDF 1.2 canonical N-Triples rules): inside a literal `"` `\\` LF CR TAB BS FF
+are written `\\"` `\\\\` `\\n` `\\r` `\\t` `\\b` `\\f`, every other code point
+U+0000-U+001F and U+007F as `\\u00XX` with upper-case hex, everything else as
+itself. pyld 3.3 escapes only the first five and leaves the others raw, so its
+output and its blank-node hashes differ from the spec and from jsonld.js /
+rdf-canonize (which a JavaScript verifier uses). We re-escape the serialised
+quads pyld hashes (re-sorting them: the escape changes their order) and its
+final output. Without such characters the result is byte-identical to
+`pyld.jsonld.normalize(doc, {"algorithm": "URDNA2015", ...})`.
+
+`canonicalize(doc)`, in `credentials.shapes`, is the fast path with the same
+contract and bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pyld.canon import URDNA2015
+
+from credentials.jsonld import UnsafeDocument, inspect_to_rdf
+
+__all__ = [
+    "canonicalize_reference",
+    "escape_literal",
+    "find_control_chars",
+    "raise_if_unsafe",
+    "rdfc_dataset",
+]
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+RDF_JSON = "http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON"
+
+_LITERAL_ESCAPES = {c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F]} | {
+    0x22: '\\"', 0x5C: "\\\\", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x08: "\\b", 0x0C: "\\f"
+}
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f]')
+# What pyld leaves raw; these only ever occur inside literals of its output.
+_RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_ESCAPES = {c: e for c, e in _LITERAL_ESCAPES.items() if _RAW_CONTROL.match(chr(c))}
+
+
+def escape_literal(value: str) -> str:
+    """A literal's lexical form as canonical N-Quads writes it between the quotes."""
+    return value.translate(_LITERAL_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
+
+
+def find_control_chars(document: Any, path: str = "") -> list[str]:
+    """JSON-pointer paths of keys/strings holding U+0000-U+001F (not TAB/LF/CR) or U+007F.
+
+    Signing handles them per RDFC-1.0, but older verifiers (pyld, rdf-canonize
+    before RDFC-1.0) do not; the API may prefer to refuse such input.
+    """
+    found: list[str] = []
+    if isinstance(document, str):
+        if _RAW_CONTROL.search(document):
+            found.append(path or "/")
+    elif isinstance(document, dict):
+        for key, value in document.items():
+            here = f"{path}/{key}"
+            if _RAW_CONTROL.search(key):
+                found.append(here)
+            found.extend(find_control_chars(value, here))
+    elif isinstance(document, list):
+        for i, value in enumerate(document):
+            found.extend(find_control_chars(value, f"{path}/{i}"))
+    return found
+
+
+def _fix_line(line: str) -> str:
+    return line.translate(_CONTROL_ESCAPES) if _RAW_CONTROL.search(line) else line
+
+
+class _Rdfc10(URDNA2015):
+    """pyld's URDNA2015 hashing spec-escaped quads (see the module docstring)."""
+
+    def hash_nquads(self, nquads: list[str]) -> str:
+        return super().hash_nquads(sorted(_fix_line(q) for q in nquads))
+
+
+def rdfc_dataset(dataset: dict[str, list[dict[str, Any]]]) -> str:
+    """pyld's RDFC-1.0 of a pyld RDF dataset, spec-escaped. Mutates `dataset`."""
+    out = _Rdfc10().main(dataset, {"format": "application/n-quads"})
+    if not _RAW_CONTROL.search(out):
+        return out
+    return "".join(sorted(_fix_line(line) + "\n" for line in out.split("\n")[:-1]))
+
+
+def raise_if_unsafe(problems: list[str], fallbacks: list[str], allow_vocab_fallback: bool) -> None:
+    """Raise `UnsafeDocument` for `problems`, and for `fallbacks` unless they are allowed."""
+    found = problems if allow_vocab_fallback else problems + fallbacks
+    if found:
+        raise UnsafeDocument(found)
+
+
+def canonicalize_reference(
+    document: dict[str, Any], *, safe: bool = True, allow_vocab_fallback: bool = True
+) -> str:
+    """RDFC-1.0 N-Quads of `document` computed by pyld (escaping corrected).
+
+    `safe` raises `UnsafeDocument` when expansion loses data (see
+    `credentials.jsonld.safety_problems`); `allow_vocab_fallback=False` also
+    refuses terms only a catch-all `@vocab` defines.
+    """
+    _, dataset, problems, fallbacks = inspect_to_rdf(document)
+    if safe:
+        raise_if_unsafe(problems, fallbacks, allow_vocab_fallback)
+    return rdfc_dataset(dataset)
+
+

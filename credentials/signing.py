@@ -1,0 +1,405 @@
+"""Data Integrity proofs with EdDSA (W3C vc-di-eddsa): eddsa-rdfc-2022 and eddsa-jcs-2022.
+
+Exact bytes signed, for a document D (without `proof`) and proof options P
+(`type`, `cryptosuite`, `created`, `verificationMethod`, `proofPurpose`, and
+`@context` = D's `@context`):
+
+    hashData = SHA-256(canon(P)) || SHA-256(canon(D))        (64 bytes)
+    proofValue = "z" + base58btc(Ed25519-sign(hashData))
+
+where canon is RDFC-1.0 canonical N-Quads, UTF-8 (eddsa-rdfc-2022, see
+`credentials.rdfc`) or RFC 8785 JCS (eddsa-jcs-2022). Canonicalisation runs in
+safe mode: a document whose expansion would drop or leave undefined any term is
+neither signed nor verified, because that data would not be covered.
+
+`sign` returns a new dict; serialise it once and store those bytes. `verify`
+never raises on bad input: it returns `Verification(verified, reason)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import msgspec
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pyld.jsonld import JsonLdError
+
+from credentials.jsonld import UnsafeDocument
+from credentials.multikey import (
+    b58decode,
+    b58encode,
+    public_key_from_did_document,
+    public_key_from_multikey,
+)
+from credentials.shapes import canonicalize
+
+__all__ = [
+    "CRYPTOSUITES",
+    "Cryptosuite",
+    "KeyResolver",
+    "Verification",
+    "canonical_bytes",
+    "hash_data",
+    "jcs",
+    "proof_config",
+    "resolve_did_key",
+    "resolve_from_did_documents",
+    "resolve_lenient_multikey_fragment",
+    "sign",
+    "verify",
+]
+
+Cryptosuite = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"]
+CRYPTOSUITES: tuple[str, ...] = ("eddsa-rdfc-2022", "eddsa-jcs-2022")
+KeyResolver = Callable[[str], Ed25519PublicKey | None]
+Canonicalizer = Callable[..., str]
+
+
+class Verification(msgspec.Struct, frozen=True):
+    verified: bool
+    reason: str
+    verification_method: str | None = None
+    cryptosuite: str | None = None
+
+
+# --- RFC 8785 -------------------------------------------------------------------------
+
+def _es_number(value: float) -> str:
+    """ECMAScript Number::toString, which RFC 8785 prescribes (shortest round-trip digits)."""
+    if not math.isfinite(value):
+        raise ValueError("JCS cannot represent NaN or Infinity")
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    mantissa, _, exponent = repr(abs(value)).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = whole + fraction
+    point = len(whole) + (int(exponent) if exponent else 0)
+    stripped = digits.lstrip("0")
+    point -= len(digits) - len(stripped)
+    digits = stripped.rstrip("0")
+    k, n = len(digits), point
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return f"{sign}{digits[:n]}.{digits[n:]}"
+    if -6 < n <= 0:
+        return f"{sign}0.{'0' * -n}{digits}"
+    e = f"{'+' if n - 1 >= 0 else '-'}{abs(n - 1)}"
+    return f"{sign}{digits}e{e}" if k == 1 else f"{sign}{digits[0]}.{digits[1:]}e{e}"
+
+
+_STRING = msgspec.json.Encoder()
+
+
+def _jcs(value: Any, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(_STRING.encode(value).decode())
+    elif value is True or value is False or value is None:
+        out.append("true" if value else "false" if value is False else "null")
+    elif isinstance(value, int):
+        if abs(value) > 2**53:
+            raise ValueError("JCS: integer beyond 2^53 has no exact IEEE-754 form")
+        out.append(str(value))
+    elif isinstance(value, float):
+        out.append(_es_number(value))
+    elif isinstance(value, Mapping):
+        out.append("{")
+        for i, key in enumerate(sorted(value, key=lambda k: k.encode("utf-16-be"))):
+            if i:
+                out.append(",")
+            out.append(_STRING.encode(key).decode())
+            out.append(":")
+            _jcs(value[key], out)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _jcs(item, out)
+        out.append("]")
+    else:
+        raise TypeError(f"JCS: not JSON: {type(value).__name__}")
+
+
+def jcs(value: Any) -> bytes:
+    """RFC 8785 JSON Canonicalization Scheme, UTF-8."""
+    out: list[str] = []
+    _jcs(value, out)
+    return "".join(out).encode()
+
+
+# --- proofs ---------------------------------------------------------------------------
+
+def canonical_bytes(
+    document: dict[str, Any], cryptosuite: str, canonicalizer: Canonicalizer = canonicalize
+) -> bytes:
+    """The suite's transformation of `document`: RDFC-1.0 N-Quads or JCS, UTF-8."""
+    if cryptosuite == "eddsa-rdfc-2022":
+        return canonicalizer(document, safe=True, allow_vocab_fallback=True).encode()
+    if cryptosuite == "eddsa-jcs-2022":
+        return jcs(document)
+    raise ValueError(f"unsupported cryptosuite {cryptosuite!r}")
+
+
+def proof_config(
+    document: dict[str, Any],
+    verification_method: str,
+    created: datetime | str,
+    cryptosuite: str = "eddsa-rdfc-2022",
+    proof_purpose: str = "assertionMethod",
+) -> dict[str, Any]:
+    """Proof options in the key order of the W3C test vectors, `@context` copied from D."""
+    if isinstance(created, datetime):
+        created = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    config: dict[str, Any] = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": cryptosuite,
+        "created": created,
+        "verificationMethod": verification_method,
+        "proofPurpose": proof_purpose,
+    }
+    if "@context" in document:
+        config["@context"] = document["@context"]
+    return config
+
+
+def hash_data(
+    unsecured: dict[str, Any],
+    config: dict[str, Any],
+    canonicalizer: Canonicalizer = canonicalize,
+) -> bytes:
+    """SHA-256(canon(proof options)) || SHA-256(canon(document)): the 64 bytes signed."""
+    suite = config["cryptosuite"]
+    return (
+        _config_hash(config, suite, canonicalizer)
+        + hashlib.sha256(canonical_bytes(unsecured, suite, canonicalizer)).digest()
+    )
+
+
+_CONFIG_HASHES: dict[tuple[Any, ...], bytes] = {}
+
+
+def _config_hash(config: dict[str, Any], suite: str, canonicalizer: Canonicalizer) -> bytes:
+    # A batch shares created/verificationMethod: memoise plain string-valued configs.
+    key = None
+    if canonicalizer is canonicalize and all(
+        type(v) is str or (type(v) is list and all(type(x) is str for x in v))
+        for v in config.values()
+    ):
+        key = tuple((k, v if type(v) is str else tuple(v)) for k, v in config.items())
+        digest = _CONFIG_HASHES.get(key)
+        if digest is not None:
+            return digest
+    digest = hashlib.sha256(canonical_bytes(config, suite, canonicalizer)).digest()
+    if key is not None:
+        if len(_CONFIG_HASHES) >= 4096:
+            _CONFIG_HASHES.clear()
+        _CONFIG_HASHES[key] = digest
+    return digest
+
+
+def sign(
+    document: dict[str, Any],
+    private_key: Ed25519PrivateKey,
+    verification_method: str,
+    created: datetime | str,
+    *,
+    cryptosuite: Cryptosuite = "eddsa-rdfc-2022",
+    proof_purpose: str = "assertionMethod",
+    proof_as_list: bool = True,
+    canonicalizer: Canonicalizer = canonicalize,
+) -> dict[str, Any]:
+    """`document` plus a DataIntegrityProof (as a one-item list, as OB 3.0 requires).
+
+    Raises `UnsafeDocument` when a term would be dropped, ValueError when the
+    document already carries a proof or cannot be canonicalised.
+    """
+    if "proof" in document:
+        raise ValueError("document already has a proof")
+    config = proof_config(document, verification_method, created, cryptosuite, proof_purpose)
+    signature = private_key.sign(hash_data(document, config, canonicalizer))
+    proof = {k: v for k, v in config.items() if k != "@context" or cryptosuite == "eddsa-jcs-2022"}
+    proof["proofValue"] = "z" + b58encode(signature)
+    return {**document, "proof": [proof] if proof_as_list else proof}
+
+
+def verify(
+    document: Any,
+    resolve_key: KeyResolver,
+    *,
+    expected_purpose: str = "assertionMethod",
+    require_issuer_key: bool = True,
+    canonicalizer: Canonicalizer = canonicalize,
+    now: datetime | None = None,
+) -> Verification:
+    """Check every proof of `document`; `verified` only if all of them (at least one) hold.
+
+    `resolve_key(verification_method)` returns the public key the method's
+    controller authorises for `expected_purpose`, or None. With
+    `require_issuer_key`, the method must belong to the credential's `issuer`
+    (its IRI before `#`). A proof's `created` must be an XML Schema dateTime and
+    its `expires`, if any, later than `now`. Credential validity dates and status
+    are the caller's checks.
+    """
+    if not isinstance(document, dict) or "proof" not in document:
+        return Verification(False, "no proof")
+    proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
+    if not proofs:
+        return Verification(False, "no proof")
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    result = Verification(False, "no proof")
+    now = now or datetime.now(UTC)
+    for proof in proofs:
+        result = _verify_one(
+            unsecured, proof, resolve_key, expected_purpose, require_issuer_key, canonicalizer,
+            now,
+        )
+        if not result.verified:
+            return result
+    return result
+
+
+def _verify_one(
+    unsecured: dict[str, Any],
+    proof: Any,
+    resolve_key: KeyResolver,
+    expected_purpose: str,
+    require_issuer_key: bool,
+    canonicalizer: Canonicalizer,
+    now: datetime,
+) -> Verification:
+    if not isinstance(proof, dict):
+        return Verification(False, "proof is not an object")
+    method, suite = proof.get("verificationMethod"), proof.get("cryptosuite")
+
+    def fail(reason: str) -> Verification:
+        return Verification(False, reason, method if isinstance(method, str) else None,
+                            suite if isinstance(suite, str) else None)
+
+    if proof.get("type") != "DataIntegrityProof":
+        return fail(f"unsupported proof type {proof.get('type')!r}")
+    if suite not in CRYPTOSUITES:
+        return fail(f"unsupported cryptosuite {suite!r}")
+    if proof.get("proofPurpose") != expected_purpose:
+        return fail(f"proof purpose is {proof.get('proofPurpose')!r}, not {expected_purpose!r}")
+    if "previousProof" in proof:
+        return fail("proof chains (previousProof) are not supported")
+    if not isinstance(method, str):
+        return fail("proof has no verificationMethod")
+    for field in ("created", "expires"):
+        if field in proof and _datetime(proof[field]) is None:
+            return fail(f"proof {field} is not an XML Schema dateTime")
+    if "expires" in proof and _datetime(proof["expires"]) <= now:
+        return fail("proof has expired")
+    value = proof.get("proofValue")
+    try:
+        if not isinstance(value, str) or not value.startswith("z"):
+            raise ValueError
+        signature = b58decode(value[1:])
+    except ValueError:
+        return fail("proofValue is not base58btc multibase")
+    if len(signature) != 64:
+        return fail("proofValue is not a 64-byte Ed25519 signature")
+    config = {k: v for k, v in proof.items() if k != "proofValue"}
+    if "@context" in config:
+        context = unsecured.get("@context")
+        contexts = context if isinstance(context, list) else [context]
+        wanted = config["@context"]
+        wanted = wanted if isinstance(wanted, list) else [wanted]
+        if contexts[: len(wanted)] != wanted:
+            return fail("proof @context is not a prefix of the document's @context")
+        unsecured = {**unsecured, "@context": config["@context"]}
+    elif "@context" in unsecured:
+        config["@context"] = unsecured["@context"]
+    if require_issuer_key:
+        issuer = unsecured.get("issuer")
+        issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+        if not isinstance(issuer_id, str) or method.split("#", 1)[0] != issuer_id:
+            return fail("verification method does not belong to the issuer")
+    key = resolve_key(method)
+    if key is None:
+        return fail(f"verification method {method!r} is unknown or not authorised")
+    try:
+        data = hash_data(unsecured, config, canonicalizer)
+    except UnsafeDocument as error:
+        return fail(f"document is unsafe to canonicalise: {error}")
+    except JsonLdError as error:
+        return fail(f"document cannot be canonicalised: {_root_cause(error)}")
+    except (ValueError, TypeError) as error:
+        return fail(f"document cannot be canonicalised: {error}")
+    try:
+        key.verify(signature, data)
+    except InvalidSignature:
+        return fail("signature does not match the document")
+    return Verification(True, "ok", method, suite)
+
+
+_DATETIME = re.compile(
+    r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?\Z"
+)
+
+
+def _datetime(value: Any) -> datetime | None:
+    """An xsd:dateTime as an aware datetime (no zone: UTC), or None if it is not one."""
+    if not isinstance(value, str) or not _DATETIME.match(value):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _root_cause(error: BaseException) -> str:
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return str(error)
+
+
+# --- key resolvers --------------------------------------------------------------------
+
+def resolve_did_key(verification_method: str) -> Ed25519PublicKey | None:
+    """`did:key:z6Mk...#z6Mk...` (Ed25519 did:key, as in the W3C vectors)."""
+    did, _, fragment = verification_method.partition("#")
+    if not did.startswith("did:key:") or fragment != did[len("did:key:"):]:
+        return None
+    try:
+        return public_key_from_multikey(fragment)
+    except ValueError:
+        return None
+
+
+def resolve_lenient_multikey_fragment(verification_method: str) -> Ed25519PublicKey | None:
+    """`<controller>#<publicKeyMultibase>`: the non-standard form of 1EdTech's validator."""
+    _, _, fragment = verification_method.partition("#")
+    try:
+        return public_key_from_multikey(fragment)
+    except ValueError:
+        return None
+
+
+def resolve_from_did_documents(
+    documents: Mapping[str, dict[str, Any]], purpose: str = "assertionMethod"
+) -> KeyResolver:
+    """A resolver over known DID documents (DID -> document), e.g. the partners' did:web."""
+    cache: dict[str, Ed25519PublicKey | None] = {}
+
+    def resolve(verification_method: str) -> Ed25519PublicKey | None:
+        if verification_method not in cache:
+            document = documents.get(verification_method.split("#", 1)[0])
+            cache[verification_method] = (
+                public_key_from_did_document(document, verification_method, purpose)
+                if document else None
+            )
+        return cache[verification_method]
+
+    return resolve
+
