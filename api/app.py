@@ -22,6 +22,7 @@ from api.db import Database, provide_session
 from api.errors import exception_handlers
 from api.catalogue import CourseController
 from api.harvest import HarvestController
+from api.ooapi import OoapiController
 from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
 from api.workers import CpuPool
@@ -71,7 +72,9 @@ def create_app(
             await database.close()
 
     handlers: list[Any] = [
-        OpsController, InstitutionController, CourseController, HarvestController, *(extra_handlers or [])]
+        OpsController, InstitutionController, CourseController, HarvestController, OoapiController,
+        *(extra_handlers or []),
+    ]
     return Litestar(
         route_handlers=handlers,
         dependencies={"db_session": Provide(provide_session)},

@@ -1,0 +1,150 @@
+"""OOAPI v5 read API for other systems (eduXchange-style consumers), public and read-only.
+
+Errors keep our problem documents but follow OOAPI's ``Problem`` schema, whose ``status``
+is a string, and its status codes: OOAPI answers bad input with 400, never 422.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, route
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
+from litestar.params import FromPath, QueryParameter
+
+from api.access import PUBLIC, access
+from api.db import DbSession
+from api.errors import PROBLEM_JSON, exception_handlers
+from catalogue import ooapi
+from catalogue.ooapi_queries import (
+    CourseFilter,
+    OfferingFilter,
+    OrganizationFilter,
+    Page,
+    PageRequest,
+    course_by_id,
+    course_offerings,
+    course_page,
+    offering_by_id,
+    organizations,
+)
+
+__all__ = ["OOAPI_SPECIFICATION", "OoapiController"]
+
+# The exact file this API implements (see ../shared/standards/ooapi/SOURCES.md).
+OOAPI_SPECIFICATION = ("https://raw.githubusercontent.com/open-education-api/specification/"
+                       "9f79a80d18983770d59055fe2adb98b7d81e7e79/v5/ooapi.yaml")
+# Placeholder until Settings carries a contact address: RFC 2142 requires every mail domain
+# to accept postmaster@. Read from ``settings.ooapi_contact_email`` once that exists.
+DEFAULT_CONTACT = "postmaster@academy.kuleuven.be"
+
+Q = Annotated[str | None, QueryParameter(name="q", description="Name, code or description contains")]
+PageSize = Annotated[int, QueryParameter(name="pageSize", description="10, 20, 50, 100 or 250")]
+PageNumber = Annotated[int, QueryParameter(name="pageNumber")]
+Consumer = Annotated[str | None, QueryParameter(name="consumer",
+                                                description="Accepted; we hold no consumer-specific data")]
+Sort = Annotated[str | None, QueryParameter(name="sort")]
+TeachingLanguage = Annotated[str | None, QueryParameter(name="teachingLanguage")]
+ModeOfDelivery = Annotated[list[str] | None, QueryParameter(name="modeOfDelivery")]
+PrimaryCode = Annotated[str | None, QueryParameter(name="primaryCode")]
+Expand = Annotated[str | None, QueryParameter(name="expand", description="Not supported; ids are returned")]
+
+
+def _ooapi_problem(handler: Callable[[Request, Any], Response[Any]]) -> Callable[..., Response[Any]]:
+    def handle(request: Request, exc: Exception) -> Response[Any]:
+        response = handler(request, exc)
+        status = 400 if response.status_code == 422 else response.status_code
+        body = {**response.content, "status": str(status)}
+        return Response(body, status_code=status, media_type=PROBLEM_JSON,
+                        headers=dict(response.headers.items()))
+    return handle
+
+
+def _modes(values: list[str] | None) -> tuple[str, ...]:
+    """``modeOfDelivery`` repeated (form style) or comma-separated; both are accepted."""
+    return tuple(v.strip() for value in values or () for v in value.split(",") if v.strip())
+
+
+class OoapiController(Controller):
+    path = "/ooapi/v5"
+    tags = ["ooapi"]
+    exception_handlers = {kind: _ooapi_problem(h) for kind, h in exception_handlers.items()}
+
+    @get("/", opt=access(PUBLIC), summary="OOAPI service metadata")
+    async def service(self, request: Request) -> ooapi.Service:
+        settings = request.app.state.settings
+        return ooapi.service(
+            contact_email=getattr(settings, "ooapi_contact_email", None) or DEFAULT_CONTACT,
+            specification=OOAPI_SPECIFICATION,
+            documentation=f"{settings.base_url}/schema",
+        )
+
+    @get("/organizations", opt=access(PUBLIC), summary="OOAPI organizations, by name")
+    async def organizations(
+        self, db_session: DbSession, q: Q = None, primary_code: PrimaryCode = None,
+        organization_type: Annotated[str | None, QueryParameter(name="organizationType")] = None,
+        sort: Sort = None, page_size: PageSize = 10, page_number: PageNumber = 1,
+        consumer: Consumer = None,
+    ) -> Page[ooapi.Organization]:
+        f = OrganizationFilter(q=q, primary_code=primary_code, organization_type=organization_type,
+                               sort=sort)
+        return await organizations(db_session, f, PageRequest(size=page_size, number=page_number))
+
+    @get("/courses", opt=access(PUBLIC), summary="OOAPI courses, by name")
+    async def courses(
+        self, db_session: DbSession, q: Q = None, primary_code: PrimaryCode = None,
+        teaching_language: TeachingLanguage = None,
+        level: Annotated[str | None, QueryParameter(name="level")] = None,
+        mode_of_delivery: ModeOfDelivery = None, sort: Sort = None,
+        page_size: PageSize = 10, page_number: PageNumber = 1, consumer: Consumer = None,
+    ) -> Page[ooapi.Course]:
+        f = CourseFilter(q=q, primary_code=primary_code, teaching_language=teaching_language,
+                         level=level, modes_of_delivery=_modes(mode_of_delivery), sort=sort)
+        return await course_page(db_session, f, PageRequest(size=page_size, number=page_number))
+
+    @get("/courses/{courseId:str}", opt=access(PUBLIC), summary="One OOAPI course")
+    async def course(self, db_session: DbSession, courseId: FromPath[str],
+                     expand: Expand = None) -> ooapi.Course:
+        return ooapi.course(await course_by_id(db_session, courseId))
+
+    @get("/courses/{courseId:str}/offerings", opt=access(PUBLIC),
+         summary="OOAPI offerings of a course, from today by default")
+    async def course_offerings(
+        self, db_session: DbSession, courseId: FromPath[str],
+        q: Q = None, teaching_language: TeachingLanguage = None,
+        mode_of_delivery: ModeOfDelivery = None,
+        result_expected: Annotated[bool | None, QueryParameter(name="resultExpected")] = None,
+        since: Annotated[date | None, QueryParameter(name="since")] = None,
+        until: Annotated[date | None, QueryParameter(name="until")] = None,
+        sort: Sort = None, page_size: PageSize = 10, page_number: PageNumber = 1,
+        consumer: Consumer = None,
+    ) -> Page[ooapi.CourseOffering]:
+        f = OfferingFilter(q=q, teaching_language=teaching_language,
+                           modes_of_delivery=_modes(mode_of_delivery),
+                           result_expected=result_expected, since=since, until=until, sort=sort)
+        return await course_offerings(db_session, courseId, f,
+                                      PageRequest(size=page_size, number=page_number),
+                                      today=date.today())
+
+    @get("/offerings/{offeringId:str}", opt=access(PUBLIC), summary="One OOAPI course offering")
+    async def offering(self, db_session: DbSession, offeringId: FromPath[str],
+                       expand: Expand = None) -> ooapi.CourseOffering:
+        return await offering_by_id(db_session, offeringId)
+
+    # Without these, a wrong method or an unknown OOAPI path (e.g. /programs) would be answered
+    # by the app before reaching this controller, with a problem document OOAPI does not accept.
+    @route(["/", "/organizations", "/courses", "/courses/{courseId:str}",
+            "/courses/{courseId:str}/offerings", "/offerings/{offeringId:str}"],
+           http_method=["POST", "PUT", "PATCH", "DELETE"], opt=access(PUBLIC),
+           include_in_schema=False)
+    async def read_only(self, request: Request) -> None:
+        raise MethodNotAllowedException(f"{request.method} is not allowed on {request.url.path}.",
+                                        headers={"Allow": "GET"})
+
+    @route("/{rest:path}", http_method=["GET", "POST", "PUT", "PATCH", "DELETE"],
+           opt=access(PUBLIC), include_in_schema=False)
+    async def not_implemented(self, request: Request, rest: FromPath[str]) -> None:
+        raise NotFoundException(f"No resource at {request.url.path}; this server implements "
+                                "the OOAPI v5 organizations, courses and offerings endpoints.")
