@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test fuzz bench clean
+.PHONY: install run test fuzz bench clean node-deps bench-interop
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,13 +14,23 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Digital Bazaar's verifier, for the interoperability tests and the Node peer benchmark
+NODE_STAMP := bench/node/node_modules/.package-lock.json
+$(NODE_STAMP): bench/node/package.json bench/node/package-lock.json
+	npm ci --prefix bench/node --no-audit --no-fund
+
+node-deps: $(NODE_STAMP)
+
 run: install
 	$(BIN)/academy db upgrade
 	$(BIN)/academy demo load --if-empty
 	$(BIN)/academy serve
 
-test: install
+test: install node-deps
 	$(BIN)/python -m pytest
 
+bench-interop: install node-deps
+	$(BIN)/python bench/interop.py --n 500
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis bench/node/node_modules

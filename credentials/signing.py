@@ -40,6 +40,7 @@ from credentials.multikey import (
 from credentials.shapes import canonicalize
 
 __all__ = [
+    "sort_order_ambiguity",
     "CRYPTOSUITES",
     "Cryptosuite",
     "KeyResolver",
@@ -138,12 +139,43 @@ def jcs(value: Any) -> bytes:
 
 # --- proofs ---------------------------------------------------------------------------
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_BLANK = re.compile(r"_:[A-Za-z0-9]+")
+
+
+def _utf16(line: str) -> bytes:
+    return line.encode("utf-16-be", "surrogatepass")
+
+
+def sort_order_ambiguity(nquads: str) -> str | None:
+    """Why RDFC-1.0 implementations could order these canonical N-Quads differently, or None.
+
+    RDFC-1.0 sorts by code point; rdf-canonize (JavaScript) and Java implementations sort
+    by UTF-16 code unit. The orders differ only where two quads first differ at a
+    character above U+FFFF (emoji, ...) against one in U+E000..U+FFFF (fullwidth forms,
+    ...). We check the final order and the order of the quads as blank-node hashing sees
+    them (labels blanked); if either differs, the signature would not verify everywhere.
+    """
+    if not _ASTRAL.search(nquads):
+        return None
+    lines = nquads.splitlines()
+    blanked = sorted(_BLANK.sub("_:x", line) for line in lines)
+    if lines != sorted(lines, key=_utf16) or blanked != sorted(blanked, key=_utf16):
+        return ("text orders differently by code point and by UTF-16 code unit (an emoji "
+                "against a fullwidth or private-use character in the same field); other "
+                "RDFC-1.0 implementations would compute another signature")
+    return None
+
+
 def canonical_bytes(
     document: dict[str, Any], cryptosuite: str, canonicalizer: Canonicalizer = canonicalize
 ) -> bytes:
     """The suite's transformation of `document`: RDFC-1.0 N-Quads or JCS, UTF-8."""
     if cryptosuite == "eddsa-rdfc-2022":
-        return canonicalizer(document, safe=True, allow_vocab_fallback=True).encode()
+        nquads = canonicalizer(document, safe=True, allow_vocab_fallback=True)
+        if why := sort_order_ambiguity(nquads):
+            raise UnsafeDocument([why])
+        return nquads.encode()
     if cryptosuite == "eddsa-jcs-2022":
         return jcs(document)
     raise ValueError(f"unsupported cryptosuite {cryptosuite!r}")
