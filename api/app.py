@@ -9,9 +9,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.app import AppConfig
-from litestar.connection import ASGIConnection
 from litestar.di import Provide
-from litestar.exceptions import NotAuthorizedException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -21,21 +19,20 @@ from api.access import access_guard
 from api.db import Database, provide_session
 from api.errors import exception_handlers
 from api.catalogue import CourseController
+from api.credentials import credential_handlers
+from api.learners import resolve_learner
 from api.harvest import HarvestController
 from api.ooapi import OoapiController
 from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
 from api.workers import CpuPool
+from api.openapi import document_api
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
 from api.ops import OpsController
 from api.settings import Settings, load_settings
 from catalogue.harvest import harvest_loop
 
 __all__ = ["create_app"]
-
-
-async def _no_learners(connection: ASGIConnection) -> object:
-    raise NotAuthorizedException("A learner token is required.")
 
 
 def create_app(
@@ -73,9 +70,10 @@ def create_app(
 
     handlers: list[Any] = [
         OpsController, InstitutionController, CourseController, HarvestController, OoapiController,
+        *credential_handlers(),
         *(extra_handlers or []),
     ]
-    return Litestar(
+    return document_api(Litestar(
         route_handlers=handlers,
         dependencies={"db_session": Provide(provide_session)},
         guards=[access_guard],
@@ -97,7 +95,7 @@ def create_app(
             }),
         ),
         debug=False,
-    )
+    ))
 
 
 def _initial_state(settings: Settings) -> dict[str, Any]:
@@ -105,5 +103,5 @@ def _initial_state(settings: Settings) -> dict[str, Any]:
 
     limiter = RateLimiter({"public": settings.search_rate_per_minute,
                            "write": settings.write_rate_per_minute})
-    return State({"settings": settings, "learner_resolver": _no_learners,  # type: ignore[return-value]
+    return State({"settings": settings, "learner_resolver": resolve_learner,  # type: ignore[return-value]
                   "rate_limiter": limiter, "cpu_pool": CpuPool()})

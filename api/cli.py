@@ -189,3 +189,4 @@ def demo_load(if_empty: bool, path: str | None) -> None:
 
 import api.cli_backup  # noqa: E402,F401  (registers backup/restore)
 import api.cli_harvest  # noqa: E402,F401  (registers harvest and sources)
+import api.cli_credentials  # noqa: E402,F401  (registers keys rotate-signing)

@@ -1,0 +1,226 @@
+"""Issuing, reading, verifying, revoking and suspending microcredentials.
+
+Credentials travel as the exact bytes that were signed: the handlers return stored
+bytes and embed them with ``msgspec.Raw``, never re-serialising a parsed copy. Media type
+``application/ld+json`` (a JSON-LD document that any JSON client reads).
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from api.access import PUBLIC, access, partner
+from api.db import DbSession
+from api.issuers import LD_JSON, keyring_of, status_cache_of
+from catalogue.validation import loads_strict
+from credentials.errors import Invalid
+from credentials.issuing import MAX_BATCH, Outcome, issue, issue_one
+from credentials.service import change_status, get_credential, parse_id
+from credentials.verifying import Report, verify_credential, verify_many
+
+__all__ = ["CredentialController", "IssuingController", "VerifyController", "credential_handlers"]
+
+_encode = msgspec.json.Encoder().encode
+
+
+class ItemError(msgspec.Struct):
+    pointer: str
+    message: str
+
+
+class BatchItem(msgspec.Struct, omit_defaults=True):
+    index: int
+    status: str
+    id: str | None = None
+    location: str | None = None
+    credential: msgspec.Raw | None = None
+    errors: list[ItemError] | None = None
+
+
+class BatchResult(msgspec.Struct):
+    created: int
+    existing: int
+    invalid: int
+    conflict: int
+    items: list[BatchItem]
+
+
+class StatusOut(msgspec.Struct):
+    id: str
+    status: str
+    reason: str | None
+
+
+def _location(credential_id: uuid.UUID | None) -> str:
+    return f"/api/v1/credentials/{credential_id}"
+
+
+def _item(outcome: Outcome) -> BatchItem:
+    if outcome.document is None:
+        errors = [ItemError(p, m) for p, m in outcome.errors or []]
+        return BatchItem(index=outcome.index, status=outcome.status, errors=errors)
+    return BatchItem(index=outcome.index, status=outcome.status, id=str(outcome.id),
+                     location=_location(outcome.id), credential=msgspec.Raw(outcome.document))
+
+
+def _key(request: Request) -> str | None:
+    """The ``Idempotency-Key`` header (IETF draft), if any."""
+    value = request.headers.get("idempotency-key")
+    if value is None:
+        return None
+    if not 1 <= len(value) <= 200 or not value.isprintable():
+        raise Invalid([("header:Idempotency-Key", "must be 1-200 printable characters")])
+    return value
+
+
+async def _reason(request: Request, required: bool) -> str | None:
+    raw = await request.body()
+    body: Any = loads_strict(raw) if raw.strip() else {}
+    reason = body.get("reason") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or (reason is not None and not isinstance(reason, str)):
+        raise Invalid([("/reason", "the body is {\"reason\": \"...\"}")])
+    if required and not (reason or "").strip():
+        raise Invalid([("/reason", "a reason is required")])
+    if reason is not None and len(reason) > 2000:
+        raise Invalid([("/reason", "at most 2000 characters")])
+    return reason
+
+
+class IssuingController(Controller):
+    path = "/api/v1/institutions/{slug:str}/credentials"
+    tags = ["credentials"]
+
+    @post("/", opt=access(partner("issue")), status_code=HTTP_201_CREATED,
+          summary="Issue one microcredential")
+    async def issue_one(
+        self, request: Request, db_session: DbSession, slug: FromPath[str]
+    ) -> Response[bytes]:
+        body = loads_strict(await request.body())
+        outcome = await issue_one(db_session, keyring_of(request.app), slug, body,
+                                  idempotency_key=_key(request))
+        status = HTTP_201_CREATED if outcome.status == "created" else HTTP_200_OK
+        return Response(outcome.document or b"", status_code=status, media_type=LD_JSON,
+                        headers={"Location": _location(outcome.id)})
+
+    @post("/batch", opt=access(partner("issue")), status_code=HTTP_200_OK,
+          summary=f"Issue up to {MAX_BATCH} microcredentials, one result per item")
+    async def batch(
+        self, request: Request, db_session: DbSession, slug: FromPath[str]
+    ) -> Response[bytes]:
+        bodies = loads_strict(await request.body())
+        if not isinstance(bodies, list):
+            raise Invalid([("", "the body must be a JSON array of issuance requests")])
+        if len(bodies) > MAX_BATCH:
+            raise Invalid([("", f"a batch holds at most {MAX_BATCH} requests, not {len(bodies)}")])
+        outcomes = await issue(db_session, keyring_of(request.app), slug, bodies,
+                               idempotency_key=_key(request))
+        counts = {s: sum(o.status == s for o in outcomes)
+                  for s in ("created", "existing", "invalid", "conflict")}
+        result = BatchResult(**counts, items=[_item(o) for o in outcomes])
+        return Response(_encode(result), media_type="application/json")
+
+    async def _change(self, request: Request, db_session: DbSession, slug: str, id: str,
+                      action: str, reason_required: bool) -> StatusOut:
+        reason = await _reason(request, reason_required)
+        change = await change_status(db_session, slug, parse_id(id), action,  # type: ignore[arg-type]
+                                     reason)
+        return StatusOut(str(change.id), change.status, change.reason)
+
+    @post("/{id:str}/revoke", opt=access(partner("issue")), status_code=HTTP_200_OK,
+          summary="Revoke a credential (final)")
+    async def revoke(self, request: Request, db_session: DbSession, slug: FromPath[str],
+                     id: FromPath[str]) -> StatusOut:
+        return await self._change(request, db_session, slug, id, "revoke", True)
+
+    @post("/{id:str}/suspend", opt=access(partner("issue")), status_code=HTTP_200_OK,
+          summary="Suspend a credential")
+    async def suspend(self, request: Request, db_session: DbSession, slug: FromPath[str],
+                      id: FromPath[str]) -> StatusOut:
+        return await self._change(request, db_session, slug, id, "suspend", False)
+
+    @post("/{id:str}/unsuspend", opt=access(partner("issue")), status_code=HTTP_200_OK,
+          summary="Lift a suspension")
+    async def unsuspend(self, request: Request, db_session: DbSession, slug: FromPath[str],
+                        id: FromPath[str]) -> StatusOut:
+        return await self._change(request, db_session, slug, id, "unsuspend", False)
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "json" not in accept.split("text/html")[0]
+
+
+def render_page(document: bytes, report: Report) -> str:
+    """A minimal human page: the credential's title, issuer and each check's result."""
+    parsed: Any = msgspec.json.decode(document)
+    title = html.escape(str(parsed.get("name", "Credential")))
+    issuer = parsed.get("issuer") or {}
+    issuer_name = html.escape(str(issuer.get("name", issuer.get("id", ""))))
+    verdict = "Verified" if report.verified else "Not verified"
+    marks = {True: "ok", False: "FAILED", None: "unknown"}
+    rows = "".join(
+        f"<tr><td>{c.check}</td><td>{marks[c.ok]}</td><td>{html.escape(c.reason)}</td></tr>"
+        for c in report.checks
+    )
+    return (
+        f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
+        f"</head><body><h1>{title}</h1><p>Issued by {issuer_name}, valid from "
+        f"{html.escape(str(parsed.get('validFrom', '')))}.</p><h2>{verdict}</h2>"
+        f"<table><tr><th>check</th><th>result</th><th>reason</th></tr>{rows}</table>"
+        f"<h2>Credential</h2><pre>{html.escape(document.decode())}</pre></body></html>"
+    )
+
+
+class CredentialController(Controller):
+    path = "/api/v1/credentials"
+    tags = ["credentials"]
+
+    @get("/{id:str}", opt=access(PUBLIC),
+         summary="A credential exactly as issued (HTML page with its verification for browsers)")
+    async def read(self, request: Request, db_session: DbSession,
+                   id: FromPath[str]) -> Response[bytes]:
+        stored = await get_credential(db_session, parse_id(id))
+        if _wants_html(request):
+            report = await verify_credential(db_session, keyring_of(request.app),
+                                             msgspec.json.decode(stored.document))
+            return Response(render_page(stored.document, report).encode(),
+                            media_type="text/html; charset=utf-8")
+        return Response(stored.document, media_type=LD_JSON)
+
+
+class VerifyController(Controller):
+    path = "/api/v1/verify"
+    tags = ["verification"]
+
+    @post("/", opt=access(PUBLIC), status_code=HTTP_200_OK,
+          summary="Verify any credential (or a JSON array of up to 1,000: one report each)")
+    async def verify(self, request: Request) -> Report | list[Report]:
+        """An object is one credential and gets one report; an array gets a report per item.
+
+        No request transaction: keys and status lists usually come from memory
+        (``StatusCache``), and a read-only session is opened only when they do not.
+        """
+        document = loads_strict(await request.body())
+        app = request.app
+        documents = document if isinstance(document, list) else [document]
+        if len(documents) > MAX_BATCH:
+            raise Invalid([("", f"at most {MAX_BATCH} credentials per request")])
+        reports = await verify_many(app.state.session_factory, keyring_of(app), documents,
+                                    cache=await status_cache_of(app))
+        return reports if isinstance(document, list) else reports[0]
+
+
+def credential_handlers() -> list[type[Controller]]:
+    """Every controller of the registry, for ``create_app``'s route handlers."""
+    from api.issuers import IssuerController
+    from api.learners import LearnerController, LearnerTokenController, ShareController
+
+    return [IssuingController, CredentialController, VerifyController, IssuerController,
+            LearnerTokenController, LearnerController, ShareController]

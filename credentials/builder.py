@@ -1,0 +1,259 @@
+"""The unsigned Open Badges 3.0 AchievementCredential of a resolved issuance.
+
+Where each EU element (Council Recommendation 2022/C 243/02, Annex I) goes:
+
+=============================  ==============================================================
+learner                        ``credentialSubject.identifier``: IdentityObjects, the email as
+                               ``sha256$hex(normalised email + salt)``, the name in plain text
+title                          ``name`` and ``credentialSubject.achievement.name``
+country of the issuer          ``issuer.address.addressCountryCode``
+awarding body                  ``issuer`` (a Profile whose ``id`` is the institution's did:web)
+date of issuing                ``validFrom`` and ``awardedDate``
+learning outcomes              ``achievement.criteria.narrative`` (a Markdown list)
+notional workload (ECTS)       ``achievement.creditsAvailable``, ``credentialSubject.creditsEarned``
+EQF level                      ``achievement.alignment`` to ``http://data.europa.eu/snb/eqf/N``
+type of assessment             ``achievement.assessmentType`` (our context)
+form of participation          ``achievement.participationForm`` (our context)
+quality assurance              ``achievement.qualityAssurance`` (our context)
+supervision / identity check   ``achievement.supervisionAndIdentityVerification`` (our context)
+prerequisites                  ``achievement.prerequisites`` (our context)
+grade                          ``achievement.resultDescription`` + ``credentialSubject.result``
+stackability                   ``achievement.stackabilityOptions`` (our context)
+further information            ``achievement.furtherInformation`` (our context)
+=============================  ==============================================================
+
+Every IRI is absolute, integers stay far below 2^53, texts never contain control
+characters (the request schema refuses them), so every JSON-LD library canonicalises
+the result the same way. Numbers that are not whole (ECTS 2.5) stay JSON numbers:
+they are few, and each distinct value is one more shape for the fast canonicaliser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL
+
+__all__ = [
+    "CONTEXTS",
+    "OB3_SCHEMA_URL",
+    "StatusEntry",
+    "build_credential",
+    "identity_hash",
+    "normalise_email",
+    "pick_language",
+]
+
+CONTEXTS = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+    MICROCREDENTIAL_CONTEXT_URL,
+]
+OB3_SCHEMA_URL = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+)
+EQF_BASE = "http://data.europa.eu/snb/eqf/"
+COUNTRY_NAMES = {"BE": "Belgium", "NL": "Netherlands", "FR": "France", "DE": "Germany"}
+STACKABILITY = {
+    "standalone": "Standalone: an independent micro-credential",
+    "stackable": "Stackable: counts towards a larger credential",
+}
+StatusEntry = tuple[str, str, int]
+"""(purpose, status list credential URL, index)."""
+
+
+def normalise_email(email: str) -> str:
+    """The learner's identity: trimmed and lower-cased (local part included, as users expect)."""
+    return email.strip().lower()
+
+
+def identity_hash(email: str, salt: str) -> str:
+    """OB 3.0 IdentityHash: ``sha256$`` + hex SHA-256 of the normalised address + salt."""
+    return "sha256$" + hashlib.sha256((normalise_email(email) + salt).encode()).hexdigest()
+
+
+def pick_language(text: Mapping[str, str], languages: list[str] | None) -> str:
+    """The language a one-language OB3 field uses: the course's first that the text has."""
+    for lang in languages or []:
+        if lang in text:
+            return lang
+    return "nl" if "nl" in text else next(iter(text))
+
+
+def _one(text: Any, lang: str) -> str:
+    if isinstance(text, str):
+        return text
+    return text.get(lang) or next(iter(text.values()))
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _narrative(outcomes: list[Mapping[str, str]], lang: str) -> str:
+    heading = "Leerresultaten" if lang == "nl" else "Learning outcomes"
+    return heading + ":\n" + "\n".join(f"- {_one(o, lang)}" for o in outcomes)
+
+
+def _prefixed(prefix: str, text: Any) -> Any:
+    if isinstance(text, str):
+        return f"{prefix}: {text}"
+    return {lang: f"{prefix}: {value}" for lang, value in text.items()}
+
+
+def _supervision(doc: Mapping[str, Any]) -> str | None:
+    parts = []
+    if supervision := doc["assessment"].get("supervision"):
+        parts.append(supervision)
+    if "identity_verification" in doc:
+        verified = doc["identity_verification"]
+        parts.append("identity verified" if verified else "identity not verified")
+    return "; ".join(parts) or None
+
+
+def _grade(
+    doc: Mapping[str, Any], credential_id: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    assessment = doc["assessment"]
+    if "grade" not in assessment:
+        return [], []
+    scale, grade = assessment["grade_scale"], assessment["grade"]
+    described = f"{credential_id}#grade"
+    description: dict[str, Any] = {"id": described, "type": ["ResultDescription"], "name": "Grade"}
+    if scale["type"] == "numeric":
+        description |= {
+            "resultType": "ScaledScore",
+            "valueMin": str(_number(scale["min"])),
+            "valueMax": str(_number(scale["max"])),
+            "requiredValue": str(_number(scale["pass"])),
+        }
+        value = str(_number(grade))
+    else:
+        description |= {
+            "resultType": "LetterGrade",
+            "allowedValue": list(scale["values"]),
+            "requiredValue": scale["pass"],
+        }
+        value = str(grade)
+    result = {"type": ["Result"], "resultDescription": described, "value": value}
+    return [description], [result]
+
+
+def build_credential(
+    doc: Mapping[str, Any],
+    *,
+    credential_id: str,
+    issuer: Mapping[str, Any],
+    achievement_id: str,
+    description: Mapping[str, str] | None,
+    salt: str,
+    status: list[StatusEntry],
+) -> dict[str, Any]:
+    """The credential for a document that passed ``validate_resolved``.
+
+    ``issuer`` holds ``id`` (did:web), ``name``, ``url`` and ``country``;
+    ``description`` is the course's (the achievement needs one; the title stands in).
+    """
+    lang = pick_language(doc["title"], doc.get("languages"))
+    title = _one(doc["title"], lang)
+    issued = f"{doc['issued_on']}T00:00:00Z"
+    descriptions, results = _grade(doc, credential_id)
+    achievement: dict[str, Any] = {
+        "id": achievement_id,
+        "type": ["Achievement"],
+        "achievementType": "MicroCredential",
+        "name": title,
+        "description": _one(description, lang) if description else title,
+        "criteria": {"narrative": _narrative(doc["learning_outcomes"], lang)},
+        "creditsAvailable": _number(doc["ects"]),
+        "inLanguage": lang,
+    }
+    if doc.get("eqf_level") is not None:
+        level = int(doc["eqf_level"])
+        achievement["alignment"] = [{
+            "type": ["Alignment"],
+            "targetType": "ext:EQFLevel",
+            "targetName": f"EQF level {level}",
+            "targetUrl": f"{EQF_BASE}{level}",
+            "targetFramework": "European Qualifications Framework",
+            "targetCode": str(level),
+        }]
+    if doc.get("isced_codes"):
+        achievement["fieldOfStudy"] = "ISCED-F 2013: " + ", ".join(doc["isced_codes"])
+    if descriptions:
+        achievement["resultDescription"] = descriptions
+    assessment = doc["assessment"]
+    achievement["assessmentType"] = (
+        _prefixed(assessment["type"], assessment["description"])
+        if assessment.get("description") else assessment["type"]
+    )
+    achievement["participationForm"] = doc["participation"]
+    achievement["qualityAssurance"] = doc["quality_assurance"]
+    if supervision := _supervision(doc):
+        achievement["supervisionAndIdentityVerification"] = supervision
+    if doc.get("prerequisites"):
+        achievement["prerequisites"] = doc["prerequisites"]
+    if doc.get("stackability"):
+        achievement["stackabilityOptions"] = STACKABILITY[doc["stackability"]]
+    if doc.get("further_information"):
+        achievement["furtherInformation"] = doc["further_information"]
+
+    subject: dict[str, Any] = {
+        "type": ["AchievementSubject"],
+        "identifier": [
+            {
+                "type": "IdentityObject",
+                "identityHash": identity_hash(doc["learner"]["email"], salt),
+                "identityType": "emailAddress",
+                "hashed": True,
+                "salt": salt,
+            },
+            {
+                "type": "IdentityObject",
+                "identityHash": doc["learner"]["name"],
+                "identityType": "name",
+                "hashed": False,
+            },
+        ],
+        "achievement": achievement,
+        "creditsEarned": _number(doc["ects"]),
+    }
+    if results:
+        subject["result"] = results
+    country = issuer["country"]
+    address: dict[str, Any] = {"type": ["Address"], "addressCountryCode": country}
+    if country in COUNTRY_NAMES:
+        address["addressCountry"] = COUNTRY_NAMES[country]
+    credential: dict[str, Any] = {
+        "@context": list(CONTEXTS),
+        "id": credential_id,
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": title,
+        "issuer": {
+            "id": issuer["id"],
+            "type": ["Profile"],
+            "name": issuer["name"],
+            "url": issuer["url"],
+            "address": address,
+        },
+        "validFrom": issued,
+        "awardedDate": issued,
+        "credentialSubject": subject,
+    }
+    if doc.get("valid_until"):
+        credential["validUntil"] = f"{doc['valid_until']}T23:59:59Z"
+    credential["credentialStatus"] = [
+        {
+            "id": f"{url}#{index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": purpose,
+            "statusListIndex": str(index),
+            "statusListCredential": url,
+        }
+        for purpose, url, index in status
+    ]
+    credential["credentialSchema"] = [{"id": OB3_SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}]
+    return credential

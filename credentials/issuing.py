@@ -1,0 +1,334 @@
+"""Issuing microcredentials: request -> resolved EU elements -> signed OB3 credential -> row.
+
+One code path serves the single and the batch endpoint, in a fixed number of statements
+per batch whatever its size: one query loads every course named, one per purpose
+allocates status indexes, one ``INSERT .. SELECT unnest(..)`` stores the credentials.
+Between them, per item and in memory: the fast schema checks, building, signing with the
+institution's cached key (eddsa-rdfc-2022 via the shape-cached canonicaliser) and one
+serialisation. Those bytes are stored and returned as they are.
+
+**Idempotency.** With a key, each item carries ``(institution, key)`` (``key#i`` for item
+``i`` of a batch) and the SHA-256 of its JCS form. The unique constraint on
+``(institution_id, idempotency_key)`` decides races: the insert skips a conflicting row,
+and the item then resolves to the stored credential when the bodies are equal, to a
+conflict when they differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+import msgspec
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalogue.errors import NotFound
+from credentials.builder import build_credential, normalise_email
+from credentials.errors import IdempotencyConflict, Invalid
+from credentials.fastschema import check_request, check_resolved, ob3_violations
+from credentials.keys import KeyRing
+from credentials.rdfc import find_control_chars
+from credentials.signing import jcs, sign
+from credentials.stacking import normalise_grade
+from credentials.stacking_hook import CredentialRow, on_credential_change
+from credentials.status import allocate, list_url, release
+
+__all__ = ["MAX_BATCH", "Institution", "Outcome", "credential_iri", "issue", "issue_one"]
+
+MAX_BATCH = 1000
+DEFAULTED = ("title", "learning_outcomes", "ects", "eqf_level", "languages", "isced_codes",
+             "prerequisites")
+CONTROL_MESSAGE = ("must not contain control characters (U+0000-U+001F other than tab, LF and "
+                   "CR, or U+007F)")
+_encode = msgspec.json.Encoder().encode
+
+
+class Institution(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    name: str
+    country: str
+    website: str
+
+
+class Outcome(msgspec.Struct, kw_only=True):
+    """One item's result; ``document`` holds the exact bytes issued (new or earlier)."""
+
+    index: int
+    status: Literal["created", "existing", "invalid", "conflict"]
+    id: uuid.UUID | None = None
+    document: bytes | None = None
+    errors: list[tuple[str, str]] | None = None
+
+
+class _Item(msgspec.Struct, kw_only=True):
+    index: int
+    body: dict[str, Any]
+    resolved: dict[str, Any] | None = None
+    course: tuple[int, str, str] | None = None  # owner id, owner slug, code
+    description: dict[str, str] | None = None
+    key: str | None = None
+    digest: str | None = None
+
+
+def credential_iri(base_url: str, credential_id: uuid.UUID) -> str:
+    return f"{base_url}/api/v1/credentials/{credential_id}"
+
+
+async def get_institution(session: AsyncSession, slug: str) -> Institution:
+    row = (await session.execute(
+        text("SELECT id, slug, name, country, website FROM institution WHERE slug = :s"),
+        {"s": slug},
+    )).first()
+    if row is None:
+        raise NotFound(f"No institution with slug {slug!r}.")
+    return Institution(*row)
+
+
+def _precheck(index: int, body: Any) -> _Item | Outcome:
+    if not isinstance(body, dict):
+        return Outcome(index=index, status="invalid", errors=[("", "must be a JSON object")])
+    control = find_control_chars(body)
+    if control:
+        return Outcome(index=index, status="invalid",
+                       errors=[(p, CONTROL_MESSAGE) for p in control])
+    violations = check_request(body)
+    if violations:
+        return Outcome(index=index, status="invalid",
+                       errors=[(v.pointer, v.message) for v in violations])
+    return _Item(index=index, body=body)
+
+
+def _course_ref(slug: str, value: str) -> tuple[str, str]:
+    owner, _, code = value.rpartition("/")
+    return (owner or slug, code)
+
+
+async def _load_courses(
+    session: AsyncSession, refs: set[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, dict[str, Any]]]:
+    if not refs:
+        return {}
+    ordered = sorted(refs)
+    rows = await session.execute(
+        text("SELECT r.slug, r.code, c.institution_id, c.document FROM "
+             "unnest(CAST(:s AS text[]), CAST(:c AS text[])) AS r(slug, code) "
+             "JOIN institution i ON i.slug = r.slug "
+             "JOIN course c ON c.institution_id = i.id AND c.code = r.code"),
+        {"s": [r[0] for r in ordered], "c": [r[1] for r in ordered]},
+    )
+    return {(r[0], r[1]): (int(r[2]), r[3]) for r in rows}
+
+
+def _resolve(item: _Item, institution: Institution, did: str,
+             courses: dict[tuple[str, str], tuple[int, dict[str, Any]]]) -> Outcome | None:
+    """Merge course defaults, the body and the issuer; an Outcome when that is not possible."""
+    owner, code = _course_ref(institution.slug, item.body["course"])
+    found = courses.get((owner, code))
+    if found is None:
+        return Outcome(index=item.index, status="invalid",
+                       errors=[("/course", f"no course {code!r} of {owner} is published")])
+    owner_id, course = found
+    if owner != institution.slug and institution.slug not in (course.get("joint_partners") or []):
+        message = (f"{owner}/{code} is not a course of {institution.slug} nor of a joint "
+                   f"programme {institution.slug} partners in")
+        return Outcome(index=item.index, status="invalid", errors=[("/course", message)])
+    resolved = {k: course[k] for k in DEFAULTED if course.get(k) is not None}
+    resolved.update(item.body)
+    resolved["country"] = institution.country
+    resolved["awarding_body"] = {"id": did, "name": institution.name, "slug": institution.slug,
+                                 "url": institution.website}
+    resolved.setdefault("issued_on", datetime.now(UTC).date().isoformat())
+    violations = check_resolved(resolved)
+    if violations:
+        return Outcome(index=item.index, status="invalid",
+                       errors=[(v.pointer, v.message) for v in violations])
+    item.resolved = resolved
+    item.course = (owner_id, owner, code)
+    item.description = course.get("description")
+    return None
+
+
+async def _stored(
+    session: AsyncSession, institution_id: int, keys: list[str]
+) -> dict[str, tuple[uuid.UUID, str | None, bytes]]:
+    if not keys:
+        return {}
+    rows = await session.execute(
+        text("SELECT idempotency_key, id, request_hash, document FROM credential "
+             "WHERE institution_id = :i AND idempotency_key = ANY(CAST(:k AS text[]))"),
+        {"i": institution_id, "k": keys},
+    )
+    return {r[0]: (r[1], r[2], bytes(r[3])) for r in rows}
+
+
+def _replay(item: _Item, stored: tuple[uuid.UUID, str | None, bytes]) -> Outcome:
+    credential_id, digest, document = stored
+    if digest != item.digest:
+        return Outcome(index=item.index, status="conflict", errors=[(
+            "header:Idempotency-Key",
+            "this key was used with a different body; use a new key for a new credential",
+        )])
+    return Outcome(index=item.index, status="existing", id=credential_id, document=document)
+
+
+def _grade(resolved: dict[str, Any]) -> float | None:
+    assessment = resolved["assessment"]
+    if "grade" not in assessment:
+        return None
+    return normalise_grade(assessment["grade"], assessment["grade_scale"])
+
+
+async def issue(
+    session: AsyncSession,
+    keyring: KeyRing,
+    slug: str,
+    bodies: Sequence[Any],
+    *,
+    idempotency_key: str | None = None,
+) -> list[Outcome]:
+    """Issue one credential per body (at most ``MAX_BATCH``); one Outcome per body, in order."""
+    if len(bodies) > MAX_BATCH:
+        raise Invalid([("", f"at most {MAX_BATCH} credentials per batch")])
+    institution = await get_institution(session, slug)
+    did = keyring.did(slug)
+    outcomes: dict[int, Outcome] = {}
+    items: list[_Item] = []
+    for index, body in enumerate(bodies):
+        checked = _precheck(index, body)
+        if isinstance(checked, Outcome):
+            outcomes[index] = checked
+        else:
+            items.append(checked)
+    refs = {_course_ref(slug, item.body["course"]) for item in items}
+    courses = await _load_courses(session, refs)
+    ready: list[_Item] = []
+    for item in items:
+        failed = _resolve(item, institution, did, courses)
+        if failed is not None:
+            outcomes[item.index] = failed
+        else:
+            ready.append(item)
+    if idempotency_key is not None:
+        single = len(bodies) == 1
+        for item in ready:
+            item.key = idempotency_key if single else f"{idempotency_key}#{item.index}"
+            item.digest = hashlib.sha256(jcs(item.body)).hexdigest()
+        stored = await _stored(session, institution.id, [i.key for i in ready if i.key])
+        fresh = []
+        for item in ready:
+            if item.key in stored:
+                outcomes[item.index] = _replay(item, stored[item.key])
+            else:
+                fresh.append(item)
+        ready = fresh
+    if ready:
+        for outcome in await _sign_and_store(session, keyring, institution, ready):
+            outcomes[outcome.index] = outcome
+    return [outcomes[i] for i in range(len(bodies))]
+
+
+async def _sign_and_store(
+    session: AsyncSession, keyring: KeyRing, institution: Institution, items: list[_Item]
+) -> list[Outcome]:
+    slug, base = institution.slug, keyring.base_url
+    revocation = await allocate(session, institution.id, "revocation", len(items))
+    suspension = await allocate(session, institution.id, "suspension", len(items))
+    key = await keyring.signing_key(session, institution.id, slug)
+    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    issuer = {"id": keyring.did(slug), "name": institution.name, "url": institution.website,
+              "country": institution.country}
+    columns: dict[str, list[Any]] = {name: [] for name in (
+        "id", "course_inst", "code", "email", "doc", "issued", "until", "ects", "grade",
+        "rl", "ri", "sl", "si", "key", "digest")}
+    documents: dict[uuid.UUID, bytes] = {}
+    for item, rev, sus in zip(items, revocation, suspension, strict=True):
+        assert item.resolved is not None and item.course is not None
+        credential_id = uuid.uuid4()
+        owner_id, owner, code = item.course
+        unsigned = build_credential(
+            item.resolved,
+            credential_id=credential_iri(base, credential_id),
+            issuer=issuer,
+            achievement_id=f"{base}/api/v1/institutions/{owner}/courses/{code}",
+            description=item.description,
+            salt=secrets.token_hex(16),
+            status=[("revocation", list_url(base, slug, "revocation", rev[1]), rev[2]),
+                    ("suspension", list_url(base, slug, "suspension", sus[1]), sus[2])],
+        )
+        signed = sign(unsigned, key.private_key, key.verification_method, created)
+        problems = ob3_violations(signed)
+        if problems:  # our builder's bug, never the partner's: refuse to issue it
+            raise RuntimeError(f"built credential breaks the OB3 schema: {problems[:3]}")
+        document = _encode(signed)
+        documents[credential_id] = document
+        resolved = item.resolved
+        for name, value in (
+            ("id", credential_id), ("course_inst", owner_id), ("code", code),
+            ("email", normalise_email(resolved["learner"]["email"])), ("doc", document),
+            ("issued", date.fromisoformat(resolved["issued_on"])),
+            ("until", date.fromisoformat(resolved["valid_until"])
+             if resolved.get("valid_until") else None),
+            ("ects", Decimal(str(resolved["ects"]))), ("grade", _grade(resolved)),
+            ("rl", rev[0]), ("ri", rev[2]), ("sl", sus[0]), ("si", sus[2]),
+            ("key", item.key), ("digest", item.digest),
+        ):
+            columns[name].append(value)
+    inserted = {r[0] for r in await session.execute(text(_INSERT), {"inst": institution.id,
+                                                                     **columns})}
+    outcomes, lost, lost_items = [], [], []
+    for item, credential_id, rev, sus in zip(items, columns["id"], revocation, suspension):
+        if credential_id in inserted:
+            outcomes.append(Outcome(index=item.index, status="created", id=credential_id,
+                                    document=documents[credential_id]))
+            assert item.course is not None and item.resolved is not None
+            await on_credential_change(session, CredentialRow(
+                id=credential_id, institution=slug, course=f"{item.course[1]}/{item.course[2]}",
+                learner_email=normalise_email(item.resolved["learner"]["email"]),
+                status="valid", change="issued",
+            ))
+        else:
+            lost += [rev, sus]
+            lost_items.append(item)
+    if lost_items:  # a concurrent retry with the same key won: answer with its credential
+        await release(session, lost)
+        stored = await _stored(session, institution.id, [i.key for i in lost_items if i.key])
+        outcomes += [_replay(item, stored[item.key]) for item in lost_items if item.key]
+    return outcomes
+
+
+_INSERT = """
+INSERT INTO credential (id, institution_id, course_institution_id, course_code, learner_email,
+    document, issued_on, valid_until, ects, grade, revocation_list_id, revocation_index,
+    suspension_list_id, suspension_index, idempotency_key, request_hash)
+SELECT u.id, :inst, u.course_inst, u.code, u.email, u.doc, u.issued, u.until, u.ects, u.grade,
+    u.rl, u.ri, u.sl, u.si, u.key, u.digest
+FROM unnest(CAST(:id AS uuid[]), CAST(:course_inst AS integer[]), CAST(:code AS text[]),
+    CAST(:email AS text[]), CAST(:doc AS bytea[]), CAST(:issued AS date[]),
+    CAST(:until AS date[]), CAST(:ects AS numeric[]), CAST(:grade AS float8[]),
+    CAST(:rl AS integer[]), CAST(:ri AS integer[]), CAST(:sl AS integer[]),
+    CAST(:si AS integer[]), CAST(:key AS text[]), CAST(:digest AS text[]))
+    AS u(id, course_inst, code, email, doc, issued, until, ects, grade, rl, ri, sl, si, key,
+         digest)
+ON CONFLICT (institution_id, idempotency_key) DO NOTHING
+RETURNING id
+"""
+
+
+async def issue_one(
+    session: AsyncSession, keyring: KeyRing, slug: str, body: Any, *,
+    idempotency_key: str | None = None,
+) -> Outcome:
+    """Issue one credential; raises ``Invalid`` (422) or ``IdempotencyConflict`` (409)."""
+    (outcome,) = await issue(session, keyring, slug, [body], idempotency_key=idempotency_key)
+    if outcome.status == "invalid":
+        raise Invalid(outcome.errors or [])
+    if outcome.status == "conflict":
+        raise IdempotencyConflict("This Idempotency-Key was already used with a different body.")
+    return outcome

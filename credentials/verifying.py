@@ -1,0 +1,246 @@
+"""Verifying any credential against our trust registry, offline.
+
+Five checks, each ``ok`` True, False or None (could not be decided), with a reason:
+
+* ``proof``: every Data Integrity proof (eddsa-rdfc-2022 or eddsa-jcs-2022) holds, with
+  the key its verification method names, taken from *our* issuer keys (the DID documents
+  we serve), never fetched.
+* ``issuer``: the issuer is one of the six partners (their did:web under our base URL).
+* ``status``: each BitstringStatusListEntry is looked up in our status lists. A list we
+  do not hold (another host, an unknown list or index) gives ``None``, "status unknown":
+  a verifier that cannot read the list must not claim the credential is not revoked.
+* ``validity``: ``validFrom`` has passed and ``validUntil``, if any, has not.
+* ``schema``: the OB 3.0 AchievementCredential schema (``credentials.fastschema``).
+
+``verified`` is true only when every check is ``ok: true``. Bad input never raises:
+a tampered or malformed credential is a report with the failing check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from credentials.fastschema import ob3_violations
+from credentials.keys import KeyRing
+from credentials.signing import verify
+from credentials.status import StatusCache, parse_name, read_bits, read_lists
+
+__all__ = ["Check", "Report", "verify_credential", "verify_many"]
+
+CheckName = Literal["proof", "issuer", "status", "validity", "schema"]
+
+
+class Check(msgspec.Struct, frozen=True):
+    check: CheckName
+    ok: bool | None
+    reason: str
+
+
+class Report(msgspec.Struct, frozen=True):
+    verified: bool
+    checks: list[Check]
+
+
+def _issuer_id(document: dict[str, Any]) -> str | None:
+    issuer = document.get("issuer")
+    value = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return value if isinstance(value, str) else None
+
+
+async def _proof(sessions: _Sessions, keyring: KeyRing, document: dict[str, Any]) -> Check:
+    proofs = document.get("proof")
+    for proof in proofs if isinstance(proofs, list) else [proofs]:
+        method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+        if isinstance(method, str) and keyring.cached_method(method) is None:
+            await keyring.load_method(await sessions.get(), method)
+    result = verify(document, keyring.cached_method)
+    if result.verified:
+        return Check("proof", True, f"{result.cryptosuite} proof by {result.verification_method}")
+    return Check("proof", False, result.reason)
+
+
+def _issuer(keyring: KeyRing, document: dict[str, Any]) -> Check:
+    issuer = _issuer_id(document)
+    slug = keyring.issuers.get(issuer or "")
+    if slug is None:
+        return Check("issuer", False, f"{issuer!r} is not a partner of the Association")
+    return Check("issuer", True, f"{issuer} is {slug}, a partner of the Association")
+
+
+_OUR_LIST = re.compile(r"^/institutions/([a-z]+)/status/([a-z]+-[0-9]+)$")
+
+
+def _entries(document: dict[str, Any]) -> list[Any]:
+    status = document.get("credentialStatus")
+    if status is None:
+        return []
+    return status if isinstance(status, list) else [status]
+
+
+Wanted = list[tuple[str, str, int, int]]
+
+
+def _status_entries(keyring: KeyRing, document: dict[str, Any]) -> Check | Wanted:
+    """The (slug, purpose, seq, index) bits to read, or the check when none can be read."""
+    entries = _entries(document)
+    if not entries:
+        return Check("status", True, "the credential has no status entry and cannot be revoked")
+    wanted: Wanted = []
+    for entry in entries:
+        url = entry.get("statusListCredential") if isinstance(entry, dict) else None
+        index = entry.get("statusListIndex") if isinstance(entry, dict) else None
+        purpose = entry.get("statusPurpose") if isinstance(entry, dict) else None
+        if not isinstance(url, str) or not url.startswith(keyring.base_url + "/"):
+            return Check("status", None, f"status unknown: list {url!r} is not one we can read")
+        match = _OUR_LIST.match(url[len(keyring.base_url):])
+        parsed = parse_name(match.group(2)) if match else None
+        if (match is None or parsed is None or parsed[0] != purpose
+                or not isinstance(index, str) or not index.isdigit() or len(index) > 9):
+            return Check("status", None, f"status unknown: cannot resolve entry for {url!r}")
+        wanted.append((match.group(1), parsed[0], parsed[1], int(index)))
+    return wanted
+
+
+def _status_check(wanted: Wanted, bits: dict[tuple[str, str, int, int], bool]) -> Check:
+    missing = [w for w in wanted if w not in bits]
+    if missing:
+        slug, purpose, seq, index = missing[0]
+        return Check("status", None,
+                     f"status unknown: {slug} has no {purpose}-{seq} list with index {index}")
+    set_purposes = {w[1] for w in wanted if bits[w]}
+    if "revocation" in set_purposes:
+        return Check("status", False, "revoked")
+    if "suspension" in set_purposes:
+        return Check("status", False, "suspended")
+    checked = ", ".join(sorted({w[1] for w in wanted}))
+    return Check("status", True, f"not set in the {checked} list(s)")
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def _validity(document: dict[str, Any], now: datetime) -> Check:
+    start = _instant(document.get("validFrom"))
+    if start is None:
+        return Check("validity", False, "validFrom is missing or not a date-time with a zone")
+    if start > now:
+        return Check("validity", False, f"not valid before {document['validFrom']}")
+    if "validUntil" in document:
+        end = _instant(document["validUntil"])
+        if end is None:
+            return Check("validity", False, "validUntil is not a date-time with a zone")
+        if end < now:
+            return Check("validity", False, f"expired on {document['validUntil']}")
+    return Check("validity", True, f"valid since {document['validFrom']}")
+
+
+def _schema(document: dict[str, Any]) -> Check:
+    problems = ob3_violations(document)
+    if not problems:
+        return Check("schema", True, "valid Open Badges 3.0 AchievementCredential")
+    shown = "; ".join(f"{p.pointer or '/'}: {p.message}" for p in problems[:3])
+    return Check("schema", False, shown + (f" (and {len(problems) - 3} more)" if len(problems) > 3
+                                          else ""))
+
+
+_NAMES = ("proof", "issuer", "status", "validity", "schema")
+
+
+class _Sessions:
+    """A database session opened only when a check needs one (read-only, never committed)."""
+
+    def __init__(self, opener: Callable[[], AbstractAsyncContextManager[AsyncSession]]) -> None:
+        self._opener = opener
+        self._context: AbstractAsyncContextManager[AsyncSession] | None = None
+        self._session: AsyncSession | None = None
+
+    async def get(self) -> AsyncSession:
+        if self._session is None:
+            self._context = self._opener()
+            self._session = await self._context.__aenter__()
+        return self._session
+
+    async def close(self) -> None:
+        if self._context is not None:
+            await self._context.__aexit__(None, None, None)
+
+
+async def _bits(sessions: _Sessions, cache: StatusCache | None, wanted: Wanted) -> dict[Any, bool]:
+    if not wanted:
+        return {}
+    if cache is not None:
+        found = cache.bits(wanted)
+        if found is not None:
+            return found
+        if cache.live:
+            generation = cache.generation
+            lists = await read_lists(await sessions.get(), sorted({w[:3] for w in wanted}))
+            cache.keep(generation, lists)
+            return {w: bool((lists[w[:3]][w[3] // 8] >> (7 - w[3] % 8)) & 1)
+                    for w in wanted if w[:3] in lists and 0 <= w[3] < len(lists[w[:3]]) * 8}
+    return await read_bits(await sessions.get(), wanted)
+
+
+async def verify_credential(
+    session: AsyncSession, keyring: KeyRing, document: Any, *, now: datetime | None = None
+) -> Report:
+    """Run every check on ``document`` (any JSON value); never raises on bad input."""
+    reports = await verify_many(lambda: nullcontext(session), keyring, [document], now=now)
+    return reports[0]
+
+
+async def verify_many(
+    open_session: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+    keyring: KeyRing,
+    documents: list[Any],
+    *,
+    cache: StatusCache | None = None,
+    now: datetime | None = None,
+) -> list[Report]:
+    """``verify_credential`` for each document, touching the database at most once.
+
+    With issuer keys already cached and a live ``cache``, no database session is opened.
+    """
+    sessions = _Sessions(open_session)
+    try:
+        return await _verify_many(sessions, keyring, documents, cache, now or datetime.now(UTC))
+    finally:
+        await sessions.close()
+
+
+async def _verify_many(sessions: _Sessions, keyring: KeyRing, documents: list[Any],
+                       cache: StatusCache | None, now: datetime) -> list[Report]:
+    partial: list[tuple[list[Check], Check | Wanted] | None] = []
+    for document in documents:
+        if not isinstance(document, dict):
+            partial.append(None)
+            continue
+        checks = [await _proof(sessions, keyring, document), _issuer(keyring, document)]
+        partial.append((checks, _status_entries(keyring, document)))
+    wanted = [w for p in partial if p and isinstance(p[1], list) for w in p[1]]
+    bits = await _bits(sessions, cache, wanted)
+    reports = []
+    for document, part in zip(documents, partial):
+        if part is None:
+            reports.append(Report(False, [Check(n, False, "not a JSON object")  # type: ignore[arg-type]
+                                          for n in _NAMES]))
+            continue
+        checks, status = part
+        checks = [*checks, status if isinstance(status, Check) else _status_check(status, bits),
+                  _validity(document, now), _schema(document)]
+        reports.append(Report(all(c.ok is True for c in checks), checks))
+    return reports

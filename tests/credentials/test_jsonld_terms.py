@@ -1,0 +1,116 @@
+"""Every term of every issued credential is defined by a context; the fast paths equal the reference."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+from credentials.fastschema import check_request, check_resolved, ob3_violations
+from credentials.jsonld import expand_strict
+from credentials.rdfc import canonicalize_reference
+from credentials.shapes import canonicalize
+from credentials.validation import (
+    validate_issuance_request,
+    validate_ob3,
+    validate_resolved,
+)
+from tests.credentials import support
+from tests.credentials.support import issue, request_body
+
+LETTER = {"type": "letter", "values": ["E", "D", "C", "B", "A"], "pass": "C"}
+VARIANTS = [
+    {},
+    {"assessment": {"type": "testing"}, "stackability": "standalone"},
+    {"assessment": {"type": "project", "grade": "B", "grade_scale": LETTER,
+                    "description": {"en": "A team project", "nl": "Een teamproject"}}},
+    {"assessment": {"type": "portfolio", "grade": 17.5,
+                    "grade_scale": {"type": "numeric", "min": 0, "max": 20, "pass": 10}},
+     "ects": 2.5, "eqf_level": None, "valid_until": "2030-12-31"},
+    {"prerequisites": "None", "further_information": {"en": "See https://www.ucll.be"},
+     "identity_verification": False, "languages": ["en", "nl"],
+     "title": {"en": "Wound care at home", "nl": "Wondzorg thuis"}},
+    {"learner": {"email": "joëlle@example.be", "name": "Joëlle \"Jo\" D'Hondt\tvan Dam"},
+     "quality_assurance": "NVAO \\ institutional review"},
+]
+
+app = support.app  # the shared fixture, used by this module's tests
+ucll = support.ucll  # the shared fixture, used by this module's tests
+
+
+async def _issued(client, ucll) -> list[dict]:  # type: ignore[no-untyped-def]
+    found = []
+    for changes in VARIANTS:
+        r = await issue(client, ucll, request_body(**changes))
+        assert r.status_code == 201, (changes, r.text)
+        found.append(r.json())
+    return found
+
+
+async def test_no_term_is_dropped_or_undefined(client, ucll) -> None:  # type: ignore[no-untyped-def]
+    for credential in await _issued(client, ucll):
+        expand_strict(credential, allow_vocab_fallback=False)  # raises on any loss
+        expand_strict({k: v for k, v in credential.items() if k != "proof"},
+                      allow_vocab_fallback=False)
+        for proof in credential["proof"]:
+            expand_strict({"@context": credential["@context"], **proof},
+                          allow_vocab_fallback=False)
+
+
+async def test_fast_canonicaliser_equals_pyld_on_issued_credentials(client, ucll) -> None:  # type: ignore[no-untyped-def]
+    for credential in await _issued(client, ucll):
+        unsigned = {k: v for k, v in credential.items() if k != "proof"}
+        assert canonicalize(unsigned) == canonicalize_reference(unsigned)
+
+
+def _mutations(doc: dict, rng: random.Random) -> list:  # type: ignore[type-arg]
+    """Broken variants: removed keys, wrong types, bad formats, extra fields, deep changes."""
+    out = []
+    for key in list(doc):
+        removed = copy.deepcopy(doc)
+        del removed[key]
+        out.append(removed)
+        for value in (None, 3, "x", [], {}, {"en": ""}, "2025-13-01", "a@b", -1, 1e9):
+            changed = copy.deepcopy(doc)
+            changed[key] = value
+            out.append(changed)
+    for path, value in (
+        (("assessment", "grade"), 25), (("assessment", "grade"), "Z"),
+        (("assessment", "grade"), 5), (("assessment", "type"), "oral"),
+        (("learner", "email"), "a b@c.d"), (("learner", "name"), ""),
+        (("assessment", "grade_scale", "pass"), 30), (("assessment", "extra"), 1),
+    ):
+        changed = copy.deepcopy(doc)
+        target = changed
+        for step in path[:-1]:
+            target = target.setdefault(step, {})
+        target[path[-1]] = value
+        out.append(changed)
+    out.append({**copy.deepcopy(doc), "unknown": 1})
+    rng.shuffle(out)
+    return out
+
+
+def test_fast_request_checks_agree_with_the_reference() -> None:
+    rng = random.Random(5)
+    base = request_body()
+    for doc in [base, *(request_body(**v) for v in VARIANTS), *_mutations(base, rng)]:
+        assert (check_request(doc) == []) == (validate_issuance_request(doc) == []), doc
+        resolved = {**doc, "title": {"nl": "T"}, "country": "BE", "ects": 3, "eqf_level": 5,
+                    "awarding_body": {"id": "did:web:x", "name": "X"},
+                    "learning_outcomes": [{"nl": "L"}]}
+        resolved.setdefault("issued_on", "2025-01-01")
+        assert (check_resolved(resolved) == []) == (validate_resolved(resolved) == []), resolved
+
+
+async def test_fast_ob3_check_agrees_with_the_reference(client, ucll) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(7)
+    for credential in await _issued(client, ucll):
+        for entry in credential["credentialStatus"]:
+            single = {**credential, "credentialStatus": entry}
+            assert ob3_violations(single) == validate_ob3(single) == []
+        for broken in _mutations(credential, rng)[:60]:
+            statuses = broken.get("credentialStatus")
+            variants = ([{**broken, "credentialStatus": s} for s in statuses]
+                        if isinstance(statuses, list) and statuses else [broken])
+            expected = all(validate_ob3(v) == [] for v in variants)
+            assert (ob3_violations(broken) == []) == expected, broken
