@@ -64,7 +64,9 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         url,
         pool_size=10,
         max_overflow=10,
-        pool_pre_ping=True,
+        # No pre-ping (it costs round trips on every checkout); a disconnect invalidates the
+        # pool instead, so after an outage one request fails with 503 and the next reconnect.
+        pool_pre_ping=False,
         pool_timeout=5,
         connect_args={"timeout": 5, "command_timeout": 60},
         **kwargs,  # type: ignore[arg-type]

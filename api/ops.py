@@ -26,10 +26,12 @@ class OpsController(Controller):
 
     @get("/ready", opt=access(PUBLIC), summary="The database is reachable")
     async def ready(self, request: Request) -> Response:
-        try:
-            async with request.app.state.session_factory() as session:
-                await session.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any failure means not ready
-            log.warning("not ready", exc_info=True)
-            return problem(503, "The database is not reachable.", headers={"Retry-After": "5"})
-        return Response({"status": "ready"})
+        for attempt in (1, 2):  # a pooled connection may predate a restart: retry once
+            try:
+                async with request.app.state.session_factory() as session:
+                    await session.execute(text("SELECT 1"))
+                return Response({"status": "ready"})
+            except Exception:  # noqa: BLE001 - any failure means not ready
+                if attempt == 2:
+                    log.warning("not ready", exc_info=True)
+        return problem(503, "The database is not reachable.", headers={"Retry-After": "5"})
