@@ -324,7 +324,7 @@ async def test_due_sources_run_in_the_background(client, ucll, feed, session_fac
     assert await run_due_harvests(session_factory, now=now + timedelta(minutes=61)) == 1
 
 
-OOAPI_SPEC = Path(__file__).resolve().parents[3] / "shared" / "standards" / "ooapi" / "ooapi-v5.json"
+OOAPI_SPEC = Path(__file__).resolve().parents[2] / "schemas" / "ooapi" / "ooapi-v5.json"
 
 
 def test_the_feed_speaks_ooapi_v5(feed) -> None:  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ from catalogue.textproc import (
     vocabulary_from_titles,
 )
 
-CATALOGUE = Path(__file__).resolve().parents[3] / "shared" / "data" / "real-catalogue-2024.jsonl"
+CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue" / "data" / "real-catalogue-2024.jsonl"
 JUDGMENTS = Path(__file__).resolve().parent / "relevance_judgments.json"
 SLUGS = {"KU Leuven": "kuleuven", "LUCA": "luca", "Odisee": "odisee",
          "Thomas More": "thomasmore", "UCLL": "ucll", "Vives": "vives"}

@@ -52,7 +52,7 @@ from credentials.signing import (
 )
 
 ROOT = Path(__file__).parents[2]
-VECTORS = ROOT.parent / "shared" / "standards" / "test-vectors"
+VECTORS = ROOT / "tests" / "vectors"
 EDDSA = VECTORS / "vc-di-eddsa"
 ONE_EDTECH = VECTORS / "1edtech-validator"
 BASE = "http://127.0.0.1:8000"
