@@ -25,6 +25,8 @@ from api.harvest import HarvestController
 from api.ooapi import OoapiController
 from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
+from api.search import SearchController
+from catalogue.search import SearchIndex
 from api.workers import CpuPool
 from api.openapi import document_api
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
@@ -53,6 +55,8 @@ def create_app(
             app.state.session_factory = database.session_factory
         else:
             app.state.session_factory = session_factory
+        if session_factory is None:  # production: build the search index before serving
+            await app.state.search_index.warm(app.state.session_factory)
         stop = asyncio.Event()
         harvester = None
         if settings.harvest_in_background:
@@ -66,10 +70,12 @@ def create_app(
                 with suppress(asyncio.CancelledError):
                     await harvester
             app.state.cpu_pool.shutdown()
+            await app.state.search_index.close()
             await database.close()
 
     handlers: list[Any] = [
-        OpsController, InstitutionController, CourseController, HarvestController, OoapiController,
+        OpsController, InstitutionController, CourseController, HarvestController, SearchController,
+        OoapiController,
         *credential_handlers(),
         *(extra_handlers or []),
     ]
@@ -104,4 +110,5 @@ def _initial_state(settings: Settings) -> dict[str, Any]:
     limiter = RateLimiter({"public": settings.search_rate_per_minute,
                            "write": settings.write_rate_per_minute})
     return State({"settings": settings, "learner_resolver": resolve_learner,  # type: ignore[return-value]
-                  "rate_limiter": limiter, "cpu_pool": CpuPool()})
+                  "rate_limiter": limiter, "cpu_pool": CpuPool(),
+                  "search_index": SearchIndex()})

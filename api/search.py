@@ -1,0 +1,87 @@
+"""Public catalogue search and autocomplete (no key needed; only live courses)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.datastructures import State
+from litestar.params import FromQuery, QueryParameter
+
+from api.access import PUBLIC, access
+from api.db import DbSession
+from catalogue.search import (
+    SearchIndex,
+    SearchQuery,
+    SearchResult,
+    Suggestion,
+    search_courses,
+    suggest,
+)
+
+__all__ = ["SearchController", "SuggestResult", "search_index"]
+
+Many = FromQuery[list[str] | None]
+
+
+class SuggestResult(msgspec.Struct, kw_only=True):
+    items: list[Suggestion]
+
+
+def search_index(state: State) -> SearchIndex:
+    """The app's index; ``create_app`` should create it, this creates it on first use if not."""
+    index = state.get("search_index")
+    if index is None:
+        index = state["search_index"] = SearchIndex()
+    return index
+
+
+def _tuple(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(values or ())
+
+
+class SearchController(Controller):
+    path = "/api/v1"
+    tags = ["search"]
+
+    @get("/courses", opt=access(PUBLIC), summary="Search the catalogue",
+         description="Web-search syntax in q (\"phrases\", -exclusions, OR), filters, facets "
+                     "counted with every other filter applied, and a keyset cursor.")
+    async def search(
+        self, request: Request, db_session: DbSession,
+        q: FromQuery[str | None] = None,
+        institution: Many = None,
+        language: Many = None,
+        mode: Many = None,
+        city: Many = None,
+        course_type: Annotated[list[str] | None, QueryParameter(name="type")] = None,
+        microcredential: FromQuery[bool | None] = None,
+        ects_min: FromQuery[float | None] = None,
+        ects_max: FromQuery[float | None] = None,
+        eqf: FromQuery[list[int] | None] = None,
+        isced: Many = None,
+        price_max: FromQuery[float | None] = None,
+        starts_after: FromQuery[date | None] = None,
+        starts_before: FromQuery[date | None] = None,
+        sort: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 20,
+        cursor: FromQuery[str | None] = None,
+    ) -> SearchResult:
+        query = SearchQuery(
+            q=q, institution=_tuple(institution), language=_tuple(language), mode=_tuple(mode),
+            city=_tuple(city), type=_tuple(course_type), microcredential=microcredential,
+            ects_min=ects_min, ects_max=ects_max, eqf=tuple(eqf or ()), isced=_tuple(isced),
+            price_max=price_max, starts_after=starts_after, starts_before=starts_before,
+            sort=sort, limit=limit, cursor=cursor,
+        )
+        return await search_courses(db_session, search_index(request.app.state), query)
+
+    @get("/suggest", opt=access(PUBLIC), summary="Autocomplete: titles, subjects, institutions")
+    async def suggest(
+        self, request: Request, db_session: DbSession, q: FromQuery[str] = "",
+        limit: FromQuery[int] = 8,
+    ) -> SuggestResult:
+        items = await suggest(db_session, search_index(request.app.state), q, limit=limit)
+        return SuggestResult(items=items)

@@ -1,0 +1,405 @@
+"""The in-process search index: columnar arrays per course slot and an inverted index.
+
+A ``Snapshot`` is immutable once built; ``apply`` returns a new one with a batch of changed
+courses (their old slots marked dead, live versions appended), so requests in flight keep
+reading the snapshot they started with. Every course occupies one slot; filters are boolean
+masks over slots, facets are ``bincount``s, ranking is a field-weighted BM25 sum over the
+postings of the query's words (see ``catalogue.search_match``).
+
+Nothing here touches the database: ``catalogue.search`` loads the rows and decides when to
+apply a delta or rebuild.
+"""
+
+from __future__ import annotations
+
+import uuid
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import NamedTuple
+
+import numpy as np
+
+from catalogue.search_tokens import field_tokens, fold_fast, stems, title_vocabulary
+from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
+from catalogue.textproc import fold
+
+__all__ = [
+    "ECTS_BUCKETS",
+    "PRICE_BUCKETS",
+    "IndexedCourse",
+    "IndexedOffering",
+    "Snapshot",
+    "Values",
+    "build_snapshot",
+]
+
+NONE_DAY = np.iinfo(np.int32).max
+# (label, low exclusive, high inclusive); a course falls in the first bucket that holds it
+ECTS_BUCKETS: tuple[tuple[str, float, float], ...] = (
+    ("0-3", -1.0, 3.0), ("3-6", 3.0, 6.0), ("6-15", 6.0, 15.0), ("15-30", 15.0, 30.0),
+    ("30-60", 30.0, 60.0), ("60+", 60.0, float("inf")),
+)
+PRICE_BUCKETS: tuple[tuple[str, float, float], ...] = (
+    ("0", -1.0, 0.0), ("1-250", 0.0, 250.0), ("250-500", 250.0, 500.0),
+    ("500-1000", 500.0, 1000.0), ("1000-2500", 1000.0, 2500.0), ("2500+", 2500.0, float("inf")),
+)
+
+
+class IndexedCourse(NamedTuple):
+    """What the index needs of a course; the text fields are plain strings."""
+
+    id: uuid.UUID
+    seq: int  # the change stamp of this version
+    institution: str
+    withdrawn: bool
+    type: str
+    microcredential: bool
+    ects: float | None
+    eqf_level: int | None
+    languages: Sequence[str]
+    mode: str | None
+    isced_codes: Sequence[str]
+    title: str  # every language's title, one a line
+    sort_title: str
+    subject: str
+    body: str
+    place: str  # the institution's names
+    keywords: Sequence[str] = ()
+
+
+class IndexedOffering(NamedTuple):
+    course_id: uuid.UUID
+    start_date: date | None
+    city: str | None
+    price_eur: float | None
+    cancelled: bool
+
+
+class Values:
+    """A growing table of distinct values of one dimension: folded key → id, display text."""
+
+    def __init__(self, fixed: Sequence[str] = ()) -> None:
+        self.display: list[str] = list(fixed)
+        self.ids: dict[str, int] = {fold(v): i for i, v in enumerate(fixed)}
+
+    def id(self, value: str) -> int:
+        key = fold(value)
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.display)
+            self.display.append(value)
+        return found
+
+    def copy(self) -> Values:
+        out = Values()
+        out.display, out.ids = list(self.display), dict(self.ids)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.display)
+
+
+def _empty(dtype: type | str) -> np.ndarray:
+    return np.zeros(0, dtype=dtype)
+
+
+@dataclass(eq=False)
+class Snapshot:
+    """One consistent view of the catalogue at change stamp ``stamp``."""
+
+    stamp: int = 0
+    compound_vocabulary: frozenset[str] = frozenset()
+    ids: list[uuid.UUID] = field(default_factory=list)
+    slot_of: dict[uuid.UUID, int] = field(default_factory=dict)
+    alive: np.ndarray = field(default_factory=lambda: _empty(bool))
+    tiebreak: np.ndarray = field(default_factory=lambda: _empty(np.int64))
+    seq: np.ndarray = field(default_factory=lambda: _empty(np.int64))
+    titles: list[str] = field(default_factory=list)  # as published, one language a line
+    keywords: list[tuple[str, ...]] = field(default_factory=list)
+    institution_names: dict[str, str] = field(default_factory=dict)  # slug: names, one a line
+    institution: np.ndarray = field(default_factory=lambda: _empty(np.int16))
+    type: np.ndarray = field(default_factory=lambda: _empty(np.int16))
+    mode: np.ndarray = field(default_factory=lambda: _empty(np.int16))  # -1: unknown
+    microcredential: np.ndarray = field(default_factory=lambda: _empty(bool))
+    ects: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # nan: unknown
+    eqf: np.ndarray = field(default_factory=lambda: _empty(np.int16))  # 0: unknown
+    price: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # lowest; inf: unknown
+    sort_titles: list[str] = field(default_factory=list)
+    titles_sorted: list[str] = field(default_factory=list)
+    title_rank: np.ndarray = field(default_factory=lambda: _empty(np.float64))
+    phrases: list[tuple[str, ...]] = field(default_factory=list)
+    languages: Values = field(default_factory=Values)
+    lang_slot: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    lang_value: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    isced: Values = field(default_factory=Values)
+    isced_slot: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    isced_value: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    cities: Values = field(default_factory=Values)
+    off_slot: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    off_start: np.ndarray = field(default_factory=lambda: _empty(np.int32))  # NONE_DAY: unknown
+    off_city: np.ndarray = field(default_factory=lambda: _empty(np.int32))  # -1: none
+    off_live: np.ndarray = field(default_factory=lambda: _empty(bool))  # not cancelled
+    city_slot: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    city_value: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    words: list[str] = field(default_factory=list)
+    word_id: dict[str, int] = field(default_factory=dict)
+    postings: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    stem_words: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    sorted_words: list[str] = field(default_factory=list)
+    ects_bucket: np.ndarray = field(default_factory=lambda: _empty(np.int16))
+    price_bucket: np.ndarray = field(default_factory=lambda: _empty(np.int16))
+    # derived for ``day`` (an ordinal): the next upcoming start and upcoming start months
+    day: int = 0
+    next_start: np.ndarray = field(default_factory=lambda: _empty(np.float64))
+    months: list[int] = field(default_factory=list)  # month number (year * 12 + month - 1)
+    month_slot: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    month_value: np.ndarray = field(default_factory=lambda: _empty(np.int32))
+    cache: dict[object, object] = field(default_factory=dict)  # query results of this snapshot
+    derived: dict[object, object] = field(default_factory=dict)  # lazily built: suggest, offsets
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    @property
+    def live(self) -> int:
+        return len(self.slot_of)
+
+    @property
+    def dead(self) -> int:
+        return self.size - self.live
+
+    def apply(
+        self, stamp: int, courses: Sequence[IndexedCourse], offerings: Sequence[IndexedOffering],
+        today: date,
+    ) -> Snapshot:
+        """A new snapshot with these courses replaced (withdrawn ones removed)."""
+        return _Apply(self, courses, offerings).run(stamp, today)
+
+    def for_day(self, today: date) -> Snapshot:
+        """This snapshot with 'next start' and start months computed for ``today``."""
+        if self.day == today.toordinal():
+            return self
+        return _derive_day(replace(self, cache={}, derived={}), today.toordinal())
+
+    def checksum(self) -> tuple[int, int]:
+        """(live courses, sum of their stamps): what ``course`` must say for this to be current."""
+        return self.live, int(self.seq[self.alive].sum())
+
+    def has_word(self, word: str) -> bool:
+        return word in self.word_id
+
+    def words_with_prefix(self, prefix: str, limit: int) -> list[int]:
+        """Ids of up to ``limit`` indexed words starting with ``prefix``, most frequent first."""
+        start = bisect_left(self.sorted_words, prefix)
+        found = []
+        for word in self.sorted_words[start:start + 2000]:
+            if not word.startswith(prefix):
+                break
+            found.append(self.word_id[word])
+        if len(found) > limit:
+            found.sort(key=lambda w: -len(self.postings[w][0]))
+            found = found[:limit]
+        return found
+
+    def stem_equivalents(self, word: str) -> set[int]:
+        nl, en = stems(word)
+        return {*self.stem_words.get("nl:" + nl, ()), *self.stem_words.get("en:" + en, ())}
+
+
+def build_snapshot(
+    stamp: int, courses: Sequence[IndexedCourse], offerings: Sequence[IndexedOffering],
+    today: date, glossary_vocabulary: Collection[str] = frozenset(),
+) -> Snapshot:
+    """A full index; compound parts are split with the titles' words and the glossary's."""
+    titles = [c.title for c in courses if not c.withdrawn]
+    vocabulary = frozenset(title_vocabulary(titles)) | frozenset(glossary_vocabulary)
+    return Snapshot(compound_vocabulary=vocabulary).apply(stamp, courses, offerings, today)
+
+
+class _Apply:
+    def __init__(self, base: Snapshot, courses: Sequence[IndexedCourse],
+                 offerings: Sequence[IndexedOffering]) -> None:
+        self.base = base
+        latest = {c.id: c for c in courses}  # the last version of a course in the batch wins
+        self.courses = list(latest.values())
+        self.offerings: dict[uuid.UUID, list[IndexedOffering]] = defaultdict(list)
+        for o in offerings:
+            self.offerings[o.course_id].append(o)
+
+    def run(self, stamp: int, today: date) -> Snapshot:
+        base = self.base
+        alive = base.alive.copy()
+        slot_of = dict(base.slot_of)
+        for c in self.courses:
+            old = slot_of.pop(c.id, None)
+            if old is not None:
+                alive[old] = False
+        new = [c for c in self.courses if not c.withdrawn]
+        first = base.size
+        for k, c in enumerate(new):
+            slot_of[c.id] = first + k
+        snap = replace(
+            base, stamp=stamp, slot_of=slot_of, ids=base.ids + [c.id for c in new],
+            alive=np.concatenate([alive, np.ones(len(new), bool)]), cache={}, derived={},
+            languages=base.languages.copy(), isced=base.isced.copy(), cities=base.cities.copy(),
+            words=list(base.words), word_id=dict(base.word_id), postings=dict(base.postings),
+        )
+        self._columns(snap, new, first)
+        self._offerings(snap, new, first)
+        self._postings(snap, new, first)
+        snap.day = 0
+        return _derive_day(snap, today.toordinal())
+
+    def _columns(self, snap: Snapshot, new: list[IndexedCourse], first: int) -> None:
+        institution_ids = {s: i for i, s in enumerate(INSTITUTIONS)}
+        type_ids = {s: i for i, s in enumerate(COURSE_TYPES)}
+        mode_ids = {s: i for i, s in enumerate(MODES)}
+
+        def grow(old: np.ndarray, values: list[object], dtype: object) -> np.ndarray:
+            return np.concatenate([old, np.array(values, dtype=dtype)])
+
+        snap.tiebreak = grow(snap.tiebreak, [c.id.int >> 65 for c in new], np.int64)
+        snap.seq = grow(snap.seq, [c.seq for c in new], np.int64)
+        snap.titles = snap.titles + [c.title for c in new]
+        snap.keywords = snap.keywords + [tuple(c.keywords) for c in new]
+        snap.institution_names = {**snap.institution_names, **{c.institution: c.place for c in new}}
+        snap.institution = grow(snap.institution, [institution_ids.get(c.institution, -1) for c in new], np.int16)
+        snap.type = grow(snap.type, [type_ids.get(c.type, -1) for c in new], np.int16)
+        snap.mode = grow(snap.mode, [mode_ids.get(c.mode or "", -1) for c in new], np.int16)
+        snap.microcredential = grow(snap.microcredential, [c.microcredential for c in new], bool)
+        ects = [np.nan if c.ects is None else c.ects for c in new]
+        snap.ects = grow(snap.ects, ects, np.float32)
+        snap.eqf = grow(snap.eqf, [c.eqf_level or 0 for c in new], np.int16)
+        snap.sort_titles = snap.sort_titles + [fold_fast(c.sort_title) for c in new]
+        snap.titles_sorted = sorted(set(snap.sort_titles))
+        rank = {t: i for i, t in enumerate(snap.titles_sorted)}
+        snap.title_rank = np.array([rank[t] for t in snap.sort_titles], dtype=np.float64)
+        snap.ects_bucket = _buckets(snap.ects, ECTS_BUCKETS)
+        lang = [(first + k, snap.languages.id(v)) for k, c in enumerate(new) for v in set(c.languages)]
+        snap.lang_slot, snap.lang_value = _grow_pairs(snap.lang_slot, snap.lang_value, lang)
+        isced = [(first + k, snap.isced.id(v)) for k, c in enumerate(new) for v in set(c.isced_codes)]
+        snap.isced_slot, snap.isced_value = _grow_pairs(snap.isced_slot, snap.isced_value, isced)
+
+    def _offerings(self, snap: Snapshot, new: list[IndexedCourse], first: int) -> None:
+        slots, starts, cities, live, prices, pairs = [], [], [], [], [], set()
+        for k, c in enumerate(new):
+            lowest = np.inf
+            for o in self.offerings.get(c.id, ()):
+                city = snap.cities.id(o.city) if o.city else -1
+                slots.append(first + k)
+                starts.append(o.start_date.toordinal() if o.start_date else NONE_DAY)
+                cities.append(city)
+                live.append(not o.cancelled)
+                if city >= 0:
+                    pairs.add((first + k, city))
+                if o.price_eur is not None and not o.cancelled:
+                    lowest = min(lowest, o.price_eur)
+            prices.append(lowest)
+        snap.off_slot = np.concatenate([snap.off_slot, np.array(slots, np.int32)])
+        snap.off_start = np.concatenate([snap.off_start, np.array(starts, np.int32)])
+        snap.off_city = np.concatenate([snap.off_city, np.array(cities, np.int32)])
+        snap.off_live = np.concatenate([snap.off_live, np.array(live, bool)])
+        snap.price = np.concatenate([snap.price, np.array(prices, np.float32)])
+        snap.price_bucket = _buckets(snap.price, PRICE_BUCKETS)
+        snap.city_slot, snap.city_value = _grow_pairs(snap.city_slot, snap.city_value, sorted(pairs))
+
+    def _postings(self, snap: Snapshot, new: list[IndexedCourse], first: int) -> None:
+        """Tokenise each distinct field value once, then group (word, slot) in numpy."""
+        vocabulary = snap.compound_vocabulary
+        memo: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, str]] = {}
+        piece_words, piece_weights, lengths = [], [], []
+        phrases = []
+        for k, c in enumerate(new):
+            cities = " ".join(dict.fromkeys(o.city for o in self.offerings.get(c.id, ()) if o.city))
+            texts = (("title", c.title), ("subject", c.subject), ("body", c.body),
+                     ("place", f"{c.place} {cities}"))
+            own = []
+            for name, text in texts:
+                got = memo.get((name, text))
+                if got is None:
+                    words, weights, phrase = field_tokens(name, text, vocabulary)
+                    ids = [snap.word_id.setdefault(w, len(snap.word_id)) for w in words]
+                    got = memo[(name, text)] = (np.array(ids, np.int32),
+                                                np.array(weights, np.float32), phrase)
+                piece_words.append(got[0])
+                piece_weights.append(got[1])
+                lengths.append(len(got[0]))
+                own.append(got[2])
+            phrases.append(tuple(own))
+        snap.phrases = snap.phrases + phrases
+        snap.words = list(snap.word_id)  # ids are handed out in insertion order
+        if not lengths:
+            snap.sorted_words, snap.stem_words = sorted(snap.word_id), _stem_index(snap.words)
+            return
+        words = np.concatenate(piece_words)
+        weights = np.concatenate(piece_weights)
+        slots = np.repeat(np.arange(first, first + len(new), dtype=np.int64),
+                          np.add.reduceat(np.array(lengths), np.arange(0, len(lengths), 4)))
+        key = words.astype(np.int64) * (first + len(new)) + slots
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        summed = np.add.reduceat(weights[order], starts).astype(np.float32)
+        u_word = words[order][starts]
+        u_slot = slots[order][starts].astype(np.int32)
+        bounds = np.flatnonzero(np.r_[True, u_word[1:] != u_word[:-1]])
+        ends = np.r_[bounds[1:], len(u_word)]
+        for lo, hi in zip(bounds.tolist(), ends.tolist()):
+            wid = int(u_word[lo])
+            old = snap.postings.get(wid)
+            if old is None:
+                snap.postings[wid] = (u_slot[lo:hi], summed[lo:hi])
+            else:
+                snap.postings[wid] = (np.concatenate([old[0], u_slot[lo:hi]]),
+                                      np.concatenate([old[1], summed[lo:hi]]))
+        snap.sorted_words = sorted(snap.word_id)
+        snap.stem_words = _stem_index(snap.words)
+
+
+def _stem_index(words: list[str]) -> dict[str, tuple[int, ...]]:
+    index: dict[str, list[int]] = defaultdict(list)
+    for wid, word in enumerate(words):
+        nl, en = stems(word)
+        index["nl:" + nl].append(wid)
+        index["en:" + en].append(wid)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def _grow_pairs(slots: np.ndarray, values: np.ndarray,
+                pairs: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    if not pairs:
+        return slots, values
+    new = np.array(pairs, dtype=np.int32).reshape(-1, 2)
+    return np.concatenate([slots, new[:, 0]]), np.concatenate([values, new[:, 1]])
+
+
+def _buckets(values: np.ndarray, buckets: Sequence[tuple[str, float, float]]) -> np.ndarray:
+    out = np.full(len(values), -1, dtype=np.int16)
+    for i, (_, low, high) in reversed(list(enumerate(buckets))):
+        out[(values > low) & (values <= high)] = i
+    return out
+
+
+def _derive_day(snap: Snapshot, day: int) -> Snapshot:
+    upcoming = snap.off_live & (snap.off_start >= day) & (snap.off_start != NONE_DAY)
+    next_start = np.full(snap.size, np.inf)
+    np.minimum.at(next_start, snap.off_slot[upcoming], snap.off_start[upcoming].astype(np.float64))
+    snap.next_start = next_start
+    starts = snap.off_start[upcoming]
+    if len(starts):
+        ordinals, inverse = np.unique(starts, return_inverse=True)
+        month_of_day = np.array([d.year * 12 + d.month - 1 for d in map(date.fromordinal, ordinals.tolist())])
+        month = month_of_day[inverse]
+    else:
+        month = np.zeros(0, np.int64)
+    months, month_ids = np.unique(month, return_inverse=True)
+    pairs = np.unique(np.stack([snap.off_slot[upcoming].astype(np.int64), month_ids.astype(np.int64)]), axis=1)
+    snap.months = months.tolist()
+    snap.month_slot = pairs[0].astype(np.int32)
+    snap.month_value = pairs[1].astype(np.int32)
+    snap.day = day
+    return snap

@@ -1,0 +1,84 @@
+"""What the search index reads from PostgreSQL: the change stamp and courses to (re)index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalogue.search_engine import IndexedCourse, IndexedOffering
+
+__all__ = ["driver", "load_courses", "no_reset", "read_checksum", "read_stamp"]
+
+
+async def driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session, in the session's transaction if one began.
+
+    The per-request statements (stamp, typo look-up, hydration) are read-only and run on the
+    driver directly: SQLAlchemy's per-statement overhead is most of a search's budget.
+    """
+    connection = await session.connection()
+    return (await connection.get_raw_connection()).driver_connection
+
+
+async def no_reset(connection: Any) -> None:
+    """The pool's connections only ever run plain reads: nothing to reset between uses."""
+
+
+async def read_stamp(db: Any) -> int:
+    return int(await db.fetchval("SELECT seq FROM search_state WHERE id = 1") or 0)
+
+
+async def read_checksum(session: AsyncSession) -> tuple[int, int]:
+    row = (await session.execute(text(
+        "SELECT count(*), coalesce(sum(search_seq), 0) FROM course WHERE NOT withdrawn"
+    ))).one()
+    return int(row[0]), int(row[1])
+
+
+_COURSES = """
+SELECT c.id, c.search_seq, i.slug, c.withdrawn, c.type, c.microcredential, c.ects::float8,
+       c.eqf_level, c.languages, c.mode, c.isced_codes,
+       coalesce((SELECT string_agg(v #>> '{}', E'\\n') FROM jsonb_path_query(c.document, '$.title.*') v), ''),
+       coalesce(c.document->'title'->>'nl', c.document->'title'->>'en',
+                (SELECT min(v #>> '{}') FROM jsonb_path_query(c.document, '$.title.*') v), ''),
+       coalesce((SELECT string_agg(v #>> '{}', E'\\n') FROM jsonb_path_query(
+           c.document, '$.keywords[*] ? (@.type() == "string")') v), ''),
+       coalesce((SELECT string_agg(v #>> '{}', E'\\n') FROM jsonb_path_query(
+           c.document, '$.skills[*].label') v), ''),
+       coalesce((SELECT string_agg(v #>> '{}', E'\\n') FROM jsonb_path_query(
+           c.document, '$.learning_outcomes[*].*') v), ''),
+       coalesce((SELECT string_agg(v #>> '{}', E'\\n') FROM jsonb_path_query(
+           c.document, '$.description.*') v), ''),
+       coalesce((SELECT string_agg(v #>> '{}', E'\\n') FROM jsonb_path_query(
+           c.document, '$.target_group.*') v), ''),
+       i.name || E'\\n' || i.short_name
+FROM course c JOIN institution i ON i.id = c.institution_id
+"""
+_OFFERINGS = """
+SELECT o.course_id, o.start_date, o.city, o.price_eur::float8, coalesce(o.status = 'cancelled', false)
+FROM offering o JOIN course c ON c.id = o.course_id
+"""
+
+
+async def load_courses(session: AsyncSession, *, after: int | None
+                ) -> tuple[list[IndexedCourse], list[IndexedOffering]]:
+    """Every live course (``after`` None) or every course stamped after ``after``."""
+    where = " WHERE NOT c.withdrawn" if after is None else " WHERE c.search_seq > :after"
+    params = {} if after is None else {"after": after}
+    rows = await session.execute(text(_COURSES + where), params)
+    courses = [
+        IndexedCourse(
+            id=r[0], seq=r[1], institution=r[2], withdrawn=r[3], type=r[4], microcredential=r[5],
+            ects=r[6], eqf_level=r[7], languages=r[8] or (), mode=r[9], isced_codes=r[10] or (),
+            title=r[11], sort_title=r[12], subject="\n".join(filter(None, r[13:16])),
+            body="\n".join(filter(None, r[16:18])), place=r[18],
+            keywords=tuple(k for k in r[13].split("\n") if k),
+        )
+        for r in rows
+    ]
+    live = " AND NOT c.withdrawn" + ("" if after is None else " AND c.search_seq > :after")
+    offerings = [IndexedOffering(*r) for r in await session.execute(
+        text(_OFFERINGS + " WHERE true" + live), params)]
+    return courses, offerings

@@ -1,0 +1,359 @@
+"""Query evaluation over a ``Snapshot``: text matching and ranking, filters, facets, pages.
+
+Ranking: each query word resolves to indexed words (itself, words sharing its Dutch or
+English stem, and on the last word completions of the prefix); a word's score in a course
+is the largest of their field-weighted BM25 weights times their idf, discounted for stem
+and prefix matches. An alternative of a group (the typed term, its compound parts, a
+glossary translation, a typo correction) scores the sum of its words, discounted by its
+source; a group scores its best alternative; a course must match every group and scores
+their sum, times ``FRESH_BOOST`` when it has an upcoming offering.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+
+from catalogue.search_engine import ECTS_BUCKETS, NONE_DAY, PRICE_BUCKETS, Snapshot
+from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
+from catalogue.textproc import Alternative, Expansion, fold
+
+__all__ = ["FACETS", "Filters", "Sort", "TextMatch", "facet_counts", "filter_masks",
+           "match_text", "page", "relevance", "sort_keys", "title_threshold"]
+
+Sort = Literal["relevance", "start_date", "price", "title"]
+SOURCE_WEIGHT = {"query": 1.0, "compound": 0.85, "glossary": 0.8, "typo": 0.8}
+STEM_FACTOR = 0.9
+PREFIX_FACTOR = 0.75
+FRESH_BOOST = np.float32(1.15)
+MAX_PREFIX_WORDS = 40
+FACETS = ("institution", "language", "mode", "city", "type", "ects", "price", "start_month")
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    institution: tuple[str, ...] = ()
+    language: tuple[str, ...] = ()
+    mode: tuple[str, ...] = ()
+    city: tuple[str, ...] = ()
+    type: tuple[str, ...] = ()
+    microcredential: bool | None = None
+    ects_min: float | None = None
+    ects_max: float | None = None
+    eqf: tuple[int, ...] = ()
+    isced: tuple[str, ...] = ()  # a code matches itself and its narrower codes
+    price_max: float | None = None
+    starts_after: date | None = None
+    starts_before: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextMatch:
+    """Matching slots (dead ones included) and their text scores; ``slots`` None: every slot."""
+
+    slots: np.ndarray | None
+    scores: np.ndarray
+    words: frozenset[str]  # indexed words the query met, for highlighting
+
+    def dense(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """(mask, score) over all ``size`` slots."""
+        score = np.zeros(size, np.float32)
+        if self.slots is None:
+            return np.ones(size, bool), score
+        mask = np.zeros(size, bool)
+        mask[self.slots] = True
+        score[self.slots] = self.scores
+        return mask, score
+
+
+class _Lru:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.data: OrderedDict[object, Any] = OrderedDict()
+
+    def get(self, key: object, make: Callable[[], Any]) -> Any:
+        try:
+            self.data.move_to_end(key)
+            return self.data[key]
+        except KeyError:
+            found = self.data[key] = make()
+            if len(self.data) > self.size:
+                self.data.popitem(last=False)
+            return found
+
+
+# Per snapshot: dense word scores are big (4 bytes a slot), text matches are sparse.
+CACHES = {"word": 64, "text": 2048, "filter": 256}
+
+
+def _cached(snap: Snapshot, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    lru = snap.cache.get(key[0])
+    if lru is None:
+        lru = snap.cache[key[0]] = _Lru(CACHES[key[0]])
+    return lru.get(key, make)  # type: ignore[union-attr]
+
+
+def _resolve(snap: Snapshot, word: str, prefix: bool) -> list[tuple[int, float]]:
+    out: dict[int, float] = {}
+    if (wid := snap.word_id.get(word)) is not None:
+        out[wid] = 1.0
+    for other in snap.stem_equivalents(word):
+        out.setdefault(other, STEM_FACTOR)
+    if prefix:
+        for other in snap.words_with_prefix(word, MAX_PREFIX_WORDS):
+            out.setdefault(other, PREFIX_FACTOR)
+    return list(out.items())
+
+
+def _word(snap: Snapshot, word: str, prefix: bool) -> tuple[np.ndarray, frozenset[str]] | None:
+    def make() -> tuple[np.ndarray, frozenset[str]] | bool:
+        resolved = _resolve(snap, word, prefix)
+        if not resolved:
+            return False
+        n = max(snap.live, 1)
+        acc = np.zeros(snap.size, np.float32)
+        for wid, factor in resolved:
+            slots, weights = snap.postings[wid]
+            df = len(slots)
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            current = acc[slots]
+            np.maximum(current, weights * np.float32(idf * factor), out=current)
+            acc[slots] = current
+        return acc, frozenset(snap.words[w] for w, _ in resolved)
+
+    found = _cached(snap, ("word", word, prefix), make)
+    return found or None  # type: ignore[no-any-return]
+
+
+def _alternative(snap: Snapshot, alt: Alternative) -> tuple[np.ndarray, frozenset[str]] | None:
+    last = len(alt.words) - 1
+    parts = [_word(snap, w, alt.prefix and i == last) for i, w in enumerate(alt.words)]
+    if not parts or any(p is None for p in parts):
+        return None
+    arrays = [p[0] for p in parts]  # type: ignore[index]
+    words = frozenset().union(*(p[1] for p in parts))  # type: ignore[index]
+    if len(arrays) == 1:
+        return arrays[0], words
+    matched = np.logical_and.reduce([a > 0 for a in arrays])
+    if alt.adjacent:
+        needle = " " + " ".join(alt.words) + ("" if alt.prefix else " ")
+        candidates = np.flatnonzero(matched)
+        ok = np.fromiter((any(needle in t for t in snap.phrases[s]) for s in candidates.tolist()),
+                         bool, len(candidates))
+        matched = np.zeros(snap.size, bool)
+        matched[candidates[ok]] = True
+    return np.where(matched, np.add.reduce(arrays), np.float32(0)), words
+
+
+def match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
+    """Courses matching every group and no exclusion, with their text scores."""
+    return _cached(snap, ("text", expansion), lambda: _match_text(snap, expansion))  # type: ignore[no-any-return]
+
+
+def _match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
+    size = snap.size
+    if not expansion.groups and not expansion.excluded:
+        return TextMatch(None, np.zeros(0, np.float32), frozenset())
+    mask = np.ones(size, bool)
+    score = np.zeros(size, np.float32)
+    words: set[str] = set()
+    for group in expansion.groups:
+        best = None
+        for alt in group.alternatives:
+            found = _alternative(snap, alt)
+            if found is None:
+                continue
+            words |= found[1]
+            weighted = found[0] * np.float32(SOURCE_WEIGHT.get(alt.source, 0.7))
+            best = weighted if best is None else np.maximum(best, weighted)
+        if best is None:
+            return TextMatch(np.zeros(0, np.int64), np.zeros(0, np.float32), frozenset(words))
+        mask &= best > 0
+        score += best
+    for alt in expansion.excluded:
+        found = _alternative(snap, Alternative(alt.words, adjacent=alt.adjacent))
+        if found is not None:
+            mask &= found[0] <= 0
+    slots = np.flatnonzero(mask)
+    return TextMatch(slots, score[slots], frozenset(words))
+
+
+def _pairs_mask(size: int, slots: np.ndarray, values: np.ndarray, wanted: list[int]) -> np.ndarray:
+    mask = np.zeros(size, bool)
+    if wanted:
+        mask[slots[np.isin(values, wanted)]] = True
+    return mask
+
+
+def filter_masks(snap: Snapshot, f: Filters) -> dict[str, np.ndarray]:
+    """One mask per active filter, keyed by the facet it narrows (or its own name)."""
+    def cached(key: object, make: Callable[[], np.ndarray]) -> np.ndarray:
+        return _cached(snap, ("filter", key), make)  # type: ignore[no-any-return]
+
+    size, out = snap.size, {}
+    if f.institution:
+        codes = [INSTITUTIONS.index(s) for s in f.institution if s in INSTITUTIONS]
+        out["institution"] = cached(("i", f.institution), lambda: np.isin(snap.institution, codes))
+    if f.type:
+        codes = [COURSE_TYPES.index(s) for s in f.type if s in COURSE_TYPES]
+        out["type"] = cached(("t", f.type), lambda: np.isin(snap.type, codes))
+    if f.mode:
+        codes = [MODES.index(s) for s in f.mode if s in MODES]
+        out["mode"] = cached(("m", f.mode), lambda: np.isin(snap.mode, codes))
+    if f.language:
+        ids = [snap.languages.ids[k] for k in map(fold, f.language) if k in snap.languages.ids]
+        out["language"] = cached(("l", f.language), lambda: _pairs_mask(size, snap.lang_slot, snap.lang_value, ids))
+    if f.city:
+        ids = [snap.cities.ids[k] for k in map(fold, f.city) if k in snap.cities.ids]
+        out["city"] = cached(("c", f.city), lambda: _pairs_mask(size, snap.city_slot, snap.city_value, ids))
+    if f.isced:
+        ids = [i for code, i in snap.isced.ids.items() if code.startswith(f.isced)]
+        out["isced"] = cached(("s", f.isced), lambda: _pairs_mask(size, snap.isced_slot, snap.isced_value, ids))
+    if f.microcredential is not None:
+        out["microcredential"] = snap.microcredential == f.microcredential
+    if f.eqf:
+        out["eqf"] = np.isin(snap.eqf, list(f.eqf))
+    if f.ects_min is not None or f.ects_max is not None:
+        low = -np.inf if f.ects_min is None else f.ects_min
+        high = np.inf if f.ects_max is None else f.ects_max
+        out["ects"] = (snap.ects >= low) & (snap.ects <= high)
+    if f.price_max is not None:
+        out["price"] = snap.price <= f.price_max
+    if f.starts_after is not None or f.starts_before is not None:
+        low = f.starts_after.toordinal() if f.starts_after else 0
+        high = f.starts_before.toordinal() if f.starts_before else NONE_DAY - 1
+        out["start_month"] = cached(("d", low, high), lambda: _window(snap, low, high))
+    return out
+
+
+def _window(snap: Snapshot, low: int, high: int) -> np.ndarray:
+    hit = snap.off_live & (snap.off_start >= low) & (snap.off_start <= high)
+    mask = np.zeros(snap.size, bool)
+    mask[snap.off_slot[hit]] = True
+    return mask
+
+
+def facet_counts(snap: Snapshot, base: np.ndarray,
+                 masks: dict[str, np.ndarray]) -> dict[str, list[tuple[str, int]]]:
+    """Counts per facet value over ``base`` with every filter applied except the facet's own.
+
+    Each distinct combination of masks becomes a list of slots once; multi-valued facets
+    (languages, cities, start months) read their values through per-slot offsets, so the
+    work follows the number of hits rather than the size of the catalogue.
+    """
+    everything = np.flatnonzero(np.logical_and.reduce([base, *masks.values()]))
+    out = {}
+    for name in FACETS:
+        if name in masks:
+            others = [m for k, m in masks.items() if k != name]
+            slots = np.flatnonzero(np.logical_and.reduce([base, *others]) if others else base)
+        else:
+            slots = everything
+        out[name] = _facet(snap, name, slots)
+    return out
+
+
+def _counts(values: np.ndarray, size: int) -> np.ndarray:
+    """Counts of codes 0..size-1 in ``values``; -1 (unknown) is not counted."""
+    return np.bincount(values.astype(np.intp) + 1, minlength=size + 1)[1:]
+
+
+def _facet(snap: Snapshot, name: str, slots: np.ndarray) -> list[tuple[str, int]]:
+    if name == "institution":
+        return _ranked(INSTITUTIONS, _counts(snap.institution[slots], len(INSTITUTIONS)))
+    if name == "type":
+        return _ranked(COURSE_TYPES, _counts(snap.type[slots], len(COURSE_TYPES)))
+    if name == "mode":
+        return _ranked(MODES, _counts(snap.mode[slots], len(MODES)))
+    if name == "language":
+        values = _multi(snap, "language", snap.lang_slot, snap.lang_value, slots)
+        return _ranked(snap.languages.display, _counts(values, len(snap.languages)))
+    if name == "city":
+        values = _multi(snap, "city", snap.city_slot, snap.city_value, slots)
+        return _ranked(snap.cities.display, _counts(values, len(snap.cities)))
+    if name == "start_month":
+        values = _multi(snap, "month", snap.month_slot, snap.month_value, slots)
+        counts = _counts(values, len(snap.months))
+        labels = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in snap.months]
+        return [(label, int(c)) for label, c in zip(labels, counts.tolist()) if c]
+    buckets, values = (ECTS_BUCKETS, snap.ects_bucket) if name == "ects" else (PRICE_BUCKETS, snap.price_bucket)
+    counts = _counts(values[slots], len(buckets))
+    return [(b[0], int(c)) for b, c in zip(buckets, counts.tolist()) if c]
+
+
+def _multi(snap: Snapshot, name: str, pair_slots: np.ndarray, pair_values: np.ndarray,
+           slots: np.ndarray) -> np.ndarray:
+    """The values of ``slots`` in a (slot, value) pair list sorted by slot."""
+    if len(slots) * 4 > snap.size:  # most of the catalogue: a mask is cheaper
+        mask = np.zeros(snap.size, bool)
+        mask[slots] = True
+        return pair_values[mask[pair_slots]]
+    ptr = snap.derived.get(("ptr", name))
+    if ptr is None:
+        ptr = snap.derived[("ptr", name)] = np.searchsorted(pair_slots, np.arange(snap.size + 1))
+    starts = ptr[slots]
+    lengths = ptr[slots + 1] - starts
+    total = int(lengths.sum())
+    if not total:
+        return pair_values[:0]
+    begins = np.cumsum(lengths) - lengths
+    return pair_values[np.repeat(starts - begins, lengths) + np.arange(total)]
+
+
+def _ranked(labels: list[str] | tuple[str, ...], counts: np.ndarray) -> list[tuple[str, int]]:
+    pairs = [(label, int(c)) for label, c in zip(labels, counts.tolist()) if c]
+    pairs.sort(key=lambda p: (-p[1], p[0]))
+    return pairs
+
+
+def sort_keys(snap: Snapshot, sort: Sort, score: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """The primary sort key of ``slots`` (ascending); ties break on the stable tiebreak."""
+    if sort == "relevance":
+        return -relevance(snap, score, slots)
+    if sort == "start_date":
+        return snap.next_start[slots]
+    if sort == "price":
+        return snap.price[slots].astype(np.float64)
+    return snap.title_rank[slots]
+
+
+def relevance(snap: Snapshot, score: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """The text score with the freshness boost for courses with an upcoming offering."""
+    text = score[slots].astype(np.float64)
+    return np.where(np.isfinite(snap.next_start[slots]), text * float(FRESH_BOOST), text)
+
+
+def title_threshold(snap: Snapshot, title: str) -> float:
+    """The ``title_rank`` a cursor's title sits at (between ranks when it is gone)."""
+    from bisect import bisect_left
+
+    at = bisect_left(snap.titles_sorted, title)
+    exact = at < len(snap.titles_sorted) and snap.titles_sorted[at] == title
+    return float(at) if exact else at - 0.5
+
+
+def page(slots: np.ndarray, key: np.ndarray, tiebreak: np.ndarray, *,
+         after: tuple[float, int] | None, skip: int, limit: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """One page of ``slots`` in (key, tiebreak) order, their keys, and whether more follow."""
+    k = key
+    if after is not None:
+        keep = (k > after[0]) | ((k == after[0]) & (tiebreak[slots] > after[1]))
+        slots, k = slots[keep], k[keep]
+    need = skip + limit + 1
+    if len(slots) > need:
+        kth = np.partition(k, need - 1)[need - 1]
+        below = np.flatnonzero(k < kth)
+        ties = np.flatnonzero(k == kth)
+        room = need - len(below)
+        if len(ties) > room:
+            ties = ties[np.argpartition(tiebreak[slots[ties]], room - 1)[:room]]
+        chosen = np.concatenate([below, ties])
+        slots, k = slots[chosen], k[chosen]
+    order = np.lexsort((tiebreak[slots], k))[skip:]
+    return slots[order][:limit], k[order][:limit], len(order) > limit
