@@ -18,10 +18,12 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue import search_index
 from catalogue.errors import Invalid, NotFound, PreconditionFailed
 from catalogue.hashing import content_hash, etag
 from catalogue.institutions import get_institution
 from catalogue.structs import CourseIn, CourseOut, to_course_in, to_document
+from catalogue.textproc import tokenize
 from catalogue.validation import MalformedJSON, Violation, loads_strict, validate_course
 from catalogue.wire import Struct
 
@@ -113,6 +115,7 @@ class Rows(msgspec.Struct):
     modes: list[str | None]
     isceds: list[str]
     offerings: dict[str, list[Any]]
+    words: list[str]
 
 
 _OFFERING_COLUMNS = ("course_index", "positions", "codes", "starts", "ends", "cities", "campuses",
@@ -147,7 +150,17 @@ def to_rows(items: Sequence[Prepared]) -> Rows:
         modes=[c.mode for c in courses],
         isceds=[",".join(c.isced_codes or ()) for c in courses],
         offerings=offerings,
+        words=_vocabulary(courses),
     )
+
+
+def _vocabulary(courses: Sequence[CourseIn]) -> list[str]:
+    """Folded words (3+ letters) of titles and keywords: the typo vocabulary's input."""
+    words: set[str] = set()
+    for course in courses:
+        for text_ in (*course.title.values(), *(course.keywords or ())):
+            words.update(w for w in tokenize(text_) if len(w) >= 3)
+    return sorted(words)
 
 
 MAX_BATCH = 10_000
@@ -201,10 +214,10 @@ WITH input AS (
 )
 INSERT INTO course AS c (
     institution_id, code, document, content_hash, source,
-    type, microcredential, ects, eqf_level, languages, mode, isced_codes
+    type, microcredential, ects, eqf_level, languages, mode, isced_codes, search_seq
 )
 SELECT :institution_id, i.code, i.doc::jsonb, i.hash, :source, i.type, i.mc, i.ects, i.eqf,
-       string_to_array(i.langs, ','), i.mode, string_to_array(i.isced, ',')
+       string_to_array(i.langs, ','), i.mode, string_to_array(i.isced, ','), :seq
 FROM input i
 ON CONFLICT (institution_id, code) DO UPDATE SET
     document = excluded.document,
@@ -219,7 +232,8 @@ ON CONFLICT (institution_id, code) DO UPDATE SET
     eqf_level = excluded.eqf_level,
     languages = excluded.languages,
     mode = excluded.mode,
-    isced_codes = excluded.isced_codes
+    isced_codes = excluded.isced_codes,
+    search_seq = excluded.search_seq
 WHERE (c.content_hash <> excluded.content_hash OR c.withdrawn)
   AND (:overwrite OR c.source = excluded.source OR excluded.source = 'push')
 RETURNING c.id, c.code, c.version, (c.xmax = 0) AS inserted
@@ -265,10 +279,12 @@ async def store_rows(
         return {}
     if len(codes) > 500:  # unnest of a big batch must not spill to disk
         await session.execute(text("SET LOCAL work_mem = '256MB'"))
+    seq = await search_index.stamp(session)
     params = {name: getattr(rows, name) for name in (
         "codes", "docs", "hashes", "types", "mcs", "ects", "eqfs", "langs", "modes", "isceds")}
     result = await session.execute(_UPSERT, {
         **params, "institution_id": institution_id, "source": source, "overwrite": overwrite_push,
+        "seq": seq,
     })
     changed: dict[str, tuple[uuid.UUID, int, bool]] = {
         code: (cid, version, inserted) for cid, code, version, inserted in result
@@ -282,7 +298,7 @@ async def store_rows(
                 {"ids": replaced},
             )
         await _insert_offerings(session, rows, changed)
-        await _after_change(session, ids)
+        await search_index.add_words(session, rows.words)
     untouched = [c for c in codes if c not in changed]
     current: dict[str, tuple[str, int]] = {}
     if untouched:
@@ -315,13 +331,6 @@ async def _insert_offerings(
     params = {name: [o[name][k] for k in keep] for name in _OFFERING_COLUMNS[1:]}
     params["course_ids"] = [ids[o["course_index"][k]] for k in keep]
     await session.execute(_OFFERINGS, params)
-
-
-async def _after_change(session: AsyncSession, course_ids: list[uuid.UUID]) -> None:
-    """Keep derived read models (the search index) in step, in the same transaction."""
-    from catalogue import search_index
-
-    await search_index.refresh(session, course_ids)
 
 
 async def publish_one(
@@ -388,29 +397,28 @@ async def list_courses(
 
 async def withdraw_course(session: AsyncSession, slug: str, code: str) -> None:
     institution = await get_institution(session, slug)
+    seq = await search_index.stamp(session)
     row = (await session.execute(
-        text("UPDATE course SET withdrawn = true, last_changed = now(), version = version + "
-             "CASE WHEN withdrawn THEN 0 ELSE 1 END WHERE institution_id = :i AND code = :c "
-             "RETURNING id"),
-        {"i": institution.id, "c": code},
+        text("UPDATE course SET withdrawn = true, last_changed = now(), search_seq = :seq, "
+             "version = version + CASE WHEN withdrawn THEN 0 ELSE 1 END "
+             "WHERE institution_id = :i AND code = :c RETURNING id"),
+        {"i": institution.id, "c": code, "seq": seq},
     )).first()
     if row is None:
         raise NotFound(f"{slug} has no course with code {code!r}.")
-    await _after_change(session, [row[0]])
 
 
 async def withdraw_absent(
     session: AsyncSession, institution_id: int, source: str, present: Iterable[str]
 ) -> int:
     """Snapshot semantics: withdraw this source's live courses missing from a complete harvest."""
+    seq = await search_index.stamp(session)
     rows = (await session.execute(
-        text("UPDATE course SET withdrawn = true, last_changed = now(), version = version + 1 "
-             "WHERE institution_id = :i AND source = :s AND NOT withdrawn "
+        text("UPDATE course SET withdrawn = true, last_changed = now(), version = version + 1, "
+             "search_seq = :seq WHERE institution_id = :i AND source = :s AND NOT withdrawn "
              "AND code <> ALL(CAST(:codes AS text[])) RETURNING id"),
-        {"i": institution_id, "s": source, "codes": list(present)},
+        {"i": institution_id, "s": source, "codes": list(present), "seq": seq},
     )).all()
-    if rows:
-        await _after_change(session, [r[0] for r in rows])
     return len(rows)
 
 
