@@ -83,7 +83,7 @@ class IssuerController(Controller):
                         headers={"Cache-Control": "public, max-age=300"})
 
     @get("/institutions/{slug:str}/status/{name:str}", opt=access(PUBLIC),
-         summary="A signed Bitstring Status List credential (revocation-N or suspension-N)")
+         summary="A signed Bitstring Status List credential (message-N, 2-bit entries)")
     async def status_list(self, request: Request, db_session: DbSession, slug: FromPath[str],
                           name: FromPath[str]) -> Response[bytes]:
         body = await list_credential(db_session, keyring_of(request.app), slug, name)

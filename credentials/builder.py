@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL
+from credentials.status import status_entry
 
 __all__ = [
     "CONTEXTS",
@@ -62,7 +63,10 @@ STACKABILITY = {
     "stackable": "Stackable: counts towards a larger credential",
 }
 StatusEntry = tuple[str, str, int]
-"""(purpose, status list credential URL, index)."""
+"""(purpose, status list credential URL, entry index): the credential's one status entry.
+
+The purpose is ``"message"`` (``credentials.status``); the entry is always the 2-bit
+revoked/suspended one, whatever purpose an older caller names."""
 
 
 def normalise_email(email: str) -> str:
@@ -150,12 +154,15 @@ def build_credential(
     achievement_id: str,
     description: Mapping[str, str] | None,
     salt: str,
-    status: list[StatusEntry],
+    status: StatusEntry | list[StatusEntry],
 ) -> dict[str, Any]:
     """The credential for a document that passed ``validate_resolved``.
 
     ``issuer`` holds ``id`` (did:web), ``name``, ``url`` and ``country``;
     ``description`` is the course's (the achievement needs one; the title stands in).
+    ``status`` is the one status entry; OB 3.0's schema allows a single
+    ``credentialStatus`` object. A list is accepted from callers that still pass a
+    (revocation, suspension) pair: its first entry is the credential's.
     """
     lang = pick_language(doc["title"], doc.get("languages"))
     title = _one(doc["title"], lang)
@@ -245,15 +252,7 @@ def build_credential(
     }
     if doc.get("valid_until"):
         credential["validUntil"] = f"{doc['valid_until']}T23:59:59Z"
-    credential["credentialStatus"] = [
-        {
-            "id": f"{url}#{index}",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": purpose,
-            "statusListIndex": str(index),
-            "statusListCredential": url,
-        }
-        for purpose, url, index in status
-    ]
+    entry = status[0] if isinstance(status, list) else status
+    credential["credentialStatus"] = status_entry(entry[1], entry[2])
     credential["credentialSchema"] = [{"id": OB3_SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}]
     return credential

@@ -1,9 +1,9 @@
 """Issuing microcredentials: request -> resolved EU elements -> signed OB3 credential -> row.
 
 One code path serves the single and the batch endpoint, in a fixed number of statements
-per batch whatever its size: one query loads every course named, one per purpose
-allocates status indexes, one ``INSERT .. SELECT unnest(..)`` stores the credentials.
-Between them, per item and in memory: the fast schema checks, building, signing with the
+per batch whatever its size: one query loads every course named, one allocates the status
+entries (one 2-bit entry per credential, ``credentials.status``), one
+``INSERT .. SELECT unnest(..)`` stores the credentials. Between them, per item and in memory: the fast schema checks, building, signing with the
 institution's cached key (eddsa-rdfc-2022 via the shape-cached canonicaliser) and one
 serialisation. Those bytes are stored and returned as they are.
 
@@ -37,7 +37,7 @@ from credentials.rdfc import find_control_chars
 from credentials.signing import jcs, sign
 from credentials.stacking import normalise_grade
 from credentials.stacking_hook import CredentialRow, on_credential_change
-from credentials.status import allocate, list_url, release
+from credentials.status import PURPOSE, allocate, list_url, release
 
 __all__ = ["MAX_BATCH", "Institution", "Outcome", "credential_iri", "issue", "issue_one"]
 
@@ -238,17 +238,16 @@ async def _sign_and_store(
     session: AsyncSession, keyring: KeyRing, institution: Institution, items: list[_Item]
 ) -> list[Outcome]:
     slug, base = institution.slug, keyring.base_url
-    revocation = await allocate(session, institution.id, "revocation", len(items))
-    suspension = await allocate(session, institution.id, "suspension", len(items))
+    allocated = await allocate(session, institution.id, PURPOSE, len(items))
     key = await keyring.signing_key(session, institution.id, slug)
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     issuer = {"id": keyring.did(slug), "name": institution.name, "url": institution.website,
               "country": institution.country}
     columns: dict[str, list[Any]] = {name: [] for name in (
         "id", "course_inst", "code", "email", "doc", "issued", "until", "ects", "grade",
-        "rl", "ri", "sl", "si", "key", "digest")}
+        "sl", "si", "key", "digest")}
     documents: dict[uuid.UUID, bytes] = {}
-    for item, rev, sus in zip(items, revocation, suspension, strict=True):
+    for item, entry in zip(items, allocated, strict=True):
         assert item.resolved is not None and item.course is not None
         credential_id = uuid.uuid4()
         owner_id, owner, code = item.course
@@ -259,8 +258,7 @@ async def _sign_and_store(
             achievement_id=f"{base}/api/v1/institutions/{owner}/courses/{code}",
             description=item.description,
             salt=secrets.token_hex(16),
-            status=[("revocation", list_url(base, slug, "revocation", rev[1]), rev[2]),
-                    ("suspension", list_url(base, slug, "suspension", sus[1]), sus[2])],
+            status=(PURPOSE, list_url(base, slug, PURPOSE, entry[1]), entry[2]),
         )
         signed = sign(unsigned, key.private_key, key.verification_method, created)
         problems = ob3_violations(signed)
@@ -276,14 +274,14 @@ async def _sign_and_store(
             ("until", date.fromisoformat(resolved["valid_until"])
              if resolved.get("valid_until") else None),
             ("ects", Decimal(str(resolved["ects"]))), ("grade", _grade(resolved)),
-            ("rl", rev[0]), ("ri", rev[2]), ("sl", sus[0]), ("si", sus[2]),
+            ("sl", entry[0]), ("si", entry[2]),
             ("key", item.key), ("digest", item.digest),
         ):
             columns[name].append(value)
     inserted = {r[0] for r in await session.execute(text(_INSERT), {"inst": institution.id,
                                                                      **columns})}
     outcomes, lost, lost_items = [], [], []
-    for item, credential_id, rev, sus in zip(items, columns["id"], revocation, suspension):
+    for item, credential_id, entry in zip(items, columns["id"], allocated):
         if credential_id in inserted:
             outcomes.append(Outcome(index=item.index, status="created", id=credential_id,
                                     document=documents[credential_id]))
@@ -294,7 +292,7 @@ async def _sign_and_store(
                 status="valid", change="issued",
             ))
         else:
-            lost += [rev, sus]
+            lost.append(entry)
             lost_items.append(item)
     if lost_items:  # a concurrent retry with the same key won: answer with its credential
         await release(session, lost)
@@ -305,17 +303,16 @@ async def _sign_and_store(
 
 _INSERT = """
 INSERT INTO credential (id, institution_id, course_institution_id, course_code, learner_email,
-    document, issued_on, valid_until, ects, grade, revocation_list_id, revocation_index,
-    suspension_list_id, suspension_index, idempotency_key, request_hash)
+    document, issued_on, valid_until, ects, grade, status_list_id, status_index,
+    idempotency_key, request_hash)
 SELECT u.id, :inst, u.course_inst, u.code, u.email, u.doc, u.issued, u.until, u.ects, u.grade,
-    u.rl, u.ri, u.sl, u.si, u.key, u.digest
+    u.sl, u.si, u.key, u.digest
 FROM unnest(CAST(:id AS uuid[]), CAST(:course_inst AS integer[]), CAST(:code AS text[]),
     CAST(:email AS text[]), CAST(:doc AS bytea[]), CAST(:issued AS date[]),
     CAST(:until AS date[]), CAST(:ects AS numeric[]), CAST(:grade AS float8[]),
-    CAST(:rl AS integer[]), CAST(:ri AS integer[]), CAST(:sl AS integer[]),
-    CAST(:si AS integer[]), CAST(:key AS text[]), CAST(:digest AS text[]))
-    AS u(id, course_inst, code, email, doc, issued, until, ects, grade, rl, ri, sl, si, key,
-         digest)
+    CAST(:sl AS integer[]), CAST(:si AS integer[]), CAST(:key AS text[]),
+    CAST(:digest AS text[]))
+    AS u(id, course_inst, code, email, doc, issued, until, ects, grade, sl, si, key, digest)
 ON CONFLICT (institution_id, idempotency_key) DO NOTHING
 RETURNING id
 """

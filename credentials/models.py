@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -52,12 +53,15 @@ class IssuerKey(Base):
 
 
 class StatusList(Base):
-    """One Bitstring Status List (one purpose); bit i is the MSB-first bit of ``bits``."""
+    """One Bitstring Status List of purpose ``message``: ``size`` entries of ``status_size``
+    (2) bits, entry i in bits 2i (revoked) and 2i+1 (suspended), MSB-first in ``bits``."""
 
     __tablename__ = "status_list"
     __table_args__ = (
         UniqueConstraint("institution_id", "purpose", "seq"),
-        CheckConstraint("purpose IN ('revocation', 'suspension')", name="purpose"),
+        CheckConstraint("purpose IN ('message')", name="purpose"),
+        CheckConstraint("status_size = 2", name="status_size"),
+        CheckConstraint("octet_length(bits) * 8 = size * status_size", name="bits_size"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -65,6 +69,7 @@ class StatusList(Base):
     purpose: Mapped[str] = mapped_column(String(16))
     seq: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
+    status_size: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
     bits: Mapped[bytes] = mapped_column(LargeBinary)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     signed: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -88,8 +93,7 @@ class Credential(Base):
     __tablename__ = "credential"
     __table_args__ = (
         UniqueConstraint("institution_id", "idempotency_key"),
-        UniqueConstraint("revocation_list_id", "revocation_index"),
-        UniqueConstraint("suspension_list_id", "suspension_index"),
+        UniqueConstraint("status_list_id", "status_index"),
         Index("ix_credential_learner_email", "learner_email", "created_at"),
         CheckConstraint("status IN ('valid', 'revoked', 'suspended')", name="status"),
     )
@@ -107,10 +111,8 @@ class Credential(Base):
     status: Mapped[str] = mapped_column(String(16), default="valid")
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revocation_list_id: Mapped[int] = mapped_column(ForeignKey("status_list.id"))
-    revocation_index: Mapped[int] = mapped_column(Integer)
-    suspension_list_id: Mapped[int] = mapped_column(ForeignKey("status_list.id"))
-    suspension_index: Mapped[int] = mapped_column(Integer)
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_list.id"))
+    status_index: Mapped[int] = mapped_column(Integer)
     idempotency_key: Mapped[str | None] = mapped_column(String(300))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -3,8 +3,10 @@
 Issuing lives in ``credentials.issuing``, verification in ``credentials.verifying``, learner
 access in ``credentials.learners``. A status change updates the credential row (guarded by
 its current status in the ``WHERE``, so two concurrent revocations give one success and
-one conflict) and flips the bit of the matching list in SQL (``credentials.status``).
-Revocation is final; a revoked credential can be neither suspended nor reinstated.
+one conflict) and flips one bit of the credential's 2-bit status entry in SQL
+(``credentials.status``): the first bit for revocation, the second for suspension.
+Revocation is final; a revoked credential can be neither suspended nor reinstated (its
+suspended bit is left as it was: 0x2 and 0x3 both read "revoked").
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from credentials.errors import AlreadyInStatus, CredentialNotFound
 from credentials.stacking_hook import CredentialRow, on_credential_change
-from credentials.status import set_bit
+from credentials.status import REVOKED, SUSPENDED, bit_position, set_bit
 
 __all__ = ["StatusChange", "Stored", "change_status", "get_credential", "parse_id"]
 
@@ -57,11 +59,11 @@ async def get_credential(session: AsyncSession, credential_id: uuid.UUID) -> Sto
     return Stored(row[0], row[1], row[2], bytes(row[3]))
 
 
-# action -> (statuses it applies to, new status, list column, index column, bit value)
-_ACTIONS: dict[str, tuple[tuple[str, ...], str, str, str, bool]] = {
-    "revoke": (("valid", "suspended"), "revoked", "revocation_list_id", "revocation_index", True),
-    "suspend": (("valid",), "suspended", "suspension_list_id", "suspension_index", True),
-    "unsuspend": (("suspended",), "valid", "suspension_list_id", "suspension_index", False),
+# action -> (statuses it applies to, new status, bit of the entry, bit value)
+_ACTIONS: dict[str, tuple[tuple[str, ...], str, int, bool]] = {
+    "revoke": (("valid", "suspended"), "revoked", REVOKED, True),
+    "suspend": (("valid",), "suspended", SUSPENDED, True),
+    "unsuspend": (("suspended",), "valid", SUSPENDED, False),
 }
 _CHANGES = {"revoke": "revoked", "suspend": "suspended", "unsuspend": "unsuspended"}
 
@@ -71,14 +73,14 @@ async def change_status(
     reason: str | None = None,
 ) -> StatusChange:
     """Apply ``action`` to a credential ``slug`` issued; 404 for another's, 409 when moot."""
-    allowed, new, list_column, index_column, bit = _ACTIONS[action]
+    allowed, new, offset, bit = _ACTIONS[action]
     row = (await session.execute(
-        text(f"UPDATE credential c SET status = :new, status_reason = :reason, "
-             f"status_changed_at = now() FROM institution i "
-             f"WHERE c.id = :id AND i.id = c.institution_id AND i.slug = :slug "
-             f"AND c.status = ANY(CAST(:allowed AS text[])) "
-             f"RETURNING c.{list_column}, c.{index_column}, c.learner_email, c.course_code, "
-             f"(SELECT slug FROM institution WHERE id = c.course_institution_id)"),
+        text("UPDATE credential c SET status = :new, status_reason = :reason, "
+             "status_changed_at = now() FROM institution i "
+             "WHERE c.id = :id AND i.id = c.institution_id AND i.slug = :slug "
+             "AND c.status = ANY(CAST(:allowed AS text[])) "
+             "RETURNING c.status_list_id, c.status_index, c.learner_email, c.course_code, "
+             "(SELECT slug FROM institution WHERE id = c.course_institution_id)"),
         {"new": new, "reason": reason, "id": credential_id, "slug": slug,
          "allowed": list(allowed)},
     )).first()
@@ -92,7 +94,7 @@ async def change_status(
             raise CredentialNotFound(f"{slug} issued no credential {credential_id}.")
         raise AlreadyInStatus(f"Cannot {action} a credential that is {current}.")
     list_id, index, email, code, owner = row
-    await set_bit(session, list_id, index, bit)
+    await set_bit(session, list_id, bit_position(index, offset), bit)
     await on_credential_change(session, CredentialRow(
         id=credential_id, institution=slug, learner_email=email, course=f"{owner}/{code}",
         status=new, change=_CHANGES[action],  # type: ignore[arg-type]

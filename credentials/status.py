@@ -1,9 +1,25 @@
 """Bitstring Status List v1.0: index allocation, bit updates and the signed list credentials.
 
-Each institution has lists per purpose (``revocation``, ``suspension``) named
-``{purpose}-{seq}``, each of ``LIST_SIZE`` bits. Bit ``i`` is the ``i``-th bit from the
-left (the most significant bit of byte ``i // 8``), as the spec orders them; PostgreSQL's
-``set_bit`` counts from the least significant bit, hence ``8 * (i / 8) + 7 - i % 8``.
+A credential carries **one** ``BitstringStatusListEntry`` (OB 3.0's schema allows a single
+``credentialStatus`` object) with ``statusPurpose: "message"`` and ``statusSize: 2``
+(Bitstring Status List v1.0 §2.1): each entry is a 2-bit value, of which the first
+(most significant) bit says *revoked* and the second *suspended*::
+
+    0x0 valid   0x1 suspended   0x2 revoked   0x3 revoked (revoked while suspended)
+
+Revocation is final and suspension reversible, so each action flips exactly one bit and
+the two never interfere. Each institution has lists of the one purpose ``message`` named
+``message-{seq}``, each of ``LIST_SIZE`` entries, i.e. ``LIST_BITS`` = 262,144 bits (the
+spec's minimum is 131,072 *entries*: bitstring length / statusSize). Entry ``i`` occupies
+bits ``2i`` and ``2i + 1``; bit ``k`` is the ``k``-th bit from the left (the most
+significant bit of byte ``k // 8``), as the spec orders them; PostgreSQL's ``set_bit``
+counts from the least significant bit, hence ``8 * (k / 8) + 7 - k % 8``.
+
+``statusSize`` and ``statusMessage`` sit on the entry only: the bundled status-list
+context defines them there and not on ``BitstringStatusList`` (the §2.2 sentence asking
+for ``credentialSubject.statusSize`` is a leftover from the April 2024 drafts, see
+w3c/vc-bitstring-status-list#175 and #176), so the list credential says
+``statusPurpose: "message"`` and its length implies the entries.
 
 * Indexes are drawn uniformly at random (``secrets``) and reserved in
   ``status_allocation``, whose primary key keeps concurrent batches disjoint; a list
@@ -35,34 +51,93 @@ from credentials.signing import sign
 
 __all__ = [
     "CHANNEL",
+    "LIST_BITS",
     "LIST_SIZE",
+    "PURPOSE",
     "PURPOSES",
+    "REVOKED",
+    "STATUS_MESSAGES",
+    "STATUS_SIZE",
+    "SUSPENDED",
     "Allocated",
     "StatusCache",
     "allocate",
+    "bit_position",
     "decode_list",
     "encode_list",
+    "entry_value",
     "list_credential",
     "list_url",
     "parse_name",
     "read_bits",
     "read_lists",
+    "read_values",
     "release",
     "set_bit",
+    "status_entry",
 ]
 
+PURPOSE = "message"
+PURPOSES = (PURPOSE,)
+STATUS_SIZE = 2
 LIST_SIZE = 131_072
-PURPOSES = ("revocation", "suspension")
+"""Entries per list (the spec's minimum); each entry is ``STATUS_SIZE`` bits."""
+LIST_BITS = LIST_SIZE * STATUS_SIZE
+REVOKED = 0
+"""Offset of the *revoked* bit in an entry (its first, most significant bit)."""
+SUSPENDED = 1
+"""Offset of the *suspended* bit in an entry (its second bit)."""
+STATUS_MESSAGES = ("valid", "suspended", "revoked", "revoked")
+"""Message of each 2-bit value 0x0..0x3, as every entry's ``statusMessage`` commits to."""
 CHANNEL = "academy_status_list"
-_NAME = re.compile(r"^(revocation|suspension)-([1-9][0-9]{0,6})$")
+_NAME = re.compile(r"^(message)-([1-9][0-9]{0,6})$")
+_LEGACY = {"revocation", "suspension"}
 _encode = msgspec.json.Encoder().encode
 
 Allocated = tuple[int, int, int]
 """(list id, list seq, index)."""
 
 
+def _purpose(purpose: str) -> str:
+    """The one purpose; ``revocation`` and ``suspension`` (one list each, before the
+    2-bit entries) are accepted from older callers and mean the same ``message`` list."""
+    if purpose == PURPOSE or purpose in _LEGACY:
+        return PURPOSE
+    raise ValueError(f"unknown status purpose {purpose!r}")
+
+
 def list_url(base_url: str, slug: str, purpose: str, seq: int) -> str:
-    return f"{base_url}/institutions/{slug}/status/{purpose}-{seq}"
+    return f"{base_url}/institutions/{slug}/status/{_purpose(purpose)}-{seq}"
+
+
+def bit_position(index: int, offset: int) -> int:
+    """The bit (from the left) of entry ``index``'s bit ``offset`` (``REVOKED``/``SUSPENDED``)."""
+    return index * STATUS_SIZE + offset
+
+
+def entry_value(bits: bytes, index: int) -> int | None:
+    """The 2-bit value of entry ``index`` (most significant bit first), None when outside."""
+    if not 0 <= index < len(bits) * 8 // STATUS_SIZE:
+        return None
+    first = index * STATUS_SIZE
+    value = 0
+    for k in range(first, first + STATUS_SIZE):
+        value = (value << 1) | ((bits[k // 8] >> (7 - k % 8)) & 1)
+    return value
+
+
+def status_entry(url: str, index: int) -> dict[str, object]:
+    """The credential's one ``BitstringStatusListEntry`` (Bitstring Status List v1.0 §2.1)."""
+    return {
+        "id": f"{url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": PURPOSE,
+        "statusListIndex": str(index),
+        "statusListCredential": url,
+        "statusSize": STATUS_SIZE,
+        "statusMessage": [{"status": hex(value), "message": message}
+                          for value, message in enumerate(STATUS_MESSAGES)],
+    }
 
 
 def encode_list(bits: bytes) -> str:
@@ -81,6 +156,7 @@ def decode_list(encoded: str) -> bytes:
 async def _current_list(
     session: AsyncSession, institution_id: int, purpose: str, wanted: int
 ) -> tuple[int, int]:
+    purpose = _purpose(purpose)
     row = (await session.execute(
         text("SELECT l.id, l.seq, (SELECT count(*) FROM status_allocation a WHERE a.list_id = l.id) "
              "FROM status_list l WHERE l.institution_id = :i AND l.purpose = :p "
@@ -91,9 +167,10 @@ async def _current_list(
         return int(row[0]), int(row[1])
     seq = 1 if row is None else int(row[1]) + 1
     await session.execute(
-        text("INSERT INTO status_list (institution_id, purpose, seq, size, bits) "
-             "VALUES (:i, :p, :s, :n, :b) ON CONFLICT DO NOTHING"),
-        {"i": institution_id, "p": purpose, "s": seq, "n": LIST_SIZE, "b": bytes(LIST_SIZE // 8)},
+        text("INSERT INTO status_list (institution_id, purpose, seq, size, status_size, bits) "
+             "VALUES (:i, :p, :s, :n, :z, :b) ON CONFLICT DO NOTHING"),
+        {"i": institution_id, "p": purpose, "s": seq, "n": LIST_SIZE, "z": STATUS_SIZE,
+         "b": bytes(LIST_BITS // 8)},
     )
     found = (await session.execute(
         text("SELECT id, seq FROM status_list WHERE institution_id = :i AND purpose = :p "
@@ -105,7 +182,11 @@ async def _current_list(
 async def allocate(
     session: AsyncSession, institution_id: int, purpose: str, count: int
 ) -> list[Allocated]:
-    """``count`` fresh random indexes of the institution's current ``purpose`` list."""
+    """``count`` fresh random entry indexes of the institution's current list.
+
+    ``purpose`` is ``"message"`` (``revocation``/``suspension`` mean the same list: call
+    this once per credential, every credential has one entry).
+    """
     if count == 0:
         return []
     if count > LIST_SIZE // 4:
@@ -139,7 +220,12 @@ async def release(session: AsyncSession, allocated: list[Allocated]) -> None:
 
 
 async def set_bit(session: AsyncSession, list_id: int, index: int, value: bool) -> None:
-    """Flip one bit in SQL; every server's ``StatusCache`` hears of it when this commits."""
+    """Set bit ``index`` (from the left; see :func:`bit_position`) in SQL.
+
+    Entry ``i``'s bits are ``bit_position(i, REVOKED)`` and ``bit_position(i, SUSPENDED)``.
+    The row lock orders concurrent flips of one list, each on the latest value, so none is
+    lost; every server's ``StatusCache`` hears of it when this commits.
+    """
     await session.execute(
         text("WITH u AS (UPDATE status_list SET bits = set_bit(bits, 8 * (:i / 8) + 7 - :i % 8, "
              ":v), version = version + 1 WHERE id = :l RETURNING institution_id, purpose, seq) "
@@ -149,10 +235,32 @@ async def set_bit(session: AsyncSession, list_id: int, index: int, value: bool) 
     )
 
 
+async def read_values(
+    session: AsyncSession, entries: list[tuple[str, str, int, int]]
+) -> dict[tuple[str, str, int, int], int]:
+    """2-bit values of (slug, purpose, seq, entry index); an unknown list or index is left out."""
+    if not entries:
+        return {}
+    rows = await session.execute(
+        text("SELECT e.slug, e.purpose, e.seq, e.idx, "
+             "get_bit(l.bits, 8 * ((2 * e.idx) / 8) + 7 - (2 * e.idx) % 8) * 2 "
+             "+ get_bit(l.bits, 8 * ((2 * e.idx + 1) / 8) + 7 - (2 * e.idx + 1) % 8) "
+             "FROM unnest(CAST(:s AS text[]), CAST(:p AS text[]), CAST(:q AS integer[]), "
+             "CAST(:x AS integer[])) AS e(slug, purpose, seq, idx) "
+             "JOIN institution i ON i.slug = e.slug "
+             "JOIN status_list l ON l.institution_id = i.id AND l.purpose = e.purpose "
+             "AND l.seq = e.seq WHERE l.status_size = 2 AND e.idx >= 0 AND e.idx < l.size"),
+        {"s": [e[0] for e in entries], "p": [e[1] for e in entries],
+         "q": [e[2] for e in entries], "x": [e[3] for e in entries]},
+    )
+    return {(r[0], r[1], r[2], r[3]): int(r[4]) for r in rows}
+
+
 async def read_bits(
     session: AsyncSession, entries: list[tuple[str, str, int, int]]
 ) -> dict[tuple[str, str, int, int], bool]:
-    """Bits of (slug, purpose, seq, index) entries; an unknown list or index is left out."""
+    """Single bits of (slug, purpose, seq, bit position) (see :func:`bit_position`);
+    an unknown list or position is left out. Verification reads :func:`read_values`."""
     if not entries:
         return {}
     rows = await session.execute(
@@ -162,7 +270,7 @@ async def read_bits(
              "CAST(:x AS integer[])) AS e(slug, purpose, seq, idx) "
              "JOIN institution i ON i.slug = e.slug "
              "JOIN status_list l ON l.institution_id = i.id AND l.purpose = e.purpose "
-             "AND l.seq = e.seq WHERE e.idx >= 0 AND e.idx < l.size"),
+             "AND l.seq = e.seq WHERE e.idx >= 0 AND e.idx < l.size * l.status_size"),
         {"s": [e[0] for e in entries], "p": [e[1] for e in entries],
          "q": [e[2] for e in entries], "x": [e[3] for e in entries]},
     )
@@ -213,8 +321,22 @@ class StatusCache:
         else:
             self._lists.pop(key, None)
 
+    def values(self, wanted: list[tuple[str, str, int, int]]) -> dict[tuple[str, str, int, int], int] | None:
+        """Every wanted 2-bit entry value from memory, or None when any list is not held."""
+        if not self.live:
+            return None
+        found = {}
+        for entry in wanted:
+            bits = self._lists.get(entry[:3])
+            if bits is None:
+                return None
+            value = entry_value(bits, entry[3])
+            if value is not None:
+                found[entry] = value
+        return found
+
     def bits(self, wanted: list[tuple[str, str, int, int]]) -> dict[tuple[str, str, int, int], bool] | None:
-        """Every wanted bit from memory, or None when any list is not held (or not live)."""
+        """Every wanted bit (by bit position) from memory, or None when any list is not held."""
         if not self.live:
             return None
         found = {}
@@ -291,7 +413,7 @@ async def list_credential(session: AsyncSession, keyring: KeyRing, slug: str, na
         "credentialSubject": {
             "id": f"{url}#list",
             "type": "BitstringStatusList",
-            "statusPurpose": parsed[0],
+            "statusPurpose": parsed[0],  # "message"; statusSize is on each entry
             "encodedList": encode_list(bytes(bits)),
         },
     }

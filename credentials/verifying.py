@@ -6,9 +6,11 @@ Five checks, each ``ok`` True, False or None (could not be decided), with a reas
   the key its verification method names, taken from *our* issuer keys (the DID documents
   we serve), never fetched.
 * ``issuer``: the issuer is one of the six partners (their did:web under our base URL).
-* ``status``: each BitstringStatusListEntry is looked up in our status lists. A list we
-  do not hold (another host, an unknown list or index) gives ``None``, "status unknown":
-  a verifier that cannot read the list must not claim the credential is not revoked.
+* ``status``: the BitstringStatusListEntry (``statusPurpose`` ``message``, ``statusSize``
+  2) is looked up in our status lists and its 2-bit value read, first bit revoked, second
+  suspended (``credentials.status``). A list we do not hold (another host, an unknown
+  list or index) or an entry we cannot interpret gives ``None``, "status unknown": a
+  verifier that cannot read the list must not claim the credential is not revoked.
 * ``validity``: ``validFrom`` has passed and ``validUntil``, if any, has not.
 * ``schema``: the OB 3.0 AchievementCredential schema (``credentials.fastschema``).
 
@@ -30,7 +32,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from credentials.fastschema import ob3_violations
 from credentials.keys import KeyRing
 from credentials.signing import verify
-from credentials.status import StatusCache, parse_name, read_bits, read_lists
+from credentials.status import (
+    STATUS_MESSAGES,
+    STATUS_SIZE,
+    StatusCache,
+    entry_value,
+    parse_name,
+    read_lists,
+    read_values,
+)
 
 __all__ = ["Check", "Report", "verify_credential", "verify_many"]
 
@@ -97,6 +107,7 @@ def _status_entries(keyring: KeyRing, document: dict[str, Any]) -> Check | Wante
         url = entry.get("statusListCredential") if isinstance(entry, dict) else None
         index = entry.get("statusListIndex") if isinstance(entry, dict) else None
         purpose = entry.get("statusPurpose") if isinstance(entry, dict) else None
+        size = entry.get("statusSize", 1) if isinstance(entry, dict) else None
         if not isinstance(url, str) or not url.startswith(keyring.base_url + "/"):
             return Check("status", None, f"status unknown: list {url!r} is not one we can read")
         match = _OUR_LIST.match(url[len(keyring.base_url):])
@@ -104,23 +115,26 @@ def _status_entries(keyring: KeyRing, document: dict[str, Any]) -> Check | Wante
         if (match is None or parsed is None or parsed[0] != purpose
                 or not isinstance(index, str) or not index.isdigit() or len(index) > 9):
             return Check("status", None, f"status unknown: cannot resolve entry for {url!r}")
+        if type(size) is not int or size != STATUS_SIZE:
+            return Check("status", None, f"status unknown: statusSize {size!r} does not match "
+                                         f"the {STATUS_SIZE}-bit entries of {url!r}")
         wanted.append((match.group(1), parsed[0], parsed[1], int(index)))
     return wanted
 
 
-def _status_check(wanted: Wanted, bits: dict[tuple[str, str, int, int], bool]) -> Check:
-    missing = [w for w in wanted if w not in bits]
+def _status_check(wanted: Wanted, values: dict[tuple[str, str, int, int], int]) -> Check:
+    missing = [w for w in wanted if w not in values]
     if missing:
         slug, purpose, seq, index = missing[0]
         return Check("status", None,
                      f"status unknown: {slug} has no {purpose}-{seq} list with index {index}")
-    set_purposes = {w[1] for w in wanted if bits[w]}
-    if "revocation" in set_purposes:
+    found = {STATUS_MESSAGES[values[w]] for w in wanted}
+    if "revoked" in found:
         return Check("status", False, "revoked")
-    if "suspension" in set_purposes:
+    if "suspended" in found:
         return Check("status", False, "suspended")
-    checked = ", ".join(sorted({w[1] for w in wanted}))
-    return Check("status", True, f"not set in the {checked} list(s)")
+    lists = ", ".join(sorted({f"{w[1]}-{w[2]}" for w in wanted}))
+    return Check("status", True, f"valid (0x0) in status list {lists}")
 
 
 def _instant(value: Any) -> datetime | None:
@@ -179,20 +193,22 @@ class _Sessions:
             await self._context.__aexit__(None, None, None)
 
 
-async def _bits(sessions: _Sessions, cache: StatusCache | None, wanted: Wanted) -> dict[Any, bool]:
+async def _values(sessions: _Sessions, cache: StatusCache | None,
+                  wanted: Wanted) -> dict[Any, int]:
+    """The 2-bit value of each wanted entry: from memory, else one database read."""
     if not wanted:
         return {}
     if cache is not None:
-        found = cache.bits(wanted)
+        found = cache.values(wanted)
         if found is not None:
             return found
         if cache.live:
             generation = cache.generation
             lists = await read_lists(await sessions.get(), sorted({w[:3] for w in wanted}))
             cache.keep(generation, lists)
-            return {w: bool((lists[w[:3]][w[3] // 8] >> (7 - w[3] % 8)) & 1)
-                    for w in wanted if w[:3] in lists and 0 <= w[3] < len(lists[w[:3]]) * 8}
-    return await read_bits(await sessions.get(), wanted)
+            values = {w: entry_value(lists[w[:3]], w[3]) for w in wanted if w[:3] in lists}
+            return {w: v for w, v in values.items() if v is not None}
+    return await read_values(await sessions.get(), wanted)
 
 
 async def verify_credential(
@@ -232,7 +248,7 @@ async def _verify_many(sessions: _Sessions, keyring: KeyRing, documents: list[An
         checks = [await _proof(sessions, keyring, document), _issuer(keyring, document)]
         partial.append((checks, _status_entries(keyring, document)))
     wanted = [w for p in partial if p and isinstance(p[1], list) for w in p[1]]
-    bits = await _bits(sessions, cache, wanted)
+    values = await _values(sessions, cache, wanted)
     reports = []
     for document, part in zip(documents, partial):
         if part is None:
@@ -240,7 +256,7 @@ async def _verify_many(sessions: _Sessions, keyring: KeyRing, documents: list[An
                                           for n in _NAMES]))
             continue
         checks, status = part
-        checks = [*checks, status if isinstance(status, Check) else _status_check(status, bits),
+        checks = [*checks, status if isinstance(status, Check) else _status_check(status, values),
                   _validity(document, now), _schema(document)]
         reports.append(Report(all(c.ok is True for c in checks), checks))
     return reports

@@ -39,7 +39,8 @@ def upgrade() -> None:
         sa.Column("institution_id", sa.Integer, nullable=False),
         sa.Column("purpose", sa.String(16), nullable=False),
         sa.Column("seq", sa.Integer, nullable=False),
-        sa.Column("size", sa.Integer, nullable=False),
+        sa.Column("size", sa.Integer, nullable=False),  # entries
+        sa.Column("status_size", sa.SmallInteger, nullable=False, server_default="2"),
         sa.Column("bits", sa.LargeBinary, nullable=False),
         sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("signed", sa.LargeBinary),
@@ -47,13 +48,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_status_list"),
         sa.UniqueConstraint("institution_id", "purpose", "seq",
                             name="uq_status_list_institution_id"),
-        sa.CheckConstraint("purpose IN ('revocation', 'suspension')",
-                           name="ck_status_list_purpose"),
-        sa.CheckConstraint("octet_length(bits) * 8 = size", name="ck_status_list_bits_size"),
+        # One purpose: 2-bit entries (first bit revoked, second suspended), statusSize 2.
+        sa.CheckConstraint("purpose IN ('message')", name="ck_status_list_purpose"),
+        sa.CheckConstraint("status_size = 2", name="ck_status_list_status_size"),
+        sa.CheckConstraint("octet_length(bits) * 8 = size * status_size",
+                           name="ck_status_list_bits_size"),
         sa.ForeignKeyConstraint(["institution_id"], ["institution.id"],
                                 name="fk_status_list_institution_id_institution"),
     )
-    # Bits change in place, one row per list: keep the 16 KiB value out of line uncompressed.
+    # Bits change in place, one row per list: keep the 32 KiB value out of line uncompressed.
     op.execute("ALTER TABLE status_list ALTER COLUMN bits SET STORAGE EXTERNAL")
     op.create_table(
         "status_allocation",
@@ -78,30 +81,25 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False, server_default="valid"),
         sa.Column("status_reason", sa.Text),
         sa.Column("status_changed_at", sa.DateTime(timezone=True)),
-        sa.Column("revocation_list_id", sa.Integer, nullable=False),
-        sa.Column("revocation_index", sa.Integer, nullable=False),
-        sa.Column("suspension_list_id", sa.Integer, nullable=False),
-        sa.Column("suspension_index", sa.Integer, nullable=False),
+        # The credential's one BitstringStatusListEntry: its list and entry index.
+        sa.Column("status_list_id", sa.Integer, nullable=False),
+        sa.Column("status_index", sa.Integer, nullable=False),
         sa.Column("idempotency_key", sa.String(300)),
         sa.Column("request_hash", sa.String(64)),
         _now(),
         sa.PrimaryKeyConstraint("id", name="pk_credential"),
         sa.UniqueConstraint("institution_id", "idempotency_key",
                             name="uq_credential_institution_id"),
-        sa.UniqueConstraint("revocation_list_id", "revocation_index",
-                            name="uq_credential_revocation_list_id"),
-        sa.UniqueConstraint("suspension_list_id", "suspension_index",
-                            name="uq_credential_suspension_list_id"),
+        sa.UniqueConstraint("status_list_id", "status_index",
+                            name="uq_credential_status_list_id"),
         sa.CheckConstraint("status IN ('valid', 'revoked', 'suspended')",
                            name="ck_credential_status"),
         sa.ForeignKeyConstraint(["institution_id"], ["institution.id"],
                                 name="fk_credential_institution_id_institution"),
         sa.ForeignKeyConstraint(["course_institution_id"], ["institution.id"],
                                 name="fk_credential_course_institution_id_institution"),
-        sa.ForeignKeyConstraint(["revocation_list_id"], ["status_list.id"],
-                                name="fk_credential_revocation_list_id_status_list"),
-        sa.ForeignKeyConstraint(["suspension_list_id"], ["status_list.id"],
-                                name="fk_credential_suspension_list_id_status_list"),
+        sa.ForeignKeyConstraint(["status_list_id"], ["status_list.id"],
+                                name="fk_credential_status_list_id_status_list"),
     )
     op.create_index("ix_credential_learner_email", "credential", ["learner_email", "created_at"])
     op.create_table(

@@ -34,19 +34,39 @@ async def test_issue_returns_the_signed_credential_exactly_as_stored(client, ucl
     identity = credential["credentialSubject"]["identifier"][0]
     assert identity["hashed"] is True and identity["identityHash"].startswith("sha256$")
     assert "an.peeters" not in r.text
-    assert [s["statusPurpose"] for s in credential["credentialStatus"]] == ["revocation", "suspension"]
+    entry = credential["credentialStatus"]
+    assert isinstance(entry, dict) and entry["statusPurpose"] == "message"
+    assert entry["statusSize"] == 2
     assert credential["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     stored = await client.get(location)
     assert stored.status_code == 200 and stored.content == r.content
 
 
 async def test_issued_credentials_meet_the_ob3_schema(client, ucll) -> None:  # type: ignore[no-untyped-def]
-    credential = (await issue(client, ucll)).json()
-    assert ob3_violations(credential) == []
-    # The official schema wants one status object; each of our two entries passes on its own.
-    assert [v.pointer for v in validate_ob3(credential)] == ["/credentialStatus"]
-    for entry in credential["credentialStatus"]:
-        assert validate_ob3({**credential, "credentialStatus": entry}) == []
+    """The official OB3 AchievementCredential schema as it is: zero violations, one by one
+    and through the batch endpoint, with and without optional elements."""
+    credentials = [(await issue(client, ucll)).json()]
+    bare = request_body(learner={"email": "bare@example.org", "name": "Bare"})
+    bare["assessment"] = {"type": bare["assessment"]["type"]}
+    for key in ("prerequisites", "further_information", "stackability", "valid_until",
+                "identity_verification"):
+        bare.pop(key, None)
+    credentials.append((await issue(client, ucll, bare)).json())
+    bodies = [request_body(learner={"email": f"ob3-{i}@example.org", "name": f"OB3 {i}"})
+              for i in range(6)]
+    r = await client.post(ISSUE.format(slug="ucll") + "/batch", json=bodies, headers=ucll)
+    assert r.status_code == 200, r.text
+    credentials += [item["credential"] for item in r.json()["items"]]
+    assert len(credentials) == 8
+    for credential in credentials:
+        assert validate_ob3(credential) == []
+        assert ob3_violations(credential) == []
+        assert isinstance(credential["credentialStatus"], dict)
+    assert len({c["credentialStatus"]["statusListIndex"] for c in credentials}) == 8
+    # Two entries (the old revocation + suspension pair) are what the schema refuses.
+    pair = {**credentials[0], "credentialStatus": [credentials[0]["credentialStatus"]] * 2}
+    assert [v.pointer for v in validate_ob3(pair)] == ["/credentialStatus"]
+    assert ob3_violations(pair) == validate_ob3(pair)
 
 
 async def test_missing_eu_element_is_named(client, ucll) -> None:  # type: ignore[no-untyped-def]
@@ -134,7 +154,7 @@ async def test_batch_gives_a_result_per_item(client, ucll) -> None:  # type: ign
     first = result["items"][0]
     fetched = await client.get(first["location"])
     assert fetched.json() == first["credential"]
-    indexes = {i["credential"]["credentialStatus"][0]["statusListIndex"]
+    indexes = {i["credential"]["credentialStatus"]["statusListIndex"]
                for i in result["items"] if i["status"] == "created"}
     assert len(indexes) == 5
     assert sorted(int(x) for x in indexes) != list(range(min(map(int, indexes)),
@@ -193,16 +213,14 @@ async def test_concurrent_retries_with_one_key_give_one_credential(engine) -> No
                                    {"c": code})
             leaked = await s.scalar(text(
                 "SELECT count(*) FROM status_allocation a WHERE NOT EXISTS (SELECT 1 FROM "
-                "credential c WHERE (c.revocation_list_id = a.list_id AND c.revocation_index = "
-                "a.idx) OR (c.suspension_list_id = a.list_id AND c.suspension_index = a.idx))"))
+                "credential c WHERE c.status_list_id = a.list_id AND c.status_index = a.idx)"))
         assert count == 1 and leaked == 0
     finally:
         async with factory() as s:
             await s.execute(text("DELETE FROM credential WHERE course_code = :c"), {"c": code})
             await s.execute(text("DELETE FROM status_allocation a WHERE NOT EXISTS (SELECT 1 FROM "
-                                 "credential c WHERE c.revocation_list_id = a.list_id AND "
-                                 "c.revocation_index = a.idx OR c.suspension_list_id = a.list_id "
-                                 "AND c.suspension_index = a.idx)"))
+                                 "credential c WHERE c.status_list_id = a.list_id AND "
+                                 "c.status_index = a.idx)"))
             await s.execute(text("DELETE FROM offering WHERE course_id IN (SELECT id FROM course "
                                  "WHERE code = :c)"), {"c": code})
             await s.execute(text("DELETE FROM course WHERE code = :c"), {"c": code})

@@ -105,12 +105,7 @@ def test_fast_request_checks_agree_with_the_reference() -> None:
 async def test_fast_ob3_check_agrees_with_the_reference(client, ucll) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(7)
     for credential in await _issued(client, ucll):
-        for entry in credential["credentialStatus"]:
-            single = {**credential, "credentialStatus": entry}
-            assert ob3_violations(single) == validate_ob3(single) == []
+        assert isinstance(credential["credentialStatus"], dict)
+        assert ob3_violations(credential) == validate_ob3(credential) == []
         for broken in _mutations(credential, rng)[:60]:
-            statuses = broken.get("credentialStatus")
-            variants = ([{**broken, "credentialStatus": s} for s in statuses]
-                        if isinstance(statuses, list) and statuses else [broken])
-            expected = all(validate_ob3(v) == [] for v in variants)
-            assert (ob3_violations(broken) == []) == expected, broken
+            assert ob3_violations(broken) == validate_ob3(broken), broken

@@ -67,13 +67,13 @@ async def test_untrusted_issuer_and_foreign_status_list(client, ucll) -> None:  
     verified, checks = await _verify(client, foreign)
     assert not verified and checks["issuer"]["ok"] is False
     elsewhere = copy.deepcopy(credential)
-    elsewhere["credentialStatus"][0]["statusListCredential"] = "https://example.org/status/1"
+    elsewhere["credentialStatus"]["statusListCredential"] = "https://example.org/status/1"
     verified, checks = await _verify(client, elsewhere)
     assert not verified
     assert checks["status"]["ok"] is None and checks["status"]["reason"].startswith("status unknown")
     missing = copy.deepcopy(credential)
-    missing["credentialStatus"][0]["statusListCredential"] = (
-        "http://127.0.0.1:8000/institutions/ucll/status/revocation-42")
+    missing["credentialStatus"]["statusListCredential"] = (
+        "http://127.0.0.1:8000/institutions/ucll/status/message-42")
     _, checks = await _verify(client, missing)
     assert checks["status"]["ok"] is None
 
@@ -160,7 +160,7 @@ async def test_digital_bazaar_verifies_what_the_api_issued(client, ucll, tmp_pat
         r = await issue(client, ucll, request_body(**changes))
         assert r.status_code == 201, r.text
         issued.append(r.json())
-    entry = issued[0]["credentialStatus"][0]["statusListCredential"]
+    entry = issued[0]["credentialStatus"]["statusListCredential"]
     issued.append((await client.get(entry.removeprefix("http://127.0.0.1:8000"))).json())
     tampered = copy.deepcopy(issued[0])
     tampered["credentialSubject"]["achievement"]["creditsAvailable"] = 60
