@@ -29,6 +29,9 @@ run: install
 test: install node-deps
 	$(BIN)/python -m pytest
 
+fuzz: install
+	$(BIN)/python bench/fuzz.py
+
 bench-interop: install node-deps
 	$(BIN)/python bench/interop.py --n 500
 

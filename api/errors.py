@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from api.db import is_connection_error
 from catalogue.validation import MalformedJSON
+from credentials.jsonld import UnsafeDocument
 from catalogue.errors import (
     Conflict,
     DomainError,
@@ -128,7 +129,27 @@ def _malformed(request: Request, exc: MalformedJSON) -> Response[dict[str, Any]]
     return problem(400, str(exc), title="Malformed JSON", errors=errors)
 
 
+def _unsafe(request: Request, exc: UnsafeDocument) -> Response[dict[str, Any]]:
+    errors = [{"pointer": "", "message": p} for p in exc.problems]
+    return problem(422, "The credential could not be signed safely: " + "; ".join(exc.problems[:2]),
+                   title="Invalid request", errors=errors)
+
+
+def _undecodable(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    what = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else "nested too deeply"
+    return problem(400, f"The body is not valid JSON: {what}.", title="Malformed JSON")
+
+
+# SQLSTATEs that mean the input cannot be represented (NUL bytes, bad encodings)
+_BAD_INPUT_SQLSTATES = {"22021", "22P05", "54000"}
+
+
 def _internal(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(
+        getattr(getattr(exc, "orig", None), "__cause__", None), "sqlstate", None)
+    if sqlstate in _BAD_INPUT_SQLSTATES:
+        return problem(400, "The request holds characters that cannot be stored (such as NUL).",
+                       title="Bad request")
     if isinstance(exc, DBAPIError) and is_connection_error(exc) or is_connection_error(exc):
         log.error("database unavailable: %s", type(exc).__name__)
         return problem(503, "The database is unavailable; retry shortly.",
@@ -144,5 +165,8 @@ exception_handlers: dict[Any, Any] = {
     DomainError: _domain,
     msgspec.DecodeError: _decode,
     MalformedJSON: _malformed,
+    UnsafeDocument: _unsafe,
+    UnicodeDecodeError: _undecodable,
+    RecursionError: _undecodable,
     Exception: _internal,
 }

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -28,15 +28,19 @@ from catalogue.harvest import (
     run_harvest,
 )
 from catalogue.models import HarvestRun, HarvestSource
+from catalogue.validation import loads_strict
 from catalogue.wire import Struct
 
 __all__ = ["HarvestController", "RunOut", "SourceIn", "SourceOut"]
 
 
+MAX_INTERVAL = 60 * 24 * 366  # a year: longer is a typo, and the column is int32
+
+
 class SourceIn(Struct):
     type: Literal["ooapi-v5", "json", "csv"]
     location: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
-    interval_minutes: Annotated[int, msgspec.Meta(ge=MIN_INTERVAL)] = 1440
+    interval_minutes: Annotated[int, msgspec.Meta(ge=MIN_INTERVAL, le=MAX_INTERVAL)] = 1440
     mapping: dict[str, Any] = msgspec.field(default_factory=dict)
     overwrite_push: bool = False
 
@@ -89,8 +93,9 @@ class HarvestController(Controller):
 
     @put("/sources/{name:str}", opt=access(partner("publish")), status_code=HTTP_200_OK,
          summary="Create or replace a harvest source (http(s) locations only)")
-    async def set_source(self, db_session: DbSession, slug: FromPath[str], name: FromPath[str],
-                         data: JSONBody[SourceIn]) -> Response[SourceOut]:
+    async def set_source(self, request: Request, db_session: DbSession, slug: FromPath[str],
+                         name: FromPath[str], data: JSONBody[SourceIn]) -> Response[SourceOut]:
+        loads_strict(await request.body())  # what msgspec lets through: duplicate keys, NUL
         source, created = await put_source(
             db_session, slug, name, data.type, data.location, data.interval_minutes,
             data.mapping, data.overwrite_push)

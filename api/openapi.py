@@ -20,23 +20,27 @@ derived part without anyone touching this module.
 from __future__ import annotations
 
 import copy
-import json
+import importlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from functools import cache
-from pathlib import Path
 from typing import Any
 
+import msgspec
 from litestar import Litestar
 from litestar.openapi.spec import OpenAPI
 from litestar.routes import HTTPRoute
 
 from api.access import Rule
+from api.openapi_schemas import EMAIL, PYTHON_NON_SPACE, REF, SPACE, json_schema_components
 from api.pagination import MAX_LIMIT
 from api.ratelimit import PUBLIC_LIMITED_PREFIXES
 from catalogue.harvest import MIN_INTERVAL, SOURCE_TYPES
 from catalogue.harvest_mapping import CSV_COLUMNS, DEFAULTABLE
+from catalogue.search import MAX_OFFSET, SORTS
+from catalogue.search import MAX_LIMIT as SEARCH_MAX_LIMIT
+from catalogue.search import MAX_QUERY as SEARCH_MAX_QUERY
+from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
 from catalogue.ooapi_queries import (
     LEVELS,
     MAX_QUERY,
@@ -47,28 +51,9 @@ from catalogue.ooapi_queries import (
 
 __all__ = ["complete", "document_api"]
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
-REF = "#/components/schemas/"
 PROBLEM_JSON = "application/problem+json"
 
-# Our JSON Schemas (Draft 2020-12) and the component each root becomes; a ``$defs`` entry X
-# of one becomes ``<root>_X``.
-JSON_SCHEMAS = {
-    "course.schema.json": "CourseDocument",
-    "microcredential.schema.json": "MicrocredentialRequest",
-    "pathway.schema.json": "PathwayDocument",
-}
 INT32_MAX = 2**31 - 1
-# The server checks patterns with Python's ``re``, whose ``\s`` is not ECMA-262's (it has
-# U+001C-U+001F and U+0085, not U+FEFF): spelled out, ``\S`` means the same to every client.
-PYTHON_NON_SPACE = (r"[^\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f"
-                    r"\u205f\u3000]")
-# Patterns with lookaheads that generators and ECMA-only validators read differently, and
-# equivalents without them.
-PATTERN_REWRITES: dict[str, tuple[str, dict[str, Any]]] = {
-    r"^(?!\.+$)[A-Za-z0-9._-]+(?![\s\S])": (r"^[A-Za-z0-9._-]+$", {"not": {"pattern": r"^\.+$"}}),
-    r"^(?!\.+$)[A-Za-z0-9._-]+$": (r"^[A-Za-z0-9._-]+$", {"not": {"pattern": r"^\.+$"}}),
-}
 SLUGS = ["kuleuven", "luca", "odisee", "thomasmore", "ucll", "vives"]
 
 _ERROR = {
@@ -102,7 +87,7 @@ COMPONENTS: dict[str, Any] = {
     "InstitutionSlug": {"type": "string", "enum": SLUGS, "description": "An Association partner."},
     "CourseCode": {
         "type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._-]+$",
-        "not": {"pattern": "^[.]+$"},
+        "not": {"type": "string", "pattern": "^[.]+$"},
         "description": "The partner's own identifier: letters, digits, '.', '_' or '-', "
                        "not only dots.",
     },
@@ -119,12 +104,38 @@ def _sort(*attributes: str) -> dict[str, Any]:
             "description": f"Comma-separated, '-' for descending: {', '.join(attributes)}"}
 
 
+def _comma_separated(values: tuple[str, ...]) -> str:
+    one = f"[{SPACE}]*({'|'.join(values)})?[{SPACE}]*"
+    return f"^{one}(,{one})*$"
+
+
 _OOAPI_TEXT = {"type": "string", "maxLength": MAX_QUERY, "pattern": "^[^\\x00]*$"}
 # Query parameters whose values the handlers check themselves, by name; for a path prefix
 # first (OOAPI's rules are its own).
 QUERY_PARAMETERS: dict[tuple[str, str], dict[str, Any]] = {
     ("/api/", "limit"): {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
     ("/api/", "cursor"): {"type": "string", "description": "Opaque: a next_cursor we returned."},
+    # Catalogue search: cross-field rules (ects_min <= ects_max, starts_after <=
+    # starts_before, a cursor or an offset) are the handler's, answered with 422.
+    ("/api/v1/courses", "q"): {"type": "string", "maxLength": SEARCH_MAX_QUERY},
+    ("/api/v1/courses", "limit"): {"type": "integer", "minimum": 1, "maximum": SEARCH_MAX_LIMIT},
+    ("/api/v1/courses", "offset"): {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+    ("/api/v1/courses", "institution"): {"type": "array", "items": {"enum": list(INSTITUTIONS)}},
+    ("/api/v1/courses", "mode"): {"type": "array", "items": {"enum": list(MODES)}},
+    ("/api/v1/courses", "type"): {"type": "array", "items": {"enum": list(COURSE_TYPES)}},
+    ("/api/v1/courses", "sort"): {"type": "string", "enum": list(SORTS)},
+    ("/api/v1/courses", "language"): {"type": "array", "items": {
+        "type": "string", "pattern": "^[a-z]{2,3}$"}},
+    ("/api/v1/courses", "isced"): {"type": "array", "items": {
+        "type": "string", "pattern": "^[0-9]{2,4}$"}},
+    ("/api/v1/courses", "city"): {"type": "array", "items": {
+        "type": "string", "maxLength": 100, "pattern": PYTHON_NON_SPACE}},
+    ("/api/v1/courses", "eqf"): {"type": "array", "items": {
+        "type": "integer", "minimum": 1, "maximum": 8}},
+    **{("/api/v1/courses", name): {"type": "number", "minimum": 0, "exclusiveMaximum": 1e6}
+       for name in ("ects_min", "ects_max", "price_max")},
+    ("/api/v1/suggest", "q"): {"type": "string", "maxLength": SEARCH_MAX_QUERY},
+    ("/api/v1/suggest", "limit"): {"type": "integer", "minimum": 1, "maximum": 20},
     ("/ooapi/", "pageSize"): {"type": "integer", "enum": list(PAGE_SIZES), "default": 10},
     ("/ooapi/", "pageNumber"): {"type": "integer", "minimum": 1, "maximum": INT32_MAX,
                                 "default": 1},
@@ -135,8 +146,9 @@ QUERY_PARAMETERS: dict[tuple[str, str], dict[str, Any]] = {
     ("/ooapi/", "level"): {"type": "string", "enum": ["", *LEVELS]},
     ("/ooapi/", "teachingLanguage"): {"type": "string", "pattern": "^[a-z]{3}$",
                                       "description": "ISO 639-2, e.g. nld"},
+    # Repeated, or comma-separated; blanks are ignored.
     ("/ooapi/", "modeOfDelivery"): {"type": "array", "items": {
-        "type": "string", "enum": list(MODES_OF_DELIVERY)}},
+        "type": "string", "pattern": _comma_separated(MODES_OF_DELIVERY)}},
     ("/ooapi/v5/organizations", "sort"): _sort("organizationId", "name"),
     ("/ooapi/v5/courses", "sort"): _sort("courseId", "name"),
     ("/ooapi/v5/courses/{courseId}/offerings", "sort"): _sort(
@@ -151,7 +163,7 @@ COMPONENT_OVERRIDES: dict[str, dict[str, Any]] = {
         "properties": {
             "type": {"type": "string", "enum": list(SOURCE_TYPES)},
             "location": {"type": "string", "maxLength": 2048,
-                         "pattern": "^https?://[A-Za-z0-9._~-]+(:[0-9]{1,5})?(/[!-~]*)?$",
+                         "pattern": "^https?://[^/?#@:\\[\\]\\s]+(:[0-9]*)?([/?#].*)?$",
                          "description": "An http(s) URL; local files only through the CLI."},
             "interval_minutes": {"type": "integer", "minimum": MIN_INTERVAL, "maximum": INT32_MAX,
                                  "default": 1440},
@@ -203,10 +215,6 @@ PATH_PARAMETERS_AT: dict[tuple[str, str], str] = {
 }
 
 
-def _course_body(name: str) -> dict[str, Any]:
-    return {"$ref": REF + name}
-
-
 # Bodies of handlers that read ``request.body()`` themselves, by (method, path).
 REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/v1/institutions/{slug}/courses/{code}"): {
@@ -233,24 +241,42 @@ REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "required": True,
         "content": {"application/json": {"schema": {"$ref": REF + "PathwayDocument"}}},
     },
+    ("POST", "/api/v1/institutions/{slug}/pathways/{code}/approve"): {
+        "description": "Optional: the awarding institution (when two pathways of this code "
+                       "name the partner) and the version seen.",
+        "required": False,
+        "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"institution": {"$ref": REF + "InstitutionSlug"},
+                           "version": {"type": "integer", "minimum": 1}}}}},
+    },
     ("POST", "/api/v1/institutions/{slug}/learners/tokens"): {
         "required": True,
         "content": {"application/json": {"schema": {
             "type": "object", "additionalProperties": False, "required": ["email"],
-            "properties": {"email": {"type": "string", "format": "email", "maxLength": 254}},
+            "properties": {"email": {"type": "string", "maxLength": 320, "pattern": EMAIL}},
         }}},
     },
     ("POST", "/api/v1/verify"): {
-        "description": "A credential, or a JSON array of up to 1,000.",
+        "description": "A credential, or a JSON array of up to 1,000: any JSON is verified "
+                       "(and what is not a credential fails verification).",
         "required": True,
-        "content": {"application/json": {"schema": {"oneOf": [
-            {"type": "object"}, {"type": "array", "maxItems": 1000, "items": {"type": "object"}},
+        "content": {"application/json": {"schema": {"anyOf": [
+            {"type": ["object", "string", "number", "boolean", "null"]},
+            {"type": "array", "maxItems": 1000},
         ]}}},
+    },
+    ("POST", "/api/v1/institutions/{slug}/credentials/batch"): {
+        "description": "Up to 1,000 issuance requests; one result per item.",
+        "required": True,
+        "content": {"application/json": {"schema": {
+            "type": "array", "maxItems": 1000, "items": {"$ref": REF + "MicrocredentialRequest"}}}},
     },
 }
 # Status changes of a credential (revoke, suspend, ...) take an optional reason.
 REASON_BODY: dict[str, Any] = {
     "required": False,
+    "description": "Required (with a reason) to revoke.",
     "content": {"application/json": {"schema": {
         "type": "object", "additionalProperties": False,
         "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000,
@@ -259,10 +285,41 @@ REASON_BODY: dict[str, Any] = {
 }
 REASON_PATHS = re.compile(r"^/api/v1/institutions/\{slug\}/credentials/\{id\}/[a-z]+$")
 
+LD_JSON, DID_JSON = "application/ld+json", "application/did+ld+json"
+_OBJECT: dict[str, Any] = {"type": "object"}
+# Success bodies of handlers that return bytes, by (method, path): status -> media type ->
+# a schema, or "module:Struct" for the msgspec Struct the handler encodes.
+RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
+    ("POST", "/api/v1/institutions/{slug}/credentials"): {
+        201: {LD_JSON: _OBJECT}, 200: {LD_JSON: _OBJECT}},
+    ("POST", "/api/v1/institutions/{slug}/credentials/batch"): {
+        200: {"application/json": "api.credentials:BatchResult"}},
+    ("GET", "/api/v1/credentials/{id}"): {
+        200: {LD_JSON: _OBJECT, "text/html": {"type": "string"}}},
+    ("GET", "/api/v1/shares/{token}"): {200: {LD_JSON: _OBJECT}},
+    ("GET", "/api/v1/me/credentials"): {200: {"application/json": "api.learners:CredentialPage"}},
+    ("GET", "/api/v1/me/credentials/export"): {200: {"application/json": {
+        "type": "object", "required": ["learner", "exported_at", "credentials"],
+        "properties": {"learner": {"type": "string"}, "exported_at": {"type": "string"},
+                       "credentials": {"type": "array", "items": _OBJECT}}}}},
+    ("GET", "/institutions/{slug}/did.json"): {200: {DID_JSON: _OBJECT}},
+    ("GET", "/institutions/{slug}/status/{name}"): {200: {LD_JSON: _OBJECT}},
+    ("GET", "/contexts/microcredential/v1"): {200: {LD_JSON: _OBJECT}},
+}
+
 # Statuses only the domain knows about, by (method, path).
 EXTRA_STATUSES: dict[tuple[str, str], set[int]] = {
     ("PUT", "/api/v1/institutions/{slug}/courses/{code}"): {412},
     ("POST", "/api/v1/institutions/{slug}/credentials"): {409},
+    ("POST", "/api/v1/institutions/{slug}/credentials/batch"): {409},
+    **{("POST", f"/api/v1/institutions/{{slug}}/credentials/{{id}}/{action}"): {409}
+       for action in ("revoke", "suspend", "unsuspend")},
+    **{("POST", f"/api/v1/institutions/{{slug}}/pathways{tail}"): {409}
+       for tail in ("", "/{code}/retire", "/{code}/approve")},
+}
+# Other success statuses of a handler, documented like the one it declares, by (method, path).
+ALSO_SUCCESS: dict[tuple[str, str], dict[str, str]] = {
+    ("POST", "/api/v1/institutions/{slug}/pathways"): {"200": "201"},  # the same body again
 }
 
 
@@ -316,6 +373,18 @@ def statuses(op: Operation, takes_input: bool) -> set[int]:
     return found
 
 
+def _schema(schema: dict[str, Any] | str, schemas: dict[str, Any]) -> dict[str, Any]:
+    """A schema, or a reference to the components of a Struct named "module:Name"."""
+    if isinstance(schema, dict):
+        return copy.deepcopy(schema)
+    module, _, name = schema.partition(":")
+    prefix = module.rsplit(".", 1)[-1] + "_"
+    struct = getattr(importlib.import_module(module), name)
+    (ref,), found = msgspec.json.schema_components([struct], ref_template=REF + prefix + "{name}")
+    schemas.update({prefix + key: value for key, value in found.items()})
+    return ref
+
+
 def _security(rule: Rule | None) -> list[dict[str, list[str]]] | None:
     if rule is None or rule.kind == "public":
         return None
@@ -337,11 +406,11 @@ def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
         item = paths.get(op.path)
         if item is None or op.method.lower() not in item:
             continue
-        _complete_operation(item[op.method.lower()], op)
+        _complete_operation(item[op.method.lower()], op, schemas)
     return document
 
 
-def _complete_operation(entry: dict[str, Any], op: Operation) -> None:
+def _complete_operation(entry: dict[str, Any], op: Operation, schemas: dict[str, Any]) -> None:
     parameters = entry.get("parameters", [])
     for parameter in parameters:
         name = parameter["name"]
@@ -363,10 +432,22 @@ def _complete_operation(entry: dict[str, Any], op: Operation) -> None:
         body = REASON_BODY
     if body is not None and "requestBody" not in entry:
         entry["requestBody"] = copy.deepcopy(body)
+        if op.path.endswith("/revoke"):
+            entry["requestBody"]["required"] = True
+            entry["requestBody"]["content"]["application/json"]["schema"]["required"] = ["reason"]
     schema_ref = REF + ("OoapiProblem" if op.path.startswith("/ooapi/") else "Problem")
     responses = entry.setdefault("responses", {})
+    for status, media in RESPONSES.get((op.method, op.path), {}).items():
+        responses[str(status)] = {
+            "description": responses.get(str(status), {}).get("description", "OK"),
+            "content": {kind: {"schema": _schema(schema, schemas)}
+                        for kind, schema in media.items()},
+        }
     if op.method == "PUT" and "200" in responses:  # create or replace: 201 when created
         responses.setdefault("201", {**copy.deepcopy(responses["200"]), "description": "Created"})
+    for status, like in ALSO_SUCCESS.get((op.method, op.path), {}).items():
+        if like in responses:
+            responses.setdefault(status, copy.deepcopy(responses[like]))
     for code in sorted(statuses(op, bool(parameters) or "requestBody" in entry)):
         responses[str(code)] = {
             "description": REASONS.get(code, "Error"),
@@ -374,64 +455,6 @@ def _complete_operation(entry: dict[str, Any], op: Operation) -> None:
         }
     if security := _security(op.rule):
         entry["security"] = security
-
-
-# --------------------------------------------------------------------------- JSON Schemas
-
-def _rewrite(node: Any, root: str) -> Any:
-    """Copy ``node`` with ``$ref``s pointing into components instead of the files' ``$defs``."""
-    if isinstance(node, list):
-        return [_rewrite(v, root) for v in node]
-    if not isinstance(node, dict):
-        return node
-    out = {}
-    for key, value in node.items():
-        if key in ("$id", "$schema", "$defs"):
-            continue
-        if key == "$ref":
-            value = _ref(value, root)
-        elif key == "pattern" and isinstance(value, str):
-            if value in PATTERN_REWRITES:
-                value, extra = PATTERN_REWRITES[value]
-                out.update(extra)
-            value = value.replace("\\S", PYTHON_NON_SPACE)
-        else:
-            value = _rewrite(value, root)
-        out[key] = value
-    return out
-
-
-def _ref(ref: str, root: str) -> str:
-    target, _, pointer = ref.partition("#")
-    if target:
-        target = target.rsplit("/", 1)[-1]
-        root = JSON_SCHEMAS[target]
-    match = re.match(r"^/\$defs/([^/]+)(.*)$", pointer)
-    if match:
-        return f"{REF}{root}_{match.group(1)}{match.group(2)}"
-    return f"{REF}{root}{pointer}"
-
-
-@cache
-def _json_schema_components() -> str:
-    out: dict[str, Any] = {}
-    for filename, root in JSON_SCHEMAS.items():
-        schema = json.loads((SCHEMAS / filename).read_text())
-        for name, definition in schema.get("$defs", {}).items():
-            out[f"{root}_{name}"] = _rewrite(definition, root)
-        out[root] = _rewrite(schema, root)
-    # PUT takes the code from the URL: the body is a course without one.
-    upsert = copy.deepcopy(out["CourseDocument_course"])
-    upsert["properties"].pop("code", None)
-    out["CourseUpsert"] = upsert
-    out["CourseBatch"] = {"type": "array", "minItems": 1, "maxItems": 10_000,
-                          "items": {"$ref": REF + "CourseDocument_batchItem"}}
-    return json.dumps(out)
-
-
-def json_schema_components() -> dict[str, Any]:
-    """``schemas/*.schema.json`` as OpenAPI 3.1 components (a fresh copy each call)."""
-    return json.loads(_json_schema_components())
 
 
 # --------------------------------------------------------------------------- wiring

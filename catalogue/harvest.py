@@ -97,9 +97,16 @@ def _check_source(name: str, type_: str, location: str, interval_minutes: int,
         errors.append(("/type", f"must be one of {', '.join(SOURCE_TYPES)}"))
     if interval_minutes < MIN_INTERVAL:
         errors.append(("/interval_minutes", f"must be at least {MIN_INTERVAL}"))
-    if _is_url(location):
-        if not urlparse(location).hostname:
-            errors.append(("/location", "the URL has no host"))
+    if "\x00" in location:
+        errors.append(("/location", "must not contain NUL characters"))
+    elif _is_url(location):
+        try:
+            host = urlparse(location).hostname
+        except ValueError as exc:
+            errors.append(("/location", f"not a valid URL: {exc}"))
+        else:
+            if not host:
+                errors.append(("/location", "the URL has no host"))
     elif type_ == "ooapi-v5" or not allow_files:
         errors.append(("/location", "must be an http(s) URL (local files only through the CLI)"))
     errors += check_mapping(type_, mapping)

@@ -20,6 +20,8 @@ from api.db import make_engine, normalise_url, run_migrations
 from api.embedded import EmbeddedPostgres
 from api.settings import Settings, load_settings
 
+pytest_plugins = ["tests.conftest_secrets"]
+
 TEST_SECRET = "test-secret-key-not-for-production-0123456789"
 
 
