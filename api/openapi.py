@@ -93,7 +93,7 @@ COMPONENTS: dict[str, Any] = {
     },
     "SourceName": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
     "Uuid": {"type": "string", "format": "uuid"},
-    "StatusListName": {"type": "string", "pattern": "^(revocation|suspension)-[0-9]{1,9}$"},
+    "StatusListName": {"type": "string", "pattern": "^message-[0-9]{1,9}$"},
 }
 
 
