@@ -4,6 +4,7 @@ COPY pyproject.toml README.md ./
 COPY api ./api
 COPY catalogue ./catalogue
 COPY credentials ./credentials
+COPY web ./web
 COPY schemas ./schemas
 COPY migrations ./migrations
 RUN pip install --no-cache-dir . && useradd --system academy

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test fuzz bench clean node-deps bench-interop
+.PHONY: install run test fuzz bench clean node-deps bench-interop chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ run: install
 	$(BIN)/academy demo load --if-empty
 	$(BIN)/academy serve
 
-test: install node-deps
+# Debian's headless Chromium for tests/web/test_browser.py (never a downloaded browser)
+chromium:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+test: install node-deps chromium
 	$(BIN)/python -m pytest
 
 fuzz: install

@@ -20,12 +20,14 @@ from api.db import Database, provide_session
 from api.errors import exception_handlers
 from api.catalogue import CourseController
 from api.credentials import credential_handlers
+from api.pathways import pathway_handlers
 from api.learners import resolve_learner
 from api.harvest import HarvestController
 from api.ooapi import OoapiController
 from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
 from api.search import SearchController
+from api.web import template_config, web_handlers
 from catalogue.search import SearchIndex
 from api.workers import CpuPool
 from api.openapi import document_api
@@ -77,6 +79,8 @@ def create_app(
         OpsController, InstitutionController, CourseController, HarvestController, SearchController,
         OoapiController,
         *credential_handlers(),
+        *pathway_handlers(),
+        *web_handlers(),
         *(extra_handlers or []),
     ]
     return document_api(Litestar(
@@ -90,6 +94,7 @@ def create_app(
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
         state=_initial_state(settings),
+        template_config=template_config(),
         openapi_config=OpenAPIConfig(
             title="Academy: catalogue and microcredential registry",
             version="1.0.0",

@@ -19,6 +19,7 @@ from api.db import DbSession
 from api.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
 from catalogue.errors import Invalid
 from catalogue.harvest import (
+    MAX_INTERVAL,
     MIN_INTERVAL,
     delete_source,
     get_source,
@@ -32,9 +33,6 @@ from catalogue.validation import loads_strict
 from catalogue.wire import Struct
 
 __all__ = ["HarvestController", "RunOut", "SourceIn", "SourceOut"]
-
-
-MAX_INTERVAL = 60 * 24 * 366  # a year: longer is a typo, and the column is int32
 
 
 class SourceIn(Struct):

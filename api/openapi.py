@@ -35,7 +35,7 @@ from api.access import Rule
 from api.openapi_schemas import EMAIL, PYTHON_NON_SPACE, REF, SPACE, json_schema_components
 from api.pagination import MAX_LIMIT
 from api.ratelimit import PUBLIC_LIMITED_PREFIXES
-from catalogue.harvest import MIN_INTERVAL, SOURCE_TYPES
+from catalogue.harvest import MAX_INTERVAL, MIN_INTERVAL, SOURCE_TYPES
 from catalogue.harvest_mapping import CSV_COLUMNS, DEFAULTABLE
 from catalogue.search import MAX_OFFSET, SORTS
 from catalogue.search import MAX_LIMIT as SEARCH_MAX_LIMIT
@@ -165,7 +165,7 @@ COMPONENT_OVERRIDES: dict[str, dict[str, Any]] = {
             "location": {"type": "string", "maxLength": 2048,
                          "pattern": "^https?://[^/?#@:\\[\\]\\s]+(:[0-9]*)?([/?#].*)?$",
                          "description": "An http(s) URL; local files only through the CLI."},
-            "interval_minutes": {"type": "integer", "minimum": MIN_INTERVAL, "maximum": INT32_MAX,
+            "interval_minutes": {"type": "integer", "minimum": MIN_INTERVAL, "maximum": MAX_INTERVAL,
                                  "default": 1440},
             "mapping": {"$ref": REF + "HarvestMapping"},
             "overwrite_push": {"type": "boolean", "default": False},

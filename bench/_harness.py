@@ -66,7 +66,7 @@ def server(port: int = 8765, keep: bool = False) -> Iterator[Server]:
     srv = Server(data_dir, port)
     srv.academy("db", "upgrade")
     proc = subprocess.Popen([str(BIN / "academy"), "serve", "--port", str(port)], env=srv.env,
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

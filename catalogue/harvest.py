@@ -46,6 +46,7 @@ from catalogue.service import prepare_many, store, withdraw_absent
 from catalogue.validation import MalformedJSON, loads_strict
 
 __all__ = [
+    "MAX_INTERVAL",
     "DEFAULT_TIMEOUT",
     "MIN_INTERVAL",
     "SOURCE_TYPES",
@@ -67,6 +68,7 @@ log = logging.getLogger("academy.harvest")
 
 SOURCE_TYPES = ("ooapi-v5", "json", "csv")
 MIN_INTERVAL = 5
+MAX_INTERVAL = 60 * 24 * 366  # a year: longer is a typo, and the column is int32
 DEFAULT_TIMEOUT = 10.0
 MAX_FEED_BYTES = 100 * 1024 * 1024
 MAX_PAGES = 10_000
@@ -95,8 +97,8 @@ def _check_source(name: str, type_: str, location: str, interval_minutes: int,
         errors.append(("path:name", "1 to 64 lower-case letters, digits, '-' or '_'"))
     if type_ not in SOURCE_TYPES:
         errors.append(("/type", f"must be one of {', '.join(SOURCE_TYPES)}"))
-    if interval_minutes < MIN_INTERVAL:
-        errors.append(("/interval_minutes", f"must be at least {MIN_INTERVAL}"))
+    if not MIN_INTERVAL <= interval_minutes <= MAX_INTERVAL:
+        errors.append(("/interval_minutes", f"must be between {MIN_INTERVAL} and {MAX_INTERVAL}"))
     if "\x00" in location:
         errors.append(("/location", "must not contain NUL characters"))
     elif _is_url(location):

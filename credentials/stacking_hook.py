@@ -1,9 +1,8 @@
 """Where stacking (issue 6) hooks in: every issuance, revocation, suspension or lifting.
 
 The registry calls :func:`on_credential_change` inside the same transaction, after the
-change is flushed, once per affected credential. It does nothing yet; the stacking
-service will re-evaluate the learner's pathways here (and may issue a stacked credential
-through ``credentials.issuing``).
+change is flushed, once per affected credential; ``credentials.awarding`` re-evaluates the
+learner's pathways and issues, suspends or lifts stacked credentials.
 """
 
 from __future__ import annotations
@@ -32,5 +31,8 @@ class CredentialRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def on_credential_change(session: AsyncSession, credential_row: CredentialRow) -> None:
-    """Re-evaluate the learner's pathways after ``credential_row`` changed (no-op for now)."""
-    return
+    """Re-evaluate the learner's pathways after ``credential_row`` changed."""
+    # imported here: credentials.awarding imports this module
+    from credentials.awarding import on_credential_change as reevaluate
+
+    await reevaluate(session, credential_row)

@@ -1,0 +1,190 @@
+"""Pathways: partners define, approve and retire them; anyone reads them; learners follow them.
+
+Approval: ``POST /api/v1/institutions/{slug}/pathways/{code}/approve`` is sent by the
+*approving* partner, with its own key, under its own slug (the access guard checks the
+key against ``slug``); the body may name the awarding ``institution`` (needed only when
+two institutions' pathways with this code name the partner) and the ``version`` seen.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from api.access import LEARNER, PUBLIC, access, partner
+from api.db import DbSession
+from api.issuers import keyring_of
+from api.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from catalogue.errors import Invalid
+from catalogue.validation import loads_strict
+from credentials.awarding import award_existing, bind_keyring
+from credentials.pathways import (
+    Defined,
+    PathwayOut,
+    PublicPathway,
+    approve_pathway,
+    define_pathway,
+    get_pathway,
+    list_pathways,
+    list_public_pathways,
+    public_pathway,
+    retire_pathway,
+)
+from credentials.progress import PathwayProgress, learner_progress
+
+__all__ = ["LearnerPathwayController", "PathwayController", "PublicPathwayController",
+           "pathway_handlers"]
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid([("query:limit", f"must be between 1 and {MAX_LIMIT}")])
+    return limit
+
+
+_NO_NUL = "^[^\\x00]*$"
+Words = Annotated[str | None, QueryParameter(
+    max_length=200, pattern=_NO_NUL, description="Words of the title, description or award")]
+Slug = Annotated[str | None, QueryParameter(
+    max_length=32, pattern=_NO_NUL, description="Awarding institution")]
+Unit = Annotated[str | None, QueryParameter(
+    max_length=161, pattern=_NO_NUL, description="A course the pathway counts, slug/CODE")]
+Version = Annotated[int | None, QueryParameter(
+    ge=1, le=1_000_000, description="A version that was active (default: the current one)")]
+
+
+def _text(name: str, value: str | None, limit: int = 200) -> str | None:
+    """A free-text query parameter: bounded, and without NUL (PostgreSQL text refuses it)."""
+    if value is not None and (len(value) > limit or "\x00" in value):
+        raise Invalid([(f"query:{name}", f"at most {limit} characters, no NUL")])
+    return value or None
+
+
+def _after(cursor: str | None) -> str | None:
+    value = None if not cursor else str(decode_cursor(cursor, 1)[0])
+    if value is not None and "\x00" in value:
+        raise Invalid([("query:cursor", "not a cursor this server issued")])
+    return value
+
+
+def _after_id(cursor: str | None) -> uuid.UUID | None:
+    value = _after(cursor)
+    try:
+        return None if value is None else uuid.UUID(value)
+    except ValueError:
+        raise Invalid([("query:cursor", "not a cursor this server issued")]) from None
+
+
+async def _awarded(request: Request, db_session: DbSession, defined: Defined) -> None:
+    """A version just became active: award it to learners who already satisfy it."""
+    if defined.activated_version_id is not None:
+        await award_existing(db_session, defined.activated_version_id,
+                             keyring=keyring_of(request.app))
+
+
+class PathwayController(Controller):
+    path = "/api/v1/institutions/{slug:str}/pathways"
+    tags = ("pathways",)
+
+    @post("/", opt=access(partner("issue")), status_code=HTTP_201_CREATED,
+          summary="Define a pathway, or a new version of it (same body: no change)",
+          responses={HTTP_200_OK: ResponseSpec(
+              data_container=PathwayOut, description="A new version, or the same body again")})
+    async def define(self, request: Request, db_session: DbSession,
+                     slug: FromPath[str]) -> Response[PathwayOut]:
+        bind_keyring(db_session, keyring_of(request.app))
+        defined = await define_pathway(db_session, slug, loads_strict(await request.body()))
+        await _awarded(request, db_session, defined)
+        pathway = defined.pathway
+        location = f"/api/v1/institutions/{slug}/pathways/{pathway.code}"
+        status = HTTP_201_CREATED if defined.outcome == "created" else HTTP_200_OK
+        return Response(pathway, status_code=status, headers={"Location": location})
+
+    @get("/", opt=access(partner("issue")), summary="Our pathways, retired ones included")
+    async def list(self, db_session: DbSession, slug: FromPath[str], limit: FromQuery[int] = 50,
+                   cursor: FromQuery[str | None] = None) -> Page[PathwayOut]:
+        items, after = await list_pathways(db_session, slug, after=_after(cursor),
+                                           limit=_limit(limit))
+        return Page(items=items, next_cursor=encode_cursor([after]) if after else None)
+
+    @get("/{code:str}", opt=access(partner("issue")),
+         summary="One of our pathways: its latest body and every version's state and approvals")
+    async def read(self, db_session: DbSession, slug: FromPath[str],
+                   code: FromPath[str]) -> PathwayOut:
+        return await get_pathway(db_session, slug, code)
+
+    @post("/{code:str}/retire", opt=access(partner("issue")), status_code=HTTP_200_OK,
+          summary="Retire a pathway: no new awards; awards made keep following their parts")
+    async def retire(self, db_session: DbSession, slug: FromPath[str],
+                     code: FromPath[str]) -> PathwayOut:
+        return await retire_pathway(db_session, slug, code)
+
+    @post("/{code:str}/approve", opt=access(partner("issue")), status_code=HTTP_200_OK,
+          summary="As partner {slug}, approve the pending version of a joint pathway")
+    async def approve(self, request: Request, db_session: DbSession, slug: FromPath[str],
+                      code: FromPath[str]) -> PathwayOut:
+        raw = await request.body()
+        body: Any = loads_strict(raw) if raw.strip() else {}
+        if (not isinstance(body, dict) or set(body) - {"institution", "version"}
+                or not isinstance(body.get("institution", ""), str)
+                or "\x00" in body.get("institution", "")
+                or type(body.get("version", 1)) is not int):
+            raise Invalid([("", '{"institution"?: awarding slug, "version"?: integer}')])
+        bind_keyring(db_session, keyring_of(request.app))
+        defined = await approve_pathway(db_session, slug, code, awarding=body.get("institution"),
+                                        version=body.get("version"))
+        await _awarded(request, db_session, defined)
+        return defined.pathway
+
+
+class PublicPathwayController(Controller):
+    path = "/api/v1/pathways"
+    tags = ("pathways",)
+
+    @get("/", opt=access(PUBLIC), summary="Active pathways, as catalogue items")
+    async def list(
+        self, db_session: DbSession, q: Words = None, institution: Slug = None,
+        course: Unit = None,
+        limit: FromQuery[int] = 20, cursor: FromQuery[str | None] = None,
+    ) -> Page[PublicPathway]:
+        after = _after_id(cursor)
+        items, next_after = await list_public_pathways(
+            db_session, q=_text("q", q), institution=_text("institution", institution),
+            course=_text("course", course),
+            after=None if after is None else str(after), limit=_limit(limit))
+        return Page(items=items,
+                    next_cursor=encode_cursor([next_after]) if next_after else None)
+
+    @get("/{id:str}", opt=access(PUBLIC),
+         summary="A pathway as a catalogue item (its active version, or ?version=N)")
+    async def read(self, db_session: DbSession, id: FromPath[str],
+                   version: Version = None) -> PublicPathway:
+        if version is not None and not 1 <= version <= 1_000_000:
+            raise Invalid([("query:version", "must be between 1 and 1000000")])
+        return await public_pathway(db_session, id, version)
+
+
+class LearnerPathwayController(Controller):
+    path = "/api/v1/me/pathways"
+    tags = ("learners",)
+
+    @get("/", opt=access(LEARNER),
+         summary="My progress on every pathway my credentials count towards")
+    async def mine(self, request: Request, db_session: DbSession, limit: FromQuery[int] = 20,
+                   cursor: FromQuery[str | None] = None) -> Page[PathwayProgress]:
+        items, after = await learner_progress(
+            db_session, request.state.learner.email, datetime.now(UTC).date(),
+            after=_after_id(cursor), limit=_limit(limit))
+        return Page(items=items, next_cursor=encode_cursor([str(after)]) if after else None)
+
+
+def pathway_handlers() -> list[type[Controller]]:
+    """The pathway controllers, for ``create_app``'s route handlers."""
+    return [PathwayController, PublicPathwayController, LearnerPathwayController]
+

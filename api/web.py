@@ -1,0 +1,319 @@
+"""Pages for people: search, a course, a credential, verification, a learner's own page.
+
+Every page calls the same domain functions as the API (``search_courses``, ``get_course``,
+``get_credential`` + ``verify_credential``, ``learner_for_token`` + ``learner_credentials``)
+and renders the result; form input is parsed here, every rule is checked in the domain.
+Errors on these routes become a friendly HTML page in the visitor's language.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, UploadFile
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from api.access import PUBLIC, access
+from api.db import DbSession
+from api.errors import DOMAIN_STATUS
+from api.issuers import LD_JSON, keyring_of
+from api.search import search_index
+from catalogue.errors import DomainError, Invalid
+from catalogue.search import SORTS, SearchQuery, search_courses
+from catalogue.service import get_course
+from catalogue.validation import MalformedJSON, loads_strict
+from credentials.learners import Learner, learner_credentials, learner_for_token
+from credentials.service import get_credential, parse_id
+from credentials.verifying import verify_credential
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+from web.i18n import LANGUAGES, choose_language, translator
+from web.views import (
+    INSTITUTION_NAMES,
+    course_json_ld,
+    credential_view,
+    qr_svg,
+    verdict,
+)
+
+try:  # pathway progress is optional until credentials.progress lands
+    from credentials.progress import learner_progress
+except ImportError:  # pragma: no cover
+    learner_progress = None  # type: ignore[assignment]
+
+__all__ = ["PAGE_ERRORS", "WebController", "page", "public_limit", "template_config", "web_handlers"]
+
+FACETS = ("institution", "type", "mode", "language", "city")
+TOKEN_COOKIE = "learner_token"
+TOKEN_DAYS = 30
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine)
+
+
+def web_handlers() -> list[Any]:
+    """The page controller and ``/static``, for ``create_app``'s route handlers."""
+    static = create_static_files_router(path="/static", directories=[WEB / "static"],
+                                        opt=access(PUBLIC), include_in_schema=False)
+    return [WebController, static]
+
+
+# --- page plumbing ------------------------------------------------------------------------------
+
+
+def _lang(request: Request) -> str:
+    return choose_language(request.query_params.get("lang"), request.cookies.get("lang"),
+                           request.headers)
+
+
+def _switch_url(request: Request, lang: str) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "token")]
+    return f"{request.url.path}?{urlencode([*params, ('lang', lang)])}"
+
+
+def _context(request: Request, **context: Any) -> dict[str, Any]:
+    lang = _lang(request)
+    other = next(code for code in LANGUAGES if code != lang)
+
+    def tx(value: dict[str, str] | None) -> str:
+        """A language map in the page's language, else any language it has."""
+        if not value:
+            return ""
+        return value.get(lang) or value.get(other) or next(iter(value.values()), "")
+
+    return {"lang": lang, "t": translator(lang), "tx": tx, "other_lang": other,
+            "switch_url": _switch_url(request, other), "institutions": INSTITUTION_NAMES,
+            "path": request.url.path, **context}
+
+
+def _cookies(request: Request) -> list[Cookie]:
+    chosen = request.query_params.get("lang")
+    if chosen in LANGUAGES:
+        return [Cookie(key="lang", value=chosen, max_age=365 * 86400, samesite="lax",
+                       httponly=True)]
+    return []
+
+
+def page(request: Request, template: str, *, status: int = 200,
+         cookies: list[Cookie] | None = None, **context: Any) -> Template:
+    return Template(template_name=template, context=_context(request, **context),
+                    status_code=status, cookies=[*_cookies(request), *(cookies or [])],
+                    headers={"Content-Language": _lang(request)})
+
+
+def _error_page(request: Request, exc: Exception) -> Response[bytes]:
+    """Domain and HTTP errors of a page as HTML, with the API's status code and detail."""
+    headers = None
+    if isinstance(exc, DomainError):
+        status = next((c for cls, c in DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+        detail = exc.detail
+        errors = [m for _, m in exc.errors] if isinstance(exc, Invalid) else []
+    elif isinstance(exc, HTTPException):
+        status, detail, errors = exc.status_code, str(exc.detail), []
+        headers = dict(exc.headers or {}) or None  # Retry-After, WWW-Authenticate
+        if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+            errors = [f"{e.get('key', '')}: {e.get('message', '')}" for e in exc.extra
+                      if isinstance(e, dict)]
+    elif isinstance(exc, (MalformedJSON, msgspec.DecodeError)):
+        status, detail, errors = 400, str(exc), []
+    else:  # pragma: no cover - only the types in PAGE_ERRORS are routed here
+        raise exc
+    context = _context(request, status=status, detail=detail, errors=errors)
+    engine = request.app.template_engine
+    assert engine is not None, "create_app registers template_config()"
+    body = engine.get_template("error.html.j2").render(**context)
+    return Response(body.encode(), status_code=status, media_type="text/html", headers=headers)
+
+
+def public_limit(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """The API's public per-IP limit (search, verify) holds for the pages that do the same."""
+    client = connection.client.host if connection.client else "unknown"
+    connection.app.state.rate_limiter.hit("public", client)
+
+
+# --- search form -> SearchQuery -----------------------------------------------------------------
+
+
+def _many(request: Request, name: str) -> tuple[str, ...]:
+    return tuple(v for v in request.query_params.getall(name, []) if v.strip())
+
+
+def _one(request: Request, name: str, parse: Any) -> Any:
+    value = (request.query_params.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return parse(value)
+    except ValueError:
+        raise Invalid([(f"query:{name}", f"{value!r} is not a valid value")]) from None
+
+
+def _search_query(request: Request) -> SearchQuery:
+    eqf = _many(request, "eqf")
+    try:
+        levels = tuple(int(v) for v in eqf)
+    except ValueError:
+        raise Invalid([("query:eqf", "EQF levels are numbers 1 to 8")]) from None
+    return SearchQuery(
+        q=(request.query_params.get("q") or "").strip() or None,
+        institution=_many(request, "institution"), language=_many(request, "language"),
+        mode=_many(request, "mode"), city=_many(request, "city"), type=_many(request, "type"),
+        microcredential=True if request.query_params.get("microcredential") else None,
+        ects_min=_one(request, "ects_min", float), ects_max=_one(request, "ects_max", float),
+        eqf=levels, price_max=_one(request, "price_max", float),
+        starts_after=_one(request, "starts_after", date.fromisoformat),
+        starts_before=_one(request, "starts_before", date.fromisoformat),
+        sort=(request.query_params.get("sort") or None), limit=20,
+        cursor=(request.query_params.get("cursor") or None),
+    )
+
+
+def _more_url(request: Request, cursor: str) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor" and v]
+    return "/?" + urlencode([*params, ("cursor", cursor)])
+
+
+# --- learner token ------------------------------------------------------------------------------
+
+
+def _token_cookie(request: Request, token: str) -> Cookie:
+    secure = str(request.app.state.settings.base_url).startswith("https:")
+    return Cookie(key=TOKEN_COOKIE, value=token, path="/me", httponly=True, samesite="strict",
+                  secure=secure, max_age=TOKEN_DAYS * 86400)
+
+
+def _forget_cookie() -> Cookie:
+    return Cookie(key=TOKEN_COOKIE, value="", path="/me", max_age=0, httponly=True,
+                  samesite="strict")
+
+
+async def _progress(db_session: DbSession, learner: Learner) -> list[Any] | None:
+    if learner_progress is None:
+        return None
+    items, _ = await learner_progress(db_session, learner.email, datetime.now(UTC).date(),
+                                      limit=50)
+    return list(items)
+
+
+PAGE_ERRORS: dict[Any, Any] = {DomainError: _error_page, HTTPException: _error_page,
+                               MalformedJSON: _error_page, msgspec.DecodeError: _error_page}
+
+
+class WebController(Controller):
+    include_in_schema = False
+    exception_handlers = PAGE_ERRORS
+
+    @get("/", opt=access(PUBLIC), guards=[public_limit], name="web:search")
+    async def search(self, request: Request, db_session: DbSession) -> Template:
+        query = _search_query(request)
+        result = await search_courses(db_session, search_index(request.app.state), query)
+        more = _more_url(request, result.next_cursor) if result.next_cursor else None
+        return page(request, "search.html.j2", query=query, result=result, more_url=more,
+                    facets=[(name, result.facets.get(name, [])) for name in FACETS],
+                    sorts=SORTS, today=date.today())
+
+    @get("/courses/{institution:str}/{code:str}", opt=access(PUBLIC), name="web:course")
+    async def course(self, request: Request, db_session: DbSession, institution: FromPath[str],
+                     code: FromPath[str]) -> Template:
+        course = await get_course(db_session, institution, code)
+        url = f"{request.app.state.settings.base_url}/courses/{course.institution}/{course.code}"
+        lang = _lang(request)
+        offerings = sorted(course.offerings, key=lambda o: (o.start_date is None, o.start_date))
+        return page(request, "course.html.j2", course=course, offerings=offerings,
+                    json_ld=course_json_ld(course, url, lang))
+
+    @get("/credentials/{id:str}", opt=access(PUBLIC), name="web:credential")
+    async def credential(self, request: Request, db_session: DbSession,
+                         id: FromPath[str]) -> Template:
+        stored = await get_credential(db_session, parse_id(id))
+        document = msgspec.json.decode(stored.document)
+        report = await verify_credential(db_session, keyring_of(request.app), document)
+        url = f"{request.app.state.settings.base_url}/credentials/{stored.id}"
+        return page(request, "credential.html.j2", view=credential_view(document), report=report,
+                    verdict=verdict(report), page_url=url, qr=qr_svg(url),
+                    download_url=f"/credentials/{stored.id}/json")
+
+    @get("/credentials/{id:str}/json", opt=access(PUBLIC), name="web:credential-json")
+    async def credential_json(self, db_session: DbSession, id: FromPath[str]) -> Response[bytes]:
+        stored = await get_credential(db_session, parse_id(id))
+        return Response(stored.document, media_type=LD_JSON, headers={
+            "Content-Disposition": f'attachment; filename="credential-{stored.id}.json"'})
+
+    @get("/verify", opt=access(PUBLIC), name="web:verify")
+    async def verify_form(self, request: Request) -> Template:
+        return page(request, "verify.html.j2", pasted="")
+
+    @post("/verify", opt=access(PUBLIC), guards=[public_limit], status_code=200,
+          name="web:verify-post")
+    async def verify(self, request: Request, db_session: DbSession) -> Template:
+        form = await request.form()
+        upload = form.get("file")
+        pasted = form.get("credential")
+        raw: bytes | str = pasted if isinstance(pasted, str) else ""
+        if isinstance(upload, UploadFile):
+            content = await upload.read()
+            raw = content if content.strip() else raw
+        if isinstance(raw, str) and not raw.strip():
+            return page(request, "verify.html.j2", status=422, pasted="",
+                        error="", problems=[translator(_lang(request))("verify.empty")])
+        try:
+            document = loads_strict(raw)
+        except (MalformedJSON, msgspec.DecodeError, ValueError) as exc:
+            return page(request, "verify.html.j2", status=422, pasted=_shown(raw),
+                        error=str(exc), problems=[])
+        report = await verify_credential(db_session, keyring_of(request.app), document)
+        view = credential_view(document) if isinstance(document, dict) else None
+        return page(request, "verify.html.j2", pasted=_shown(raw), report=report,
+                    verdict=verdict(report), view=view)
+
+    @get("/me", opt=access(PUBLIC), name="web:me")
+    async def me(self, request: Request, db_session: DbSession) -> Template:
+        # The token comes through the form (POST) into an HttpOnly cookie, never in a URL,
+        # where it would end up in histories and logs.
+        return await self._me(request, db_session, request.cookies.get(TOKEN_COOKIE))
+
+    @post("/me", opt=access(PUBLIC), status_code=200, name="web:me-token")
+    async def me_token(self, request: Request, db_session: DbSession) -> Template | Redirect:
+        token = str((await request.form()).get("token") or "").strip()
+        if not token:
+            return await self._me(request, db_session, None)
+        return Redirect("/me", status_code=303, cookies=[_token_cookie(request, token)])
+
+    @post("/me/logout", opt=access(PUBLIC), status_code=200, name="web:me-logout")
+    async def logout(self) -> Redirect:
+        return Redirect("/me", status_code=303, cookies=[_forget_cookie()])
+
+    async def _me(self, request: Request, db_session: DbSession, token: str | None) -> Template:
+        learner = await learner_for_token(db_session, token) if token else None
+        if learner is None:
+            return page(request, "me.html.j2", status=401 if token else 200, learner=None,
+                        bad_token=bool(token), cookies=[_forget_cookie()] if token else None)
+        rows = await learner_credentials(db_session, learner, limit=200)
+        held = [(row, credential_view(msgspec.json.decode(row.document))) for row in rows]
+        return page(request, "me.html.j2", learner=learner, held=held,
+                    pathways=await _progress(db_session, learner), bad_token=False)
+
+
+def _shown(raw: bytes | str) -> str:
+    """The submitted text, to show it back in the form (bounded, and only if it is text)."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return ""
+    return raw[:200_000]
+

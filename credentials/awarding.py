@@ -1,0 +1,482 @@
+"""Stacked credentials: re-evaluating a learner's pathways when a credential changes.
+
+:func:`on_credential_change` runs inside the transaction of every issuance, revocation,
+suspension and lifting (``credentials.stacking_hook``). One round trip
+(``stacking_state``, migration 0006) finds what the change can affect in the
+``pathway_unit`` index: the *active* versions that name the course, and the learner's
+awards. With none it returns at once. Otherwise it returns them with the learner's
+credentials, and per pathway:
+
+* an award the learner holds (not revoked) follows the version it was issued for: it
+  is suspended when the learner's credentials no longer satisfy that version, and
+  unsuspended when they do again, if the suspension was ours (a suspension the
+  institution made by hand is left alone);
+* without one, the active version is evaluated and, when satisfied, the stacked
+  credential is issued by the awarding institution: built and signed like any other
+  credential, it carries its parts as OB 3.0 ``evidence`` and ``hasPart`` links to the
+  constituent credentials' ids, ``totalEcts`` (the ECTS of the counted parts) and
+  ``pathwayVersion``. One award per learner and pathway, whatever its version.
+
+Only credentials issued by the pathway's partners (or the awarding institution) count.
+An addition can only satisfy more and a removal only less (``credentials.stacking``), so
+an issuance skips valid awards and a revocation skips pathways without one; a cheap
+necessary condition (:func:`credentials.progress.could_satisfy`) skips most of the rest.
+
+**Concurrency.** A transaction-scoped advisory lock per learner serialises re-evaluations
+of one learner, so a second transaction sees the first one's constituent once that
+commits (without it, two transactions each holding half the parts would both miss the
+award). The primary key of ``stacked_credential`` (version, learner) is the guarantee:
+the award is claimed with ``INSERT .. ON CONFLICT DO NOTHING`` before anything is signed.
+
+Signing needs the app's :class:`~credentials.keys.KeyRing`: pass ``keyring=`` or bind it
+to the session with :func:`bind_keyring`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from credentials.builder import build_credential
+from credentials.fastschema import check_resolved, ob3_violations
+from credentials.issuing import Institution, credential_iri, get_institution
+from credentials.jsonld import UnsafeDocument
+from credentials.keys import KeyRing
+from credentials.progress import (
+    ByCourse,
+    Compiled,
+    best_ects,
+    by_course,
+    compiled,
+    could_satisfy,
+    held_credentials,
+    standing,
+)
+from credentials.service import change_status
+from credentials.signing import sign
+from credentials.stacking import Evaluation, Held
+from credentials.stacking_hook import CredentialRow
+from credentials.status import PURPOSE, allocate, list_url, release
+
+__all__ = [
+    "KEYRING_INFO",
+    "STACKED_PREFIX",
+    "Action",
+    "award_existing",
+    "award_problems",
+    "bind_keyring",
+    "is_stacked_course",
+    "lock_learner",
+    "on_credential_change",
+    "reevaluate",
+]
+
+KEYRING_INFO = "academy.keyring"
+STACKED_PREFIX = "pathway:"
+"""``credential.course_code`` of a stacked credential: ``pathway:CODE`` (never a course code)."""
+_LOCK_CLASS = 0x5A7C  # advisory lock namespace of per-learner re-evaluation
+_encode = msgspec.json.Encoder().encode
+log = logging.getLogger("academy.credentials")
+
+
+class Action(msgspec.Struct, frozen=True):
+    """What a re-evaluation did for one pathway."""
+
+    pathway_id: uuid.UUID
+    version: int
+    kind: Literal["issued", "suspended", "unsuspended"]
+    credential_id: uuid.UUID
+
+
+def bind_keyring(session: AsyncSession, keyring: KeyRing) -> None:
+    """Let awards issued in ``session``'s transaction be signed with ``keyring``."""
+    session.info[KEYRING_INFO] = keyring
+
+
+def is_stacked_course(course: str) -> bool:
+    return course.partition("/")[2].startswith(STACKED_PREFIX)
+
+
+def stacked_course_code(code: str, pathway_id: uuid.UUID | str) -> str:
+    value = STACKED_PREFIX + code
+    return value if len(value) <= 128 else STACKED_PREFIX + str(pathway_id)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+class _Active(msgspec.Struct, frozen=True, array_like=True):
+    version_id: int
+    pathway_id: str  # text: cheaper to hash than uuid.UUID on this hot path
+
+
+class _Award(msgspec.Struct, frozen=True, array_like=True):
+    version_id: int
+    pathway_id: str
+    credential_id: uuid.UUID
+    status: str
+    ours: bool
+    """Suspended by stacking (so stacking may lift it), not by the institution."""
+
+
+class _HeldRow(msgspec.Struct, frozen=True, array_like=True):
+    issuer: str
+    id: str
+    course: str
+    ects: float
+    grade: float | None
+    issued_on: date
+    status: Literal["valid", "revoked", "suspended"]
+    valid_until: date | None
+
+    def held(self) -> tuple[str, Held]:
+        return self.issuer, Held(self.id, self.course, self.ects, self.grade, self.issued_on,
+                                 self.status, self.valid_until)
+
+
+_STATE = msgspec.json.Decoder(tuple[list[_Active], list[_Award], list[_HeldRow]])
+_STATE_SQL = "SELECT CAST(stacking_state($1, $2, $3) AS text)"
+
+
+async def on_credential_change(
+    session: AsyncSession, credential_row: CredentialRow, *, keyring: KeyRing | None = None,
+    today: date | None = None,
+) -> list[Action]:
+    """Re-evaluate the pathways ``credential_row``'s change can affect (same transaction)."""
+    if is_stacked_course(credential_row.course):
+        return []
+    raw = await _stacking_state(session, credential_row.course, credential_row.learner_email)
+    if raw is None:
+        return []
+    active, awards, rows = _STATE.decode(raw)
+    return await _apply(session, credential_row.learner_email, active, awards,
+                        by_course(r.held() for r in rows), course=credential_row.course,
+                        change=credential_row.change, keyring=keyring, today=today or _today())
+
+
+async def _stacking_state(session: AsyncSession, course: str, email: str) -> str | None:
+    """``stacking_state`` as JSON text, through asyncpg's cached prepared statement: on
+    every issuance, SQLAlchemy's statement handling would cost as much as the query
+    itself. Same connection, same transaction."""
+    connection = await (await session.connection()).get_raw_connection()
+    driver: Any = connection.driver_connection
+    if hasattr(driver, "fetchval"):
+        return await driver.fetchval(_STATE_SQL, course, email, _LOCK_CLASS)  # type: ignore[no-any-return]
+    return await session.scalar(text("SELECT CAST(stacking_state(:c, :e, :k) AS text)"),
+                                {"c": course, "e": email, "k": _LOCK_CLASS})
+
+
+async def lock_learner(session: AsyncSession, email: str) -> None:
+    """Serialise re-evaluations of one learner until this transaction ends."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(:e))"),
+                          {"k": _LOCK_CLASS, "e": email})
+
+
+async def reevaluate(
+    session: AsyncSession, email: str, pathway_ids: list[uuid.UUID], *,
+    keyring: KeyRing | None = None, today: date | None = None,
+) -> list[Action]:
+    """Bring the learner's awards of ``pathway_ids`` in line with their credentials.
+
+    The caller holds :func:`lock_learner` for ``email``.
+    """
+    active = [_Active(r[0], str(r[1])) for r in await session.execute(
+        text("SELECT id, pathway_id FROM pathway_version WHERE state = 'active' "
+             "AND pathway_id = ANY(CAST(:p AS uuid[]))"), {"p": pathway_ids})]
+    awards = [_Award(r[0], str(r[1]), *r[2:]) for r in await session.execute(
+        text("SELECT s.version_id, s.pathway_id, s.credential_id, c.status, "
+             "s.suspended_by_stacking FROM stacked_credential s JOIN credential c "
+             "ON c.id = s.credential_id WHERE s.learner_email = :e "
+             "AND s.pathway_id = ANY(CAST(:p AS uuid[]))"), {"e": email, "p": pathway_ids})]
+    held = by_course(await held_credentials(session, email))
+    return await _apply(session, email, active, awards, held, course=None, change=None,
+                        keyring=keyring, today=today or _today())
+
+
+_ADDS = ("issued", "unsuspended")
+_REMOVES = ("revoked", "suspended")
+
+
+async def _apply(
+    session: AsyncSession, email: str, active: list[_Active], awards: list[_Award],
+    held: ByCourse, *, course: str | None, change: str | None, keyring: KeyRing | None,
+    today: date,
+) -> list[Action]:
+    """Follow the awards ``course`` can affect, then award the active versions newly met."""
+    live = [a for a in awards if a.status != "revoked"]
+    keys = {(a.version_id, a.pathway_id) for a in active}
+    keys.update((a.version_id, a.pathway_id) for a in live)
+    bodies = await compiled(session, keys)
+    awarded: dict[str, _Award] = {}
+    for award in live:  # the newest version's award when a pathway has several
+        known = awarded.get(award.pathway_id)
+        if known is None or bodies[award.version_id].version > bodies[known.version_id].version:
+            awarded[award.pathway_id] = award
+    actions: list[Action] = []
+    for award in awarded.values():
+        body = bodies[award.version_id]
+        if (course is not None and course not in body.course_set
+                or change in _ADDS and award.status == "valid"
+                or change in _REMOVES and award.status == "suspended"):
+            continue
+        evaluation = standing(body, held, today, follow=True)
+        if (action := await _follow(session, award, body, evaluation.satisfied)) is not None:
+            actions.append(action)
+    if change in _REMOVES:
+        return actions
+    bests: dict[tuple[float | None, int | None], dict[str, float]] = {}
+    for version in active:
+        body = bodies[version.version_id]
+        if version.pathway_id in awarded:
+            continue
+        limits = (body.limits.min_grade, body.limits.max_age_years)  # few distinct values
+        if limits not in bests:
+            bests[limits] = best_ects(held, body.limits, today)
+        if not could_satisfy(body, bests[limits]):
+            continue
+        evaluation = standing(body, held, today)
+        if evaluation.satisfied:
+            action = await _award(session, _keyring(session, keyring), version, body, email,
+                                  evaluation, held, today)
+            if action is not None:
+                actions.append(action)
+    return actions
+
+
+def _keyring(session: AsyncSession, keyring: KeyRing | None) -> KeyRing:
+    found = keyring or session.info.get(KEYRING_INFO)
+    if found is None:
+        raise RuntimeError("a stacked credential is due but no KeyRing is bound to the session "
+                           "(credentials.awarding.bind_keyring)")
+    return found
+
+
+async def _follow(
+    session: AsyncSession, award: _Award, pathway: Compiled, satisfied: bool
+) -> Action | None:
+    if not satisfied and award.status == "valid":
+        await change_status(session, pathway.owner, award.credential_id, "suspend",
+                            f"The constituent credentials no longer satisfy pathway "
+                            f"{pathway.code} version {pathway.version}.")
+        kind: Literal["suspended", "unsuspended"] = "suspended"
+    elif satisfied and award.status == "suspended" and award.ours:
+        await change_status(session, pathway.owner, award.credential_id, "unsuspend",
+                            f"The learner's credentials satisfy pathway {pathway.code} "
+                            f"version {pathway.version} again.")
+        kind = "unsuspended"
+    else:
+        return None
+    await session.execute(
+        text("UPDATE stacked_credential SET suspended_by_stacking = :s WHERE credential_id = :c"),
+        {"s": kind == "suspended", "c": award.credential_id},
+    )
+    return Action(uuid.UUID(award.pathway_id), pathway.version, kind, award.credential_id)
+
+
+async def _learner_name(session: AsyncSession, parts: Sequence[str]) -> str | None:
+    """The name the newest constituent credential gives the learner (never stored apart)."""
+    document = await session.scalar(
+        text("SELECT document FROM credential WHERE id = ANY(CAST(:ids AS uuid[])) "
+             "ORDER BY issued_on DESC, created_at DESC LIMIT 1"), {"ids": list(parts)},
+    )
+    if document is None:
+        return None
+    subject = msgspec.json.decode(bytes(document)).get("credentialSubject") or {}
+    for identity in subject.get("identifier") or []:
+        if identity.get("identityType") == "name" and not identity.get("hashed"):
+            return identity.get("identityHash")
+    return None
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+class _Stacked(msgspec.Struct, kw_only=True):
+    """What a stacked credential is built from, apart from the key and the status entry."""
+
+    credential_id: uuid.UUID
+    pathway_id: str
+    pathway: Compiled
+    institution: Institution
+    email: str
+    name: str
+    parts: list[str]
+    """Constituent credential ids."""
+    courses: list[str]
+    total_ects: float
+    today: date
+
+
+def _unsigned(stacked: _Stacked, base: str, did: str, status: tuple[str, str, int]) -> dict[str, Any]:
+    """The stacked credential before its proof: the award's EU elements, the parts."""
+    pathway, institution, today = stacked.pathway, stacked.institution, stacked.today
+    award = pathway.document["award"]
+    parts = [credential_iri(base, uuid.UUID(p)) for p in stacked.parts]
+    resolved: dict[str, Any] = {
+        "learner": {"email": stacked.email, "name": stacked.name},
+        "issued_on": today.isoformat(),
+        "country": institution.country,
+        "awarding_body": {"id": did, "name": institution.name, "slug": institution.slug,
+                          "url": institution.website},
+        "pathway": {"code": pathway.code, "version": pathway.version,
+                    "id": f"{base}/api/v1/pathways/{stacked.pathway_id}"},
+        "parts": parts,
+        **{k: award[k] for k in ("title", "learning_outcomes", "ects", "eqf_level", "assessment",
+                                 "participation", "quality_assurance", "prerequisites",
+                                 "further_information", "languages", "isced_codes")
+           if k in award},
+    }
+    if award.get("valid_years"):
+        resolved["valid_until"] = (_years_after(today, award["valid_years"])
+                                   - timedelta(days=1)).isoformat()
+    problems = check_resolved(resolved)
+    if problems:  # the pathway passed its schema, so this is our bug: refuse to issue
+        raise RuntimeError(f"stacked credential breaks the contract: {problems[:3]}")
+    unsigned = build_credential(
+        resolved, credential_id=credential_iri(base, stacked.credential_id),
+        issuer={"id": did, "name": institution.name, "url": institution.website,
+                "country": institution.country},
+        achievement_id=resolved["pathway"]["id"],
+        description=award.get("description") or pathway.document["description"],
+        salt=secrets.token_hex(16), status=status,
+    )
+    _add_parts(unsigned, parts, stacked.courses, pathway.version, stacked.total_ects)
+    return unsigned
+
+
+def award_problems(pathway: Compiled, institution: Institution) -> list[tuple[str, str]]:
+    """Why no stacked credential of ``pathway`` could be signed portably (a trial signature
+    with a throwaway key, e.g. texts whose order differs by code point and UTF-16)."""
+    sample = _Stacked(
+        credential_id=uuid.uuid4(), pathway_id=str(uuid.uuid4()), pathway=pathway,
+        institution=institution, email="learner@example.org", name="Learner",
+        parts=[str(uuid.uuid4())], courses=[pathway.courses[0]], total_ects=1.0, today=_today())
+    base = "https://academy.kuleuven.be"
+    unsigned = _unsigned(sample, base, f"did:web:academy.kuleuven.be:institutions:"
+                         f"{institution.slug}", (PURPOSE, list_url(base, institution.slug,
+                                                                  PURPOSE, 1), 0))
+    try:
+        sign(unsigned, Ed25519PrivateKey.generate(), "did:example:trial#key-1", "2026-01-01T00:00:00Z")
+    except UnsafeDocument as exc:
+        return [("/award", f"a credential with this award cannot be signed portably: {exc}")]
+    return []
+
+
+async def _award(
+    session: AsyncSession, keyring: KeyRing, version: _Active, pathway: Compiled, email: str,
+    evaluation: Evaluation, held: ByCourse, today: date,
+) -> Action | None:
+    """Claim the award, then build, sign and store the stacked credential."""
+    credential_id = uuid.uuid4()
+    claim = {"v": version.version_id, "e": email}
+    claimed = await session.scalar(
+        text("INSERT INTO stacked_credential (version_id, learner_email, pathway_id, "
+             "credential_id, parts, total_ects) VALUES (:v, :e, :p, :c, CAST(:parts AS uuid[]), :t) "
+             "ON CONFLICT (version_id, learner_email) DO NOTHING RETURNING 1"),
+        {**claim, "p": version.pathway_id, "c": credential_id,
+         "parts": list(evaluation.counted), "t": Decimal(f"{evaluation.ects_earned:.2f}")},
+    )
+    if claimed is None:
+        return None
+    institution = await get_institution(session, pathway.owner)
+    courses = {h.id: h.course for found in held.values() for _, h in found}
+    stacked = _Stacked(
+        credential_id=credential_id, pathway_id=version.pathway_id, pathway=pathway,
+        institution=institution, email=email,
+        name=await _learner_name(session, evaluation.counted) or email,
+        parts=list(evaluation.counted), courses=[courses.get(p, "") for p in evaluation.counted],
+        total_ects=evaluation.ects_earned, today=today)
+    (entry,) = await allocate(session, institution.id, PURPOSE, 1)
+    key = await keyring.signing_key(session, institution.id, institution.slug)
+    base = keyring.base_url
+    unsigned = _unsigned(stacked, base, keyring.did(institution.slug),
+                         (PURPOSE, list_url(base, institution.slug, PURPOSE, entry[1]), entry[2]))
+    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        signed = sign(unsigned, key.private_key, key.verification_method, created)
+    except UnsafeDocument:
+        # The learner's name (the only text not checked when the pathway was defined)
+        # cannot be signed portably: award nothing rather than fail the constituent.
+        log.warning("stacked credential of pathway %s not signable; not awarded", pathway.code)
+        await release(session, [entry])
+        await session.execute(text("DELETE FROM stacked_credential WHERE version_id = :v "
+                                   "AND learner_email = :e"), claim)
+        return None
+    violations = ob3_violations(signed)
+    if violations:
+        raise RuntimeError(f"stacked credential breaks the OB3 schema: {violations[:3]}")
+    await session.execute(text(_INSERT), {
+        "id": credential_id, "inst": institution.id,
+        "code": stacked_course_code(pathway.code, version.pathway_id), "email": email,
+        "doc": _encode(signed), "issued": today,
+        "until": (_years_after(today, pathway.document["award"]["valid_years"])
+                  - timedelta(days=1)) if pathway.document["award"].get("valid_years") else None,
+        "ects": Decimal(str(pathway.document["award"]["ects"])), "sl": entry[0], "si": entry[2],
+    })
+    return Action(uuid.UUID(version.pathway_id), pathway.version, "issued", credential_id)
+
+
+def _number(value: float) -> float | int:
+    rounded = round(value, 2)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+def _add_parts(credential: dict[str, Any], parts: list[str], courses: list[str], version: int,
+               total: float) -> None:
+    """The stacking terms: parts as OB 3.0 evidence and ``hasPart``, the version, the total."""
+    credential["evidence"] = [
+        {"id": iri, "type": ["Evidence"], "name": f"Constituent credential for {course}",
+         "genre": "Constituent credential"}
+        for iri, course in zip(parts, courses, strict=True)
+    ]
+    credential["hasPart"] = list(parts)
+    subject = credential["credentialSubject"]
+    subject["achievement"]["pathwayVersion"] = version
+    subject["totalEcts"] = _number(total)
+
+
+_INSERT = """
+INSERT INTO credential (id, institution_id, course_institution_id, course_code, learner_email,
+    document, issued_on, valid_until, ects, grade, status_list_id, status_index)
+VALUES (:id, :inst, :inst, :code, :email, :doc, :issued, :until, :ects, NULL, :sl, :si)
+"""
+
+
+async def award_existing(
+    session: AsyncSession, version_id: int, *, keyring: KeyRing | None = None,
+    today: date | None = None,
+) -> list[Action]:
+    """Award a version that just became active to every learner who already satisfies it.
+
+    Learners are locked in email order, the same order for every caller, so two
+    activations running at once cannot deadlock on each other.
+    """
+    rows = await session.execute(
+        text("SELECT DISTINCT c.learner_email, v.pathway_id FROM pathway_unit u "
+             "JOIN pathway_version v ON v.id = u.version_id "
+             "JOIN institution o ON o.slug = split_part(u.course, '/', 1) "
+             "JOIN credential c ON c.course_institution_id = o.id "
+             "AND c.course_code = split_part(u.course, '/', 2) "
+             "WHERE u.version_id = :v AND c.status = 'valid' ORDER BY 1"),
+        {"v": version_id},
+    )
+    actions: list[Action] = []
+    for email, pathway_id in rows.all():
+        await lock_learner(session, email)
+        actions += await reevaluate(session, email, [pathway_id], keyring=keyring, today=today)
+    return actions

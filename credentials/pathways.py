@@ -1,0 +1,459 @@
+"""Pathways: defining, versioning, approving, retiring and reading them.
+
+A pathway is identified by its awarding institution and code; its public id is a UUID
+that stays the same across versions. Posting a body that differs from the latest
+version's makes a new version (the same body again changes nothing). A version is
+``pending`` until every named partner other than the awarding institution has
+approved it (a *joint* pathway), then ``active``; the version it replaces stays active
+until then and becomes ``superseded``. Retiring makes the active version ``retired``:
+it awards nothing new, while awards already made keep following their constituents.
+
+A body is refused with 422 when it breaks ``schemas/pathway.schema.json`` or when its
+rules can never be satisfied (``credentials.stacking.check_satisfiable`` against the
+published, not withdrawn, courses), each problem at its JSON pointer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+import msgspec
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalogue.errors import Conflict, Invalid, NotFound
+from credentials.issuing import CONTROL_MESSAGE, get_institution
+from credentials.rdfc import find_control_chars
+from credentials.signing import jcs
+from credentials.stacking import Limits, check_satisfiable, referenced_courses
+from credentials.validation import validate_pathway
+
+__all__ = [
+    "Defined",
+    "PathwayNotFound",
+    "PathwayOut",
+    "PublicPathway",
+    "UnitOut",
+    "VersionOut",
+    "approve_pathway",
+    "define_pathway",
+    "get_pathway",
+    "list_pathways",
+    "list_public_pathways",
+    "public_pathway",
+    "retire_pathway",
+]
+
+State = Literal["pending", "active", "superseded", "retired"]
+
+
+class PathwayNotFound(NotFound):
+    title = "Pathway not found"
+
+
+class VersionOut(msgspec.Struct, kw_only=True):
+    version: int
+    state: State
+    created_at: datetime
+    activated_at: datetime | None
+    approvals: dict[str, datetime | None]
+    """Each partner whose approval the version needs, and when it gave it (null: not yet)."""
+
+
+class PathwayOut(msgspec.Struct, kw_only=True):
+    """The awarding institution's view: the latest body and every version's state."""
+
+    id: uuid.UUID
+    institution: str
+    code: str
+    url: str
+    latest_version: int
+    active_version: int | None
+    retired: bool
+    document: dict[str, Any]
+    versions: list[VersionOut]
+
+
+class Defined(msgspec.Struct, kw_only=True):
+    outcome: Literal["created", "updated", "unchanged"]
+    pathway: PathwayOut
+    activated_version_id: int | None = None
+    """Set when this call made a version active: its learners may now be awarded."""
+
+
+class UnitOut(msgspec.Struct, kw_only=True):
+    course: str
+    title: dict[str, str] | None
+    ects: float | None
+    url: str
+    label: dict[str, str] | None = None
+
+
+class PublicPathway(msgspec.Struct, kw_only=True):
+    """A pathway as a catalogue item: what it leads to and which courses make it up."""
+
+    id: uuid.UUID
+    type: Literal["pathway"] = "pathway"
+    institution: str
+    code: str
+    url: str
+    version: int
+    state: State
+    title: dict[str, str]
+    description: dict[str, str]
+    award: dict[str, Any]
+    rules: dict[str, Any]
+    min_total_ects: float | None
+    max_age_years: int | None
+    min_grade: float | None
+    partners: list[str]
+    units: list[UnitOut]
+
+
+def public_url(pathway_id: uuid.UUID) -> str:
+    return f"/api/v1/pathways/{pathway_id}"
+
+
+# --- defining -------------------------------------------------------------------------
+
+
+async def _institution_id(session: AsyncSession, slug: str) -> int:
+    found = await session.scalar(text("SELECT id FROM institution WHERE slug = :s"), {"s": slug})
+    if found is None:
+        raise NotFound(f"No institution with slug {slug!r}.")
+    return int(found)
+
+
+async def course_facts(
+    session: AsyncSession, courses: Iterable[str]
+) -> dict[str, tuple[float | None, dict[str, str] | None]]:
+    """``slug/CODE`` -> (declared ECTS, title) of each published, not withdrawn, course."""
+    pairs = sorted({tuple(c.split("/", 1)) for c in courses})
+    if not pairs:
+        return {}
+    rows = await session.execute(
+        text("SELECT r.slug, r.code, c.ects, c.document->'title' FROM "
+             "unnest(CAST(:s AS text[]), CAST(:c AS text[])) AS r(slug, code) "
+             "JOIN institution i ON i.slug = r.slug "
+             "JOIN course c ON c.institution_id = i.id AND c.code = r.code "
+             "WHERE NOT c.withdrawn"),
+        {"s": [p[0] for p in pairs], "c": [p[1] for p in pairs]},
+    )
+    return {f"{r[0]}/{r[1]}": (None if r[2] is None else float(r[2]), r[3]) for r in rows}
+
+
+async def _check(session: AsyncSession, body: Any) -> None:
+    # The award's texts end up in signed credentials, where some verifiers choke on them.
+    control = find_control_chars(body)
+    if control:
+        raise Invalid([(p, CONTROL_MESSAGE) for p in control])
+    violations = validate_pathway(body)
+    if violations:
+        raise Invalid([(v.pointer, v.message) for v in violations])
+    facts = await course_facts(session, referenced_courses(body["rules"]))
+    problems = check_satisfiable(
+        body["rules"], Limits.from_pathway(body), {c: f[0] for c, f in facts.items()},
+        set(facts), partners=body["partners"],
+    )
+    if problems:
+        raise Invalid([(p.pointer, p.message) for p in problems],
+                      detail="These rules can never be satisfied: " +
+                      "; ".join(f"{p.pointer}: {p.message}" for p in problems[:3]))
+
+
+async def _check_award(session: AsyncSession, slug: str, body: dict[str, Any]) -> None:
+    """Refuse an award whose texts no stacked credential could carry (a trial signature)."""
+    # Both modules build on this one, hence the late import.
+    from credentials.awarding import award_problems
+    from credentials.progress import compile_document
+
+    problems = award_problems(compile_document(body, slug, 1), await get_institution(session, slug))
+    if problems:
+        raise Invalid(problems)
+
+
+async def define_pathway(session: AsyncSession, slug: str, body: Any) -> Defined:
+    """Create the pathway or add a version; nothing changes when the body is the latest's."""
+    institution_id = await _institution_id(session, slug)
+    await _check(session, body)
+    await _check_award(session, slug, body)
+    code = body["code"]
+    created = (await session.execute(
+        text("INSERT INTO pathway (id, institution_id, code, latest_version) "
+             "VALUES (:id, :i, :c, 0) ON CONFLICT (institution_id, code) DO NOTHING RETURNING id"),
+        {"id": uuid.uuid4(), "i": institution_id, "c": code},
+    )).first() is not None
+    # The row lock orders concurrent definitions of one pathway: versions stay dense.
+    pathway_id, latest, retired = (await session.execute(
+        text("SELECT id, latest_version, retired_at IS NOT NULL FROM pathway "
+             "WHERE institution_id = :i AND code = :c FOR UPDATE"),
+        {"i": institution_id, "c": code},
+    )).one()
+    if retired:
+        raise Conflict(f"Pathway {code!r} is retired; define it under a new code.")
+    digest = hashlib.sha256(jcs(body)).hexdigest()
+    same = await session.scalar(
+        text("SELECT content_hash = :h FROM pathway_version WHERE pathway_id = :p AND version = :v"),
+        {"h": digest, "p": pathway_id, "v": latest},
+    )
+    if same:
+        return Defined(outcome="unchanged", pathway=await get_pathway(session, slug, code))
+    partners = sorted(set(body["partners"]) - {slug})
+    version = latest + 1
+    version_id = await session.scalar(
+        text("INSERT INTO pathway_version (pathway_id, version, document, content_hash, state, "
+             "partners, ects) VALUES (:p, :v, CAST(:d AS jsonb), :h, 'pending', :partners, :e) "
+             "RETURNING id"),
+        {"p": pathway_id, "v": version, "d": msgspec.json.encode(body).decode(), "h": digest,
+         "partners": partners, "e": Decimal(str(body["award"]["ects"]))},
+    )
+    # Older pending versions will never be approved now: the newest body is the proposal.
+    await session.execute(
+        text("UPDATE pathway_version SET state = 'superseded' "
+             "WHERE pathway_id = :p AND state = 'pending' AND id <> :id"),
+        {"p": pathway_id, "id": version_id},
+    )
+    await session.execute(
+        text("INSERT INTO pathway_unit (course, version_id, pathway_id) "
+             "SELECT unnest(CAST(:c AS text[])), :v, :p"),
+        {"c": sorted(referenced_courses(body["rules"])), "v": version_id, "p": pathway_id},
+    )
+    await session.execute(text("UPDATE pathway SET latest_version = :v WHERE id = :p"),
+                          {"v": version, "p": pathway_id})
+    activated = None
+    if not partners:
+        await _activate(session, pathway_id, version_id)
+        activated = version_id
+    return Defined(outcome="created" if created else "updated",
+                   pathway=await get_pathway(session, slug, code), activated_version_id=activated)
+
+
+async def _activate(session: AsyncSession, pathway_id: uuid.UUID, version_id: int) -> None:
+    # Two statements: the partial unique index allows one active version at every moment.
+    await session.execute(
+        text("UPDATE pathway_version SET state = 'superseded' "
+             "WHERE pathway_id = :p AND state = 'active'"), {"p": pathway_id},
+    )
+    await session.execute(
+        text("UPDATE pathway_version SET state = 'active', activated_at = now() WHERE id = :v"),
+        {"v": version_id},
+    )
+    await session.execute(
+        text("UPDATE pathway_unit SET active = (version_id = :v) WHERE pathway_id = :p "
+             "AND (active OR version_id = :v)"), {"v": version_id, "p": pathway_id},
+    )
+
+
+async def approve_pathway(
+    session: AsyncSession, partner: str, code: str, *, awarding: str | None = None,
+    version: int | None = None,
+) -> Defined:
+    """``partner`` approves the pending version of the pathway ``code`` that names it.
+
+    ``awarding`` tells pathways of different institutions with the same code apart;
+    ``version``, when given, must be the pending one (so nobody approves unseen rules).
+    """
+    partner_id = await _institution_id(session, partner)
+    rows = (await session.execute(
+        text("SELECT p.id, i.slug, p.latest_version, p.retired_at IS NOT NULL FROM pathway p "
+             "JOIN institution i ON i.id = p.institution_id JOIN pathway_version v "
+             "ON v.pathway_id = p.id AND v.version = p.latest_version "
+             "WHERE p.code = :c AND :partner = ANY(v.partners) "
+             "AND (CAST(:a AS text) IS NULL OR i.slug = :a) FOR UPDATE OF p"),
+        {"c": code, "partner": partner, "a": awarding},
+    )).all()
+    if not rows:
+        raise PathwayNotFound(f"No pathway {code!r} names {partner} as a partner.")
+    if len(rows) > 1:
+        owners = ", ".join(r[1] for r in rows)
+        message = (f"several institutions ({owners}) have a pathway with this code naming "
+                   f"{partner}: name the awarding one")
+        raise Invalid([("/institution", message)])
+    pathway_id, owner, latest, retired = rows[0]
+    if retired:
+        raise Conflict(f"Pathway {code!r} is retired.")
+    if version is not None and version != latest:
+        raise Conflict(f"Version {version} of {code!r} is not the one awaiting approval "
+                       f"(that is version {latest}).")
+    version_id, state = (await session.execute(
+        text("SELECT id, state FROM pathway_version WHERE pathway_id = :p AND version = :v"),
+        {"p": pathway_id, "v": latest},
+    )).one()
+    if state != "pending":
+        raise Conflict(f"Version {latest} of {code!r} is {state}, not awaiting approval.")
+    await session.execute(
+        text("INSERT INTO pathway_approval (version_id, institution_id) VALUES (:v, :i) "
+             "ON CONFLICT DO NOTHING"), {"v": version_id, "i": partner_id},
+    )
+    waiting = await session.scalar(
+        text("SELECT count(*) FROM pathway_version v, unnest(v.partners) AS p(slug) "
+             "WHERE v.id = :v AND NOT EXISTS (SELECT 1 FROM pathway_approval a JOIN institution i "
+             "ON i.id = a.institution_id WHERE a.version_id = v.id AND i.slug = p.slug)"),
+        {"v": version_id},
+    )
+    activated = None
+    if not waiting:
+        await _activate(session, pathway_id, version_id)
+        activated = version_id
+    return Defined(outcome="updated", pathway=await get_pathway(session, owner, code),
+                   activated_version_id=activated)
+
+
+async def retire_pathway(session: AsyncSession, slug: str, code: str) -> PathwayOut:
+    """Stop awarding: the active and pending versions become ``retired``; 409 if it already is."""
+    row = (await session.execute(
+        text("UPDATE pathway p SET retired_at = now() FROM institution i "
+             "WHERE i.id = p.institution_id AND i.slug = :s AND p.code = :c "
+             "AND p.retired_at IS NULL RETURNING p.id"), {"s": slug, "c": code},
+    )).first()
+    if row is None:
+        await get_pathway(session, slug, code)  # 404 when it does not exist
+        raise Conflict(f"Pathway {code!r} is already retired.")
+    await session.execute(
+        text("UPDATE pathway_version SET state = 'retired' "
+             "WHERE pathway_id = :p AND state IN ('active', 'pending')"), {"p": row[0]},
+    )
+    await session.execute(text("UPDATE pathway_unit SET active = false WHERE pathway_id = :p "
+                               "AND active"), {"p": row[0]})
+    return await get_pathway(session, slug, code)
+
+
+# --- reading --------------------------------------------------------------------------
+
+_SELECT = (
+    "SELECT p.id, i.slug, p.code, p.latest_version, p.retired_at IS NOT NULL, "
+    "(SELECT version FROM pathway_version WHERE pathway_id = p.id AND state = 'active'), "
+    "(SELECT document FROM pathway_version WHERE pathway_id = p.id AND version = p.latest_version) "
+    "FROM pathway p JOIN institution i ON i.id = p.institution_id "
+)
+
+
+async def _versions(session: AsyncSession, pathway_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[VersionOut]]:
+    rows = await session.execute(
+        text("SELECT v.pathway_id, v.version, v.state, v.created_at, v.activated_at, "
+             "COALESCE((SELECT jsonb_object_agg(p.slug, a.approved_at) FROM unnest(v.partners) "
+             "AS p(slug) JOIN institution i ON i.slug = p.slug LEFT JOIN pathway_approval a "
+             "ON a.version_id = v.id AND a.institution_id = i.id), '{}'::jsonb) "
+             "FROM pathway_version v WHERE v.pathway_id = ANY(CAST(:ids AS uuid[])) "
+             "ORDER BY v.pathway_id, v.version"),
+        {"ids": pathway_ids},
+    )
+    found: dict[uuid.UUID, list[VersionOut]] = {}
+    for pid, version, state, created, activated, approvals in rows:
+        found.setdefault(pid, []).append(VersionOut(
+            version=version, state=state, created_at=created, activated_at=activated,
+            approvals={k: None if v is None else datetime.fromisoformat(v)
+                       for k, v in approvals.items()}))
+    return found
+
+
+def _out(row: Any, versions: list[VersionOut]) -> PathwayOut:
+    pid, slug, code, latest, retired, active, document = row
+    return PathwayOut(id=pid, institution=slug, code=code, url=public_url(pid),
+                      latest_version=latest, active_version=active, retired=retired,
+                      document=document, versions=versions)
+
+
+async def get_pathway(session: AsyncSession, slug: str, code: str) -> PathwayOut:
+    row = (await session.execute(text(_SELECT + "WHERE i.slug = :s AND p.code = :c"),
+                                 {"s": slug, "c": code})).first()
+    if row is None:
+        await _institution_id(session, slug)
+        raise PathwayNotFound(f"{slug} has no pathway with code {code!r}.")
+    versions = await _versions(session, [row[0]])
+    return _out(row, versions.get(row[0], []))
+
+
+async def list_pathways(
+    session: AsyncSession, slug: str, *, after: str | None, limit: int
+) -> tuple[list[PathwayOut], str | None]:
+    """A page of the pathways ``slug`` awards (retired ones included), keyset on code."""
+    await _institution_id(session, slug)
+    rows = (await session.execute(
+        text(_SELECT + "WHERE i.slug = :s AND (CAST(:after AS text) IS NULL OR p.code > :after) "
+             "ORDER BY p.code LIMIT :n"), {"s": slug, "after": after, "n": limit + 1},
+    )).all()
+    page = rows[:limit]
+    versions = await _versions(session, [r[0] for r in page])
+    next_after = page[-1][2] if len(rows) > limit else None
+    return [_out(r, versions.get(r[0], [])) for r in page], next_after
+
+
+_PUBLIC = (
+    "SELECT p.id, i.slug, p.code, v.version, v.state, v.document FROM pathway p "
+    "JOIN institution i ON i.id = p.institution_id JOIN pathway_version v ON v.pathway_id = p.id "
+)
+
+
+async def _public(session: AsyncSession, row: Any) -> PublicPathway:
+    pid, slug, code, version, state, doc = row
+    facts = await course_facts(session, referenced_courses(doc["rules"]))
+    units = [
+        UnitOut(course=course, title=facts.get(course, (None, None))[1],
+                ects=facts.get(course, (None, None))[0], label=label,
+                url="/api/v1/institutions/{}/courses/{}".format(*course.split("/", 1)))
+        for course, label in _units(doc["rules"])
+    ]
+    return PublicPathway(
+        id=pid, institution=slug, code=code, url=public_url(pid), version=version, state=state,
+        title=doc["title"], description=doc["description"], award=doc["award"],
+        rules=doc["rules"], min_total_ects=doc.get("min_total_ects"),
+        max_age_years=doc.get("max_age_years"), min_grade=doc.get("min_grade"),
+        partners=doc["partners"], units=units,
+    )
+
+
+def _units(node: dict[str, Any]) -> list[tuple[str, dict[str, str] | None]]:
+    if "course" in node:
+        return [(node["course"], node.get("label"))]
+    return [unit for child in node.get("all") or node.get("of") or () for unit in _units(child)]
+
+
+async def public_pathway(
+    session: AsyncSession, pathway_id: str, version: int | None = None
+) -> PublicPathway:
+    """The active version (or the one retired last), or ``version`` if it was ever active."""
+    try:
+        pid = uuid.UUID(pathway_id)
+    except ValueError:
+        raise PathwayNotFound(f"No pathway {pathway_id!r}.") from None
+    row = (await session.execute(
+        text(_PUBLIC + "WHERE p.id = :p AND v.activated_at IS NOT NULL "
+             "AND (CAST(:v AS integer) IS NULL OR v.version = :v) "
+             "ORDER BY v.state = 'active' DESC, v.version DESC LIMIT 1"),
+        {"p": pid, "v": version},
+    )).first()
+    if row is None:
+        what = f"version {version} of pathway" if version else "pathway"
+        raise PathwayNotFound(f"No published {what} {pathway_id}.")
+    return await _public(session, row)
+
+
+async def list_public_pathways(
+    session: AsyncSession, *, q: str | None, institution: str | None, course: str | None,
+    after: str | None, limit: int,
+) -> tuple[list[PublicPathway], str | None]:
+    """Active pathways, keyset on id; ``q`` matches title, description or award title words,
+    ``course`` (``slug/CODE``) keeps the pathways a course counts towards."""
+    like = None if not q else "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = (await session.execute(
+        text(_PUBLIC + "WHERE v.state = 'active' "
+             "AND (CAST(:i AS text) IS NULL OR i.slug = :i) "
+             "AND (CAST(:after AS uuid) IS NULL OR p.id > CAST(:after AS uuid)) "
+             "AND (CAST(:course AS text) IS NULL OR EXISTS (SELECT 1 FROM pathway_unit u "
+             "WHERE u.version_id = v.id AND u.course = :course)) "
+             "AND (CAST(:q AS text) IS NULL OR p.code ILIKE :q "
+             "OR CAST(v.document->'title' AS text) ILIKE :q "
+             "OR CAST(v.document->'description' AS text) ILIKE :q "
+             "OR CAST(v.document->'award'->'title' AS text) ILIKE :q) "
+             "ORDER BY p.id LIMIT :n"),
+        {"i": institution, "after": after, "course": course, "q": like, "n": limit + 1},
+    )).all()
+    page = rows[:limit]
+    items = [await _public(session, r) for r in page]
+    return items, (str(page[-1][0]) if len(rows) > limit else None)
