@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.access import partner, access
 from api.db import DbSession
-from api.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from api.pagination import Page, check_limit, decode_cursor, encode_cursor
 from catalogue.errors import Invalid
 from catalogue.hashing import etag
 from catalogue.institutions import get_institution
@@ -42,11 +42,6 @@ class BatchResult(Struct):
     invalid: int
     items: list[ItemResult]
 
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid([("query:limit", f"must be between 1 and {MAX_LIMIT}")])
-    return limit
 
 
 class CourseController(Controller):
@@ -79,7 +74,7 @@ class CourseController(Controller):
         limit: FromQuery[int] = 50, cursor: FromQuery[str | None] = None,
     ) -> Page[CourseOut]:
         after = str(decode_cursor(cursor, 1)[0]) if cursor else None
-        items, next_after, total = await list_courses(db_session, slug, after=after, limit=_limit(limit))
+        items, next_after, total = await list_courses(db_session, slug, after=after, limit=check_limit(limit))
         return Page(items=items, total=total,
                     next_cursor=encode_cursor([next_after]) if next_after else None)
 

@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.access import access, partner
 from api.db import DbSession
-from api.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from api.pagination import Page, check_limit, decode_cursor, encode_cursor
 from catalogue.errors import Invalid
 from catalogue.harvest import (
     MAX_INTERVAL,
@@ -79,11 +79,6 @@ def _columns(row: Any) -> dict[str, Any]:
     return {c.key: getattr(row, c.key) for c in row.__mapper__.column_attrs}
 
 
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid([("query:limit", f"must be between 1 and {MAX_LIMIT}")])
-    return limit
-
 
 class HarvestController(Controller):
     path = "/api/v1/institutions/{slug:str}"
@@ -108,7 +103,7 @@ class HarvestController(Controller):
         limit: FromQuery[int] = 50, cursor: FromQuery[str | None] = None,
     ) -> Page[SourceOut]:
         after = str(decode_cursor(cursor, 1)[0]) if cursor else None
-        rows, next_after = await list_sources(db_session, slug, after=after, limit=_limit(limit))
+        rows, next_after = await list_sources(db_session, slug, after=after, limit=check_limit(limit))
         return Page(items=[_source_out(r, slug) for r in rows],
                     next_cursor=encode_cursor([next_after]) if next_after else None)
 
@@ -138,6 +133,6 @@ class HarvestController(Controller):
         if after is not None and not isinstance(after, int):
             raise Invalid([("query:cursor", "not a cursor this server issued")])
         rows, next_after = await list_runs(db_session, slug, source, after=after,
-                                           limit=_limit(limit))
+                                           limit=check_limit(limit))
         return Page(items=[_run_out(run, source_name) for run, source_name in rows],
                     next_cursor=encode_cursor([next_after]) if next_after else None)

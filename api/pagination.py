@@ -9,7 +9,7 @@ import msgspec
 
 from catalogue.errors import Invalid
 
-__all__ = ["Page", "decode_cursor", "encode_cursor", "MAX_LIMIT"]
+__all__ = ["MAX_LIMIT", "Page", "check_limit", "decode_cursor", "encode_cursor"]
 
 T = TypeVar("T")
 MAX_LIMIT = 100
@@ -34,3 +34,9 @@ def decode_cursor(cursor: str, arity: int) -> list[object]:
     if not isinstance(values, list) or len(values) != arity:
         raise Invalid([("query:cursor", "not a cursor this server issued")])
     return values
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid([("query:limit", f"must be between 1 and {MAX_LIMIT}")])
+    return limit

@@ -20,7 +20,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from api.access import LEARNER, PUBLIC, access, partner
 from api.db import DbSession
 from api.issuers import keyring_of
-from api.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from api.pagination import Page, check_limit, decode_cursor, encode_cursor
 from catalogue.errors import Invalid
 from catalogue.validation import loads_strict
 from credentials.awarding import award_existing, bind_keyring
@@ -41,11 +41,6 @@ from credentials.progress import PathwayProgress, learner_progress
 __all__ = ["LearnerPathwayController", "PathwayController", "PublicPathwayController",
            "pathway_handlers"]
 
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid([("query:limit", f"must be between 1 and {MAX_LIMIT}")])
-    return limit
 
 
 _NO_NUL = "^[^\\x00]*$"
@@ -110,7 +105,7 @@ class PathwayController(Controller):
     async def list(self, db_session: DbSession, slug: FromPath[str], limit: FromQuery[int] = 50,
                    cursor: FromQuery[str | None] = None) -> Page[PathwayOut]:
         items, after = await list_pathways(db_session, slug, after=_after(cursor),
-                                           limit=_limit(limit))
+                                           limit=check_limit(limit))
         return Page(items=items, next_cursor=encode_cursor([after]) if after else None)
 
     @get("/{code:str}", opt=access(partner("issue")),
@@ -157,7 +152,7 @@ class PublicPathwayController(Controller):
         items, next_after = await list_public_pathways(
             db_session, q=_text("q", q), institution=_text("institution", institution),
             course=_text("course", course),
-            after=None if after is None else str(after), limit=_limit(limit))
+            after=None if after is None else str(after), limit=check_limit(limit))
         return Page(items=items,
                     next_cursor=encode_cursor([next_after]) if next_after else None)
 
@@ -180,7 +175,7 @@ class LearnerPathwayController(Controller):
                    cursor: FromQuery[str | None] = None) -> Page[PathwayProgress]:
         items, after = await learner_progress(
             db_session, request.state.learner.email, datetime.now(UTC).date(),
-            after=_after_id(cursor), limit=_limit(limit))
+            after=_after_id(cursor), limit=check_limit(limit))
         return Page(items=items, next_cursor=encode_cursor([str(after)]) if after else None)
 
 
