@@ -15,6 +15,7 @@ from api.embedded import EmbeddedPostgres
 from api.settings import load_settings
 from tests.client import AppClient
 from tests.conftest import TEST_SECRET, bearer
+from tests.credentials.support import example, request_body
 
 
 @pytest.fixture
@@ -37,17 +38,29 @@ async def test_outage_gives_503_then_recovers(own_server, tmp_path) -> None:  # 
     app = create_app(settings)
     async with AppClient(app) as client:
         async with app.state.session_factory() as s:
-            _, key = await create_key(s, "ucll", ["publish"])
+            _, key = await create_key(s, "ucll", ["publish", "issue"])
             await s.commit()
+        course = example("course-ucll-microcredential.json")
+        course.pop("code")
+        r = await client.put("/api/v1/institutions/ucll/courses/MC-TOETS", json=course,
+                             headers=bearer(key))
+        assert r.status_code == 201, r.text
         doc = {"type": "other", "title": {"nl": "Proef"}}
         url_ = "/api/v1/institutions/ucll/courses/OUT-1"
         assert (await client.put(url_, json=doc, headers=bearer(key))).status_code == 201
 
+        batch = [{**doc, "code": f"OUT-B{i}"} for i in range(50)]
         await asyncio.to_thread(server.stop)
-        for path in ("/ready", url_):
+        attempts = [
+            client.get("/ready"),
+            client.put(url_, json={**doc, "ects": 3}, headers=bearer(key)),
+            client.post("/api/v1/institutions/ucll/courses/batch", json=batch, headers=bearer(key)),
+            client.post("/api/v1/institutions/ucll/credentials", json=request_body(),
+                        headers=bearer(key)),
+        ]
+        for attempt in attempts:
             started = time.monotonic()
-            r = await (client.get(path) if path == "/ready" else client.put(
-                path, json={**doc, "ects": 3}, headers=bearer(key)))
+            r = await attempt
             assert r.status_code == 503, r.text
             assert r.headers["content-type"].startswith("application/problem+json")
             assert time.monotonic() - started < 10  # fails fast, no hang
@@ -57,3 +70,9 @@ async def test_outage_gives_503_then_recovers(own_server, tmp_path) -> None:  # 
         assert (await client.get("/ready")).status_code == 200
         r = await client.get(url_, headers=bearer(key))
         assert r.status_code == 200 and r.json().get("ects") is None  # the failed write left nothing
+        listed = (await client.get("/api/v1/institutions/ucll/courses", params={"limit": 100},
+                                   headers=bearer(key))).json()
+        assert not [c for c in listed["items"] if c["code"].startswith("OUT-B")]  # no half batch
+        r = await client.post("/api/v1/institutions/ucll/credentials", json=request_body(),
+                              headers=bearer(key))
+        assert r.status_code == 201, r.text  # issuance works again without a restart
