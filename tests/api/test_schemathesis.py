@@ -175,7 +175,7 @@ def _without_astral(node: Any) -> Any:
     elif isinstance(node, list):
         node[:] = [_without_astral(v) for v in node]
     elif isinstance(node, str):
-        return "".join(c for c in node if ord(c) <= 0xFFFF)
+        return "".join(c if ord(c) <= 0xFFFF else "x" for c in node)  # same length, never empty
     return node
 
 
