@@ -98,3 +98,39 @@ async def test_access_matrix(app: Litestar, client, keys) -> None:  # type: igno
             if not ok:
                 problems.append((method, path, label, status))
     assert problems == []
+
+
+async def test_learner_routes_hold_against_another_learners_token(app: Litestar, client, make_key) -> None:  # type: ignore[no-untyped-def]
+    """The learner column of the matrix: every learner route, with the token of a learner who
+    does not own the resource named in the path, finds nothing of the other learner's."""
+    from tests.credentials.support import example, issue, request_body
+
+    ucll = bearer(await make_key("ucll", "publish,issue"))
+    course = example("course-ucll-microcredential.json")
+    course.pop("code")
+    await client.put("/api/v1/institutions/ucll/courses/MC-TOETS", json=course, headers=ucll)
+    owned = (await issue(client, ucll, request_body(
+        learner={"email": "owner@example.org", "name": "Owner"}))).json()
+    owned_id = owned["id"].rsplit("/", 1)[-1]
+
+    async def token(email: str) -> dict[str, str]:
+        r = await client.post("/api/v1/institutions/ucll/learners/tokens", json={"email": email},
+                              headers=ucll)
+        return bearer(r.json()["token"])
+
+    owner, other = await token("owner@example.org"), await token("other@example.org")
+    share = (await client.post(f"/api/v1/me/credentials/{owned_id}/shares", headers=owner)).json()
+    values = {"id": owned_id, "token": share["token"]}
+    problems = []
+    for method, path, rule in routes(app):
+        if rule != LEARNER:
+            continue
+        target = re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)
+        r = await client.request(method, target, headers=other)
+        if r.status_code in (401, 403):
+            problems.append((method, path, "valid token refused", r.status_code))
+        elif "{" in path and r.status_code < 400:
+            problems.append((method, path, "another learner's resource reached", r.status_code))
+        elif "{" not in path and owned_id in r.text:
+            problems.append((method, path, "another learner's credential listed", r.status_code))
+    assert problems == []
