@@ -18,7 +18,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
-__all__ = ["Server", "machine", "server"]
+__all__ = ["Server", "machine", "server", "wait_ready"]
 
 
 def machine() -> str:
@@ -59,6 +59,18 @@ class Server:
         return EmbeddedPostgres(self.data_dir).url("academy")
 
 
+def wait_ready(base: str, seconds: float) -> None:
+    """Poll /ready until the server answers 200, or fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not become ready")
+
+
 @contextmanager
 def server(port: int = 8765, keep: bool = False) -> Iterator[Server]:
     """A migrated, empty database in a temporary data dir and `academy serve` on it."""
@@ -68,15 +80,7 @@ def server(port: int = 8765, keep: bool = False) -> Iterator[Server]:
     proc = subprocess.Popen([str(BIN / "academy"), "serve", "--port", str(port)], env=srv.env,
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{srv.base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("the server did not become ready")
+        wait_ready(srv.base, 60)
         yield srv
     finally:
         proc.terminate()

@@ -38,7 +38,7 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _harness import BIN, ROOT, Server, machine
+from _harness import BIN, ROOT, Server, machine, wait_ready
 
 EXAMPLES = ROOT / "schemas" / "examples"
 
@@ -77,15 +77,7 @@ def running(port: int, workers: int) -> Iterator[Server]:
     proc = subprocess.Popen(command, env={**srv.env, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=log)
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{srv.base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("the server did not become ready")
+        wait_ready(srv.base, 90)
         yield srv
     finally:
         proc.terminate()

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from api.access import create_key
 from api.app import create_app
 from api.db import make_engine, run_migrations
 from api.embedded import EmbeddedPostgres
 from api.settings import load_settings
 from tests.client import AppClient
 from tests.conftest import TEST_SECRET, bearer
-from tests.credentials.support import example, request_body
+from tests.credentials.support import committed_issuer, request_body
 
 
 @pytest.fixture
@@ -37,14 +36,7 @@ async def test_outage_gives_503_then_recovers(own_server, tmp_path) -> None:  # 
                              harvest_in_background=False)
     app = create_app(settings)
     async with AppClient(app) as client:
-        async with app.state.session_factory() as s:
-            _, key = await create_key(s, "ucll", ["publish", "issue"])
-            await s.commit()
-        course = example("course-ucll-microcredential.json")
-        course.pop("code")
-        r = await client.put("/api/v1/institutions/ucll/courses/MC-TOETS", json=course,
-                             headers=bearer(key))
-        assert r.status_code == 201, r.text
+        key = await committed_issuer(app, client)
         doc = {"type": "other", "title": {"nl": "Proef"}}
         url_ = "/api/v1/institutions/ucll/courses/OUT-1"
         assert (await client.put(url_, json=doc, headers=bearer(key))).status_code == 201

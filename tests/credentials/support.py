@@ -57,6 +57,21 @@ async def ucll(client, make_key) -> dict[str, str]:  # type: ignore[no-untyped-d
     return headers
 
 
+async def committed_issuer(app, client) -> str:  # type: ignore[no-untyped-def]
+    """On an app that commits: UCLL's publish+issue key, after publishing MC-TOETS."""
+    from api.access import create_key
+
+    async with app.state.session_factory() as s:
+        _, key = await create_key(s, "ucll", ["publish", "issue"])
+        await s.commit()
+    course = example("course-ucll-microcredential.json")
+    course.pop("code")
+    r = await client.put("/api/v1/institutions/ucll/courses/MC-TOETS", json=course,
+                         headers=bearer(key))
+    assert r.status_code == 201, r.text
+    return key
+
+
 async def issue(client, headers, body=None, slug="ucll", **extra_headers):  # type: ignore[no-untyped-def]
     return await client.post(ISSUE.format(slug=slug), json=body or request_body(),
                              headers={**headers, **extra_headers})

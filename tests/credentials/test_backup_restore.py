@@ -9,13 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from api.access import create_key
 from api.app import create_app
 from api.embedded import EmbeddedPostgres
 from api.settings import load_settings
 from tests.client import AppClient
 from tests.conftest import TEST_SECRET, bearer
-from tests.credentials.support import example, request_body
+from tests.credentials.support import committed_issuer, request_body
 
 ACADEMY = str(Path(sys.executable).parent / "academy")
 
@@ -33,14 +32,7 @@ def index_of(credential: dict) -> tuple[str, str]:  # type: ignore[type-arg]
 
 async def _issue_three_and_revoke_one(app) -> tuple[list[dict], str]:  # type: ignore[no-untyped-def,type-arg]
     async with AppClient(app) as client:
-        async with app.state.session_factory() as s:
-            _, key = await create_key(s, "ucll", ["publish", "issue"])
-            await s.commit()
-        course = example("course-ucll-microcredential.json")
-        course.pop("code")
-        r = await client.put("/api/v1/institutions/ucll/courses/MC-TOETS", json=course,
-                             headers=bearer(key))
-        assert r.status_code == 201, r.text
+        key = await committed_issuer(app, client)
         issued = []
         for n in range(3):
             body = request_body(learner={"email": f"learner{n}@example.org", "name": f"Learner {n}"})

@@ -6,22 +6,14 @@ import asyncio
 
 from sqlalchemy import text
 
-from api.access import create_key
 from tests.client import AppClient
 from tests.conftest import bearer
-from tests.credentials.support import example, request_body
+from tests.credentials.support import committed_issuer, request_body
 
 
 async def test_fifty_concurrent_retries_make_one_credential(committed_app) -> None:  # type: ignore[no-untyped-def]
     async with AppClient(committed_app) as client:
-        async with committed_app.state.session_factory() as s:
-            _, key = await create_key(s, "ucll", ["publish", "issue"])
-            await s.commit()
-        course = example("course-ucll-microcredential.json")
-        course.pop("code")
-        r = await client.put("/api/v1/institutions/ucll/courses/MC-TOETS", json=course,
-                             headers=bearer(key))
-        assert r.status_code == 201, r.text
+        key = await committed_issuer(committed_app, client)
         headers = {**bearer(key), "Idempotency-Key": "retry-7f3c"}
         responses = await asyncio.gather(*(
             client.post("/api/v1/institutions/ucll/credentials", json=request_body(), headers=headers)
