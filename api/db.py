@@ -93,7 +93,8 @@ async def provide_session(request: Request) -> AsyncIterator[AsyncSession]:
         bind_keyring(session, keyring_of(request.app))  # stacked awards sign in this transaction
         try:
             yield session
-            await session.commit()
+            if session.in_transaction() or session.new or session.dirty or session.deleted:
+                await session.commit()  # a read-only request that ran no SQL has nothing to end
         except BaseException:
             await session.rollback()
             raise

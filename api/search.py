@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.datastructures import State
 from litestar.params import FromQuery, QueryParameter
 
@@ -17,7 +17,7 @@ from catalogue.search import (
     SearchQuery,
     SearchResult,
     Suggestion,
-    search_courses,
+    search_courses_json,
     suggest,
 )
 
@@ -68,7 +68,7 @@ class SearchController(Controller):
         sort: FromQuery[str | None] = None,
         limit: FromQuery[int] = 20,
         cursor: FromQuery[str | None] = None,
-    ) -> SearchResult:
+    ) -> Response[SearchResult]:
         query = SearchQuery(
             q=q, institution=_tuple(institution), language=_tuple(language), mode=_tuple(mode),
             city=_tuple(city), type=_tuple(course_type), microcredential=microcredential,
@@ -76,7 +76,8 @@ class SearchController(Controller):
             price_max=price_max, starts_after=starts_after, starts_before=starts_before,
             sort=sort, limit=limit, cursor=cursor,
         )
-        return await search_courses(db_session, search_index(request.app.state), query)
+        data = await search_courses_json(db_session, search_index(request.app.state), query)
+        return Response(data, media_type=MediaType.JSON)
 
     @get("/suggest", opt=access(PUBLIC), summary="Autocomplete: titles, subjects, institutions")
     async def suggest(

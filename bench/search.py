@@ -10,7 +10,8 @@ Steps, all in one run:
    same path as the batch API (validation, upsert, offerings, search refresh);
 3. the real app under uvicorn in a subprocess; the first request builds the index;
 4. a mixed search workload (1-3 words, Dutch and English, ~15% with a typo, half with
-   filters, facets always on) at ``--concurrency`` from an async httpx client for
+   filters, facets always on; a pool of ``--pool`` queries asked with Zipf popularity)
+   at ``--concurrency`` from the lean load generator ``bench/_loadgen.py`` for
    ``--duration`` seconds, then autocomplete the same way; latency percentiles and
    throughput, and from ``pg_stat_statements`` the time PostgreSQL spent on them;
 5. the naive single-query PostgreSQL design (FTS + trigram + three facets + count) on
@@ -40,8 +41,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import httpx
 import numpy as np
+import uvloop
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from _loadgen import closed_loop, open_loop, requests_for
 
 from api.db import make_engine, run_migrations
 from api.embedded import EmbeddedPostgres
@@ -131,7 +135,7 @@ def _typo(word: str, rng: random.Random) -> str:
 
 
 def search_queries(count: int, seed: int = 7) -> list[dict[str, Any]]:
-    """Mixed queries: 1-3 words, Dutch and English, some typos, half with filters."""
+    """``count`` mixed queries: 1-3 words, Dutch and English, some typos, half with filters."""
     from synth import DOMAINS, INSTITUTIONS
 
     rng = random.Random(seed)
@@ -184,6 +188,28 @@ def search_queries(count: int, seed: int = 7) -> list[dict[str, Any]]:
     return out
 
 
+def popular(pool: list[dict[str, Any]], count: int, skew: float,
+            seed: int = 13) -> list[dict[str, Any]]:
+    """``count`` queries drawn from ``pool`` with Zipf popularity: the r-th query of the pool
+    is asked in proportion to 1 / r ** ``skew`` (search logs are Zipf-like, skew near 1;
+    0 draws uniformly)."""
+    rng = np.random.default_rng(seed)
+    weights = 1.0 / np.arange(1, len(pool) + 1) ** skew
+    return [pool[i] for i in rng.choice(len(pool), size=count, p=weights / weights.sum())]
+
+
+def first_seen(earlier: list[dict[str, Any]], phase: list[dict[str, Any]], n: int) -> float:
+    """The share of the first ``n`` queries of ``phase`` asked for the first time in the run:
+    at most this share can miss the whole-result cache."""
+    seen = {tuple(sorted(q.items())) for q in earlier}
+    new = 0
+    for q in phase[:n]:
+        key = tuple(sorted(q.items()))
+        new += key not in seen
+        seen.add(key)
+    return new / max(n, 1)
+
+
 def suggest_queries(count: int, seed: int = 11) -> list[dict[str, Any]]:
     from synth import DOMAINS
 
@@ -197,69 +223,13 @@ def suggest_queries(count: int, seed: int = 11) -> list[dict[str, Any]]:
 async def drive(base: str, path: str, queries: list[dict[str, Any]], concurrency: int,
                 duration: float) -> dict[str, float]:
     """Loop over ``queries`` from ``concurrency`` clients for ``duration`` s; latency figures."""
-    latencies: list[float] = []
-    errors = 0
-    stop = time.perf_counter() + duration
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
-        async def worker(k: int) -> None:
-            nonlocal errors
-            i = k
-            while time.perf_counter() < stop:
-                params = queries[i % len(queries)]
-                i += concurrency
-                t0 = time.perf_counter()
-                response = await client.get(path, params=params)
-                latencies.append(time.perf_counter() - t0)
-                if response.status_code != 200:
-                    errors += 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(k) for k in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    ms = np.array(latencies) * 1000
-    return {"requests": len(ms), "errors": errors, "rps": len(ms) / elapsed,
-            "p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)),
-            "p99": float(np.percentile(ms, 99)), "mean": float(ms.mean())}
+    return await closed_loop(base, requests_for(base, path, queries), concurrency, duration)
 
 
 async def drive_paced(base: str, path: str, queries: list[dict[str, Any]], rate: float,
                       concurrency: int, duration: float) -> dict[str, float]:
-    """Open loop: a request every 1/``rate`` s, at most ``concurrency`` in flight.
-
-    Latency counts from the moment a request was due, so a server (or client) that falls
-    behind shows it in the percentiles instead of silently lowering the rate.
-    """
-    latencies: list[float] = []
-    errors = 0
-    gate = asyncio.Semaphore(concurrency)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
-        async def one(params: dict[str, Any], due: float) -> None:
-            nonlocal errors
-            try:
-                response = await client.get(path, params=params)
-                errors += response.status_code != 200
-            finally:
-                latencies.append(time.perf_counter() - due)
-                gate.release()
-
-        tasks = []
-        started = time.perf_counter()
-        i = 0
-        while (due := started + i / rate) < started + duration:
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await gate.acquire()
-            tasks.append(asyncio.create_task(one(queries[i % len(queries)], due)))
-            i += 1
-        await asyncio.gather(*tasks)
-        elapsed = time.perf_counter() - started
-    ms = np.array(latencies) * 1000
-    return {"requests": len(ms), "errors": errors, "rps": len(ms) / elapsed,
-            "p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)),
-            "p99": float(np.percentile(ms, 99)), "mean": float(ms.mean())}
+    """Open loop: a request every 1/``rate`` s, at most ``concurrency`` in flight."""
+    return await open_loop(base, requests_for(base, path, queries), rate, concurrency, duration)
 
 
 # --- PostgreSQL's share ---------------------------------------------------------------------------
@@ -480,10 +450,15 @@ def report(figures: dict[str, Any]) -> str:
          f"{figures['load_s'] if figures['load_s'] is not None else 'n/a (data dir reused)'} s"),
         (f"- index build on the first request: {figures['warm_s']:.1f} s ({figures['workers']} "
          "uvicorn worker(s) with uvloop and httptools; each builds its own)"),
-        (f"- workload: {len(figures['queries'])} generated queries cycled: 1-3 words, Dutch and "
-         "English, ~15% with a typo, half with 1-2 filters, facets always on; httpx client in "
-         f"this process; {figures['duration']:.0f} s a phase after a warm-up; whole-result cache "
-         f"{'on' if figures['result_cache'] else 'off'}"),
+        (f"- workload: a pool of {len(figures['queries']):,} generated queries (1-3 words, Dutch "
+         "and English, ~15% with a typo, half with 1-2 filters, facets always on), drawn with "
+         f"Zipf popularity (skew {figures['skew']}; {figures['distinct']:,} distinct in 200,000 "
+         "draws); each phase goes on with new draws; "
+         f"{s['first_seen']:.0%} (closed loop) and {p['first_seen']:.0%} (open loop) of the "
+         "requests asked a query for the first time in the run; whole-result cache "
+         f"{'on' if figures['result_cache'] else 'off'}; lean HTTP/1.1 load generator "
+         f"(`bench/_loadgen.py`, uvloop) in this process; {figures['duration']:.0f} s a phase "
+         "after a warm-up"),
         "",
         "| | requests | req/s | p50 ms | p95 ms | p99 ms | errors | CPU ms/request server / client |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -518,7 +493,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"PostgreSQL in {data_dir}", flush=True)
     figures: dict[str, Any] = {"workers": args.workers, "concurrency": args.concurrency,
                                "duration": args.duration, "rate": args.rate,
-                               "result_cache": args.result_cache,
+                               "result_cache": args.result_cache, "skew": args.skew,
                                "load_before": " ".join(f"{x:.1f}" for x in os.getloadavg())}
     server = None
     try:
@@ -531,14 +506,23 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         server, base = start_server(url, data_dir, args.workers, args.result_cache)
         figures["warm_s"] = await warm_up(base, args.workers)
         print(f"index ready after {figures['warm_s']:.1f} s", flush=True)
-        searches = figures["queries"] = search_queries(4000)
-        await drive(base, "/api/v1/courses", searches, args.concurrency, args.duration / 2)  # warm
+        figures["queries"] = search_queries(args.pool)
+        searches = popular(figures["queries"], 200_000, args.skew)
+        figures["distinct"] = len({tuple(sorted(q.items())) for q in searches})
+        # each phase goes on with new draws: popular queries recur, rare ones are new
+        warm, closed, paced = searches[:40_000], searches[40_000:140_000], searches[140_000:]
+        warmed = (await drive(base, "/api/v1/courses", warm, args.concurrency,
+                              args.duration / 2))["requests"]
+        warm = warm[:warmed]
         figures["search"] = await measured(server, drive(
-            base, "/api/v1/courses", searches, args.concurrency, args.duration))
+            base, "/api/v1/courses", closed, args.concurrency, args.duration))
+        figures["search"]["first_seen"] = first_seen(warm, closed, figures["search"]["requests"])
         print(f"search, closed loop: {figures['search']}", flush=True)
         pg_stats_reset(pg)
         figures["paced"] = await measured(server, drive_paced(
-            base, "/api/v1/courses", searches, args.rate, args.concurrency, args.duration))
+            base, "/api/v1/courses", paced, args.rate, args.concurrency, args.duration))
+        figures["paced"]["first_seen"] = first_seen(
+            warm + closed[:figures["search"]["requests"]], paced, figures["paced"]["requests"])
         pg_ms, statements = pg_stats(pg)
         figures["pg_ms_per_search"] = pg_ms / figures["paced"]["requests"]
         figures["pg_statements_per_search"] = statements / figures["paced"]["requests"]
@@ -579,11 +563,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=None, help="reuse this data dir (kept afterwards)")
     parser.add_argument("--keep", action="store_true", help="keep the fresh data dir")
     parser.add_argument("--rate", type=float, default=400.0, help="open-loop requests a second")
+    parser.add_argument("--pool", type=int, default=20_000, help="distinct generated queries")
+    parser.add_argument("--skew", type=float, default=1.0,
+                        help="Zipf exponent of query popularity (0: uniform over the pool)")
     parser.add_argument("--quick", action="store_true", help="skip the naive baseline and nDCG")
     parser.add_argument("--result-cache", type=int, default=4096,
                         help="results the server keeps per snapshot (0: every search computed)")
     args = parser.parse_args(argv)
-    figures = asyncio.run(run(args))
+    figures = uvloop.run(run(args))
     print()
     print(report(figures))
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import OrderedDict
 from datetime import date
 from typing import Any
 
@@ -11,9 +13,10 @@ from catalogue.search_engine import Snapshot
 from catalogue.search_tokens import Marker, highlight, snippet, words_of
 from catalogue.structs import OfferingOut, OutStruct, SkillOut, Text
 
-__all__ = ["HIGHLIGHT_CACHE", "Highlight", "SearchHit", "hydrate"]
+__all__ = ["HIGHLIGHT_CACHE", "SUMMARY_CACHE", "Highlight", "HitCache", "SearchHit", "hydrate"]
 
 HIGHLIGHT_CACHE = 20_000
+SUMMARY_CACHE = 20_000  # parsed course versions (~2 KB each)
 
 
 class Highlight(OutStruct, kw_only=True):
@@ -47,45 +50,110 @@ FROM course c JOIN institution i ON i.id = c.institution_id
 WHERE c.id = ANY($1::uuid[]) AND NOT c.withdrawn
 """
 _decode = msgspec.json.Decoder().decode
+_NO_HIGHLIGHT = Highlight(title="")
+
+
+class _Summary(msgspec.Struct, frozen=True, gc=False):
+    """What a hit needs of one course version, parsed once: hits differ only in the rest."""
+
+    hit: SearchHit  # without next_offering, highlight and score
+    dated: tuple[tuple[str, OfferingOut], ...]  # live offerings with a start, by start
+    undated: OfferingOut | None  # the first live offering without a start
+    doc: dict[str, Any]  # title and description, for highlighting
+    content_hash: str
+
+
+class HitCache:
+    """Parsed course versions by (id, change stamp), least recently used out first.
+
+    A snapshot knows the stamp of every course's current version, so a cached version is
+    exact for the snapshot that asks: a popular course is read from PostgreSQL once per
+    change, not once per search. Highlights are kept per (version, matched words).
+    """
+
+    def __init__(self, size: int = SUMMARY_CACHE) -> None:
+        self.size = size
+        self.summaries: OrderedDict[tuple[Any, int], _Summary] = OrderedDict()
+        self.highlights: dict[object, Highlight] = {}
+
+    def get(self, key: tuple[Any, int]) -> _Summary | None:
+        found = self.summaries.get(key)
+        if found is not None:
+            self.summaries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[Any, int], summary: _Summary) -> None:
+        if self.size <= 0:
+            return
+        self.summaries[key] = summary
+        if len(self.summaries) > self.size:
+            self.summaries.popitem(last=False)
 
 
 async def hydrate(db: Any, snap: Snapshot, slots: list[int], scores: list[float],
-                  words: frozenset[str], today: date,
-                  highlights: dict[object, Any]) -> list[SearchHit]:
-    """The hits of one page, read back by id in one statement, in the page's order."""
+                  words: frozenset[str], today: date, cache: HitCache) -> list[SearchHit]:
+    """The hits of one page in the page's order; versions not in ``cache`` read in one statement."""
     if not slots:
         return []
-    ids = [snap.ids[s] for s in slots]
-    rows = {r[0]: r for r in await db.fetch(_DOCUMENTS, ids)}
+    keys = [(snap.ids[s], int(snap.seq[s])) for s in slots]
+    found = {key: cache.get(key) for key in keys}
+    missing = [key[0] for key, summary in found.items() if summary is None]
+    if missing:
+        stamps = dict(keys)
+        for course_id, slug, text, content_hash in await db.fetch(_DOCUMENTS, missing):
+            found[(course_id, stamps[course_id])] = summary = _summarise(slug, text, content_hash)
+            cache.put((course_id, stamps[course_id]), summary)
     marked = Marker(words, snap.compound_vocabulary)
+    day = today.isoformat()
     hits = []
-    for score, course_id in zip(scores, ids):
-        row = rows.get(course_id)
-        if row is None:  # withdrawn or gone since the snapshot; the next request rebuilds
+    for score, key in zip(scores, keys):
+        summary = found.get(key)
+        if summary is None:  # withdrawn or gone since the snapshot; the next request rebuilds
             continue
-        doc = _decode(row[2])
-        hits.append(msgspec.convert({
-            **{k: doc.get(k) for k in ("code", "type", "title", "description", "ects", "eqf_level",
-                                       "isced_codes", "languages", "mode", "keywords", "skills", "url")},
-            "microcredential": doc.get("microcredential", False),
-            "institution": row[1],
-            "next_offering": _next_offering(doc.get("offerings") or [], today),
-            "highlight": _cached_highlight(highlights, row[3], doc, marked),
-            "score": round(score, 4),
-        }, SearchHit, strict=False))
+        hits.append(msgspec.structs.replace(
+            summary.hit, next_offering=_next_offering(summary, day),
+            highlight=_cached_highlight(cache.highlights, summary, marked), score=round(score, 4)))
     return hits
 
 
-def _cached_highlight(cache: dict[object, Any], content_hash: str, doc: dict[str, Any],
-                      marked: Marker) -> dict[str, str | None]:
+def _summarise(slug: str, text: str, content_hash: str) -> _Summary:
+    doc = _decode(text)
+    hit = msgspec.convert({
+        **{k: doc.get(k) for k in ("code", "type", "title", "description", "ects", "eqf_level",
+                                   "isced_codes", "languages", "mode", "keywords", "skills", "url")},
+        "microcredential": doc.get("microcredential", False),
+        "institution": slug, "highlight": _NO_HIGHLIGHT, "score": 0.0,
+    }, SearchHit, strict=False)
+    # tuples of atoms and dicts of strings drop out of the cyclic collector's walk
+    hit = msgspec.structs.replace(hit, **{
+        k: tuple(v) for k in ("isced_codes", "languages", "keywords", "skills")
+        if (v := getattr(hit, k)) is not None})
+    live = [o for o in doc.get("offerings") or [] if o.get("status") != "cancelled"]
+    dated = sorted(((o["start_date"], msgspec.convert(o, OfferingOut, strict=False))
+                    for o in live if o.get("start_date")), key=lambda pair: pair[0])
+    undated = next((msgspec.convert(o, OfferingOut, strict=False)
+                    for o in live if not o.get("start_date")), None)
+    return _Summary(hit=hit, dated=tuple(dated), undated=undated,
+                    doc={"title": doc.get("title"), "description": doc.get("description")},
+                    content_hash=content_hash)
+
+
+def _next_offering(summary: _Summary, day: str) -> OfferingOut | None:
+    """The earliest upcoming offering; else the first undated one that is not cancelled."""
+    i = bisect_left(summary.dated, day, key=lambda pair: pair[0])
+    return summary.dated[i][1] if i < len(summary.dated) else summary.undated
+
+
+def _cached_highlight(cache: dict[object, Highlight], summary: _Summary,
+                      marked: Marker) -> Highlight:
     """Highlights are pure in (document version, matched words): popular queries reuse them."""
-    key = (content_hash, marked.words)
+    key = (summary.content_hash, marked.words)
     found = cache.get(key)
     if found is None:
         if len(cache) >= HIGHLIGHT_CACHE:
             cache.pop(next(iter(cache)))
-        found = cache[key] = _highlight(doc, marked)
-    return found  # type: ignore[no-any-return]
+        found = cache[key] = Highlight(**_highlight(summary.doc, marked))
+    return found
 
 
 def _highlight(doc: dict[str, Any], marked: Marker) -> dict[str, str | None]:
@@ -97,14 +165,3 @@ def _highlight(doc: dict[str, Any], marked: Marker) -> dict[str, str | None]:
     description = descriptions.get(language or "") or next(iter(descriptions.values()), None)
     return {"title": highlight(titles.get(language or "", ""), marked),
             "description": snippet(description, marked) if description else None}
-
-
-def _next_offering(offerings: list[dict[str, Any]], today: date) -> dict[str, Any] | None:
-    """The earliest upcoming offering; else the first undated one that is not cancelled."""
-    live = [o for o in offerings if o.get("status") != "cancelled"]
-    dated = sorted((o for o in live if o.get("start_date") and o["start_date"] >= today.isoformat()),
-                   key=lambda o: o["start_date"])
-    if dated:
-        return dated[0]
-    undated = [o for o in live if not o.get("start_date")]
-    return undated[0] if undated else None

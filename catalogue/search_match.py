@@ -89,7 +89,7 @@ class _Lru:
 
 
 # Per snapshot: dense word scores are big (4 bytes a slot), text matches are sparse.
-CACHES = {"word": 64, "text": 2048, "filter": 256}
+CACHES = {"word": 96, "text": 2048, "filter": 256}
 
 
 def _cached(snap: Snapshot, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
@@ -132,6 +132,16 @@ def _word(snap: Snapshot, word: str, prefix: bool) -> tuple[np.ndarray, frozense
 
 
 def _alternative(snap: Snapshot, alt: Alternative) -> tuple[np.ndarray, frozenset[str]] | None:
+    if len(alt.words) == 1:
+        return _word(snap, alt.words[0], alt.prefix)
+    # Several words: a city such as "sint-katelijne-waver" meets thousands of courses whose
+    # texts are checked for adjacency one by one, so the outcome is kept per snapshot.
+    found = _cached(snap, ("word", alt.words, alt.prefix, alt.adjacent),
+                    lambda: _words(snap, alt) or False)
+    return found or None  # type: ignore[no-any-return]
+
+
+def _words(snap: Snapshot, alt: Alternative) -> tuple[np.ndarray, frozenset[str]] | None:
     last = len(alt.words) - 1
     parts = [_word(snap, w, alt.prefix and i == last) for i, w in enumerate(alt.words)]
     if not parts or any(p is None for p in parts):

@@ -49,8 +49,12 @@ OFFERING_STATUSES: tuple[str, ...] = get_args(OfferingStatus)
 INSTITUTIONS: tuple[str, ...] = get_args(InstitutionSlug)
 
 
-class OutStruct(msgspec.Struct, kw_only=True):
-    """Base for read models: every field is encoded, so an unknown value reads as null."""
+class OutStruct(msgspec.Struct, kw_only=True, gc=False):
+    """Base for read models: every field is encoded, so an unknown value reads as null.
+
+    Read models are trees, never cycles, so the cyclic collector need not track them
+    (``gc=False``): caches full of them cost no collector time.
+    """
 
 
 class Skill(Struct):
