@@ -3,7 +3,10 @@
 A key looks like ``acad_<id>_<secret>``; only SHA-256 of the secret is stored (the secret
 has 256 bits of entropy, so a slow hash adds nothing) and it is compared in constant time.
 Every route handler declares ``opt={"access": Rule}``; the app-wide guard enforces it and
-refuses routes that declare nothing.
+refuses routes that declare nothing. A partner rule checks the key's scope and, for
+:func:`partner`, that the key acts for the ``slug`` path parameter; for
+:func:`any_partner`, the slug is the resource's owner and the handler decides whether
+the key's institution may act on it (e.g. a named partner approving a joint pathway).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ __all__ = [
     "Rule",
     "access",
     "access_guard",
+    "any_partner",
     "create_key",
     "list_keys",
     "partner",
@@ -63,8 +67,12 @@ class ApiKey(Base):
 
 
 class Rule(msgspec.Struct, frozen=True):
-    kind: Literal["public", "partner", "learner", "admin"]
+    kind: Literal["public", "partner", "any_partner", "learner", "admin"]
     scope: str | None = None
+
+    @property
+    def needs_key(self) -> bool:
+        return self.kind in ("partner", "any_partner", "admin")
 
 
 PUBLIC = Rule("public")
@@ -76,6 +84,13 @@ def partner(scope: str) -> Rule:
     """A partner key with ``scope`` (or admin) acting for the ``slug`` path parameter."""
     assert scope in SCOPES
     return Rule("partner", scope)
+
+
+def any_partner(scope: str) -> Rule:
+    """A partner key with ``scope`` (or admin), of any institution: the handler checks that
+    ``request.state.principal.institution`` may act on the resource the path names."""
+    assert scope in SCOPES
+    return Rule("any_partner", scope)
 
 
 def access(rule: Rule) -> dict[str, Rule]:
@@ -201,7 +216,7 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
         raise NotAuthorizedException(
             "The API key is unknown or revoked.", headers={"WWW-Authenticate": "Bearer"}
         )
-    slug = connection.path_params.get("slug")
+    slug = None if rule.kind == "any_partner" else connection.path_params.get("slug")
     scope = "admin" if rule.kind == "admin" else rule.scope
     assert scope is not None
     if not principal.may(scope, slug):

@@ -26,9 +26,8 @@ from api.harvest import HarvestController
 from api.ooapi import OoapiController
 from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
-from api.search import SearchController
+from api.search import SearchController, new_search_index
 from api.web import template_config, web_handlers
-from catalogue.search import SearchIndex
 from api.workers import CpuPool
 from api.openapi import document_api
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
@@ -116,4 +115,4 @@ def _initial_state(settings: Settings) -> dict[str, Any]:
                            "write": settings.write_rate_per_minute})
     return State({"settings": settings, "learner_resolver": resolve_learner,  # type: ignore[return-value]
                   "rate_limiter": limiter, "cpu_pool": CpuPool(),
-                  "search_index": SearchIndex()})
+                  "search_index": new_search_index()})

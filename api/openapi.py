@@ -242,13 +242,12 @@ REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "content": {"application/json": {"schema": {"$ref": REF + "PathwayDocument"}}},
     },
     ("POST", "/api/v1/institutions/{slug}/pathways/{code}/approve"): {
-        "description": "Optional: the awarding institution (when two pathways of this code "
-                       "name the partner) and the version seen.",
+        "description": "Optional: the version seen, which must be the one awaiting approval "
+                       "(so nobody approves rules they have not read).",
         "required": False,
         "content": {"application/json": {"schema": {
             "type": "object", "additionalProperties": False,
-            "properties": {"institution": {"$ref": REF + "InstitutionSlug"},
-                           "version": {"type": "integer", "minimum": 1}}}}},
+            "properties": {"version": {"type": "integer", "minimum": 1}}}}},
     },
     ("POST", "/api/v1/institutions/{slug}/learners/tokens"): {
         "required": True,
@@ -358,7 +357,7 @@ def statuses(op: Operation, takes_input: bool) -> set[int]:
     rule = op.rule
     if rule is None:
         found.add(403)  # the guard refuses routes without a rule
-    elif rule.kind in ("partner", "admin"):
+    elif rule.needs_key:
         found |= {401, 403}
         if op.method not in ("GET", "HEAD"):
             found.add(429)

@@ -1,9 +1,10 @@
 """Pathways: partners define, approve and retire them; anyone reads them; learners follow them.
 
-Approval: ``POST /api/v1/institutions/{slug}/pathways/{code}/approve`` is sent by the
-*approving* partner, with its own key, under its own slug (the access guard checks the
-key against ``slug``); the body may name the awarding ``institution`` (needed only when
-two institutions' pathways with this code name the partner) and the ``version`` seen.
+Approval: ``POST /api/v1/institutions/{slug}/pathways/{code}/approve`` names the pathway
+like every other pathway route (``slug`` is the awarding institution); the approver is
+the institution of the calling key (scope ``issue``), which must be one of the partners
+the pending version names (``credentials.pathways.approve_pathway`` answers 403
+otherwise). The optional body gives the ``version`` seen.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from api.access import LEARNER, PUBLIC, access, partner
+from api.access import LEARNER, PUBLIC, Principal, access, any_partner, partner
 from api.db import DbSession
 from api.issuers import keyring_of
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
@@ -120,19 +121,21 @@ class PathwayController(Controller):
                      code: FromPath[str]) -> PathwayOut:
         return await retire_pathway(db_session, slug, code)
 
-    @post("/{code:str}/approve", opt=access(partner("issue")), status_code=HTTP_200_OK,
-          summary="As partner {slug}, approve the pending version of a joint pathway")
+    @post("/{code:str}/approve", opt=access(any_partner("issue")), status_code=HTTP_200_OK,
+          summary="Approve the pending version of a joint pathway, as one of its partners",
+          description="The approving partner is the institution of the calling key (scope "
+                      "`issue`); `{slug}` is the awarding institution. 403 when the key's "
+                      "institution is not one of the partners the pending version names.")
     async def approve(self, request: Request, db_session: DbSession, slug: FromPath[str],
                       code: FromPath[str]) -> PathwayOut:
         raw = await request.body()
         body: Any = loads_strict(raw) if raw.strip() else {}
-        if (not isinstance(body, dict) or set(body) - {"institution", "version"}
-                or not isinstance(body.get("institution", ""), str)
-                or "\x00" in body.get("institution", "")
+        if (not isinstance(body, dict) or set(body) - {"version"}
                 or type(body.get("version", 1)) is not int):
-            raise Invalid([("", '{"institution"?: awarding slug, "version"?: integer}')])
+            raise Invalid([("", '{"version"?: integer}')])
+        principal: Principal = request.state.principal
         bind_keyring(db_session, keyring_of(request.app))
-        defined = await approve_pathway(db_session, slug, code, awarding=body.get("institution"),
+        defined = await approve_pathway(db_session, slug, code, principal.institution,
                                         version=body.get("version"))
         await _awarded(request, db_session, defined)
         return defined.pathway

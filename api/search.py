@@ -12,6 +12,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from api.access import PUBLIC, access
 from api.db import DbSession
+from credentials.pathway_search import find_pathways
 from catalogue.search import (
     SearchIndex,
     SearchQuery,
@@ -21,7 +22,7 @@ from catalogue.search import (
     suggest,
 )
 
-__all__ = ["SearchController", "SuggestResult", "search_index"]
+__all__ = ["SearchController", "SuggestResult", "new_search_index", "search_index"]
 
 Many = FromQuery[list[str] | None]
 
@@ -30,11 +31,18 @@ class SuggestResult(msgspec.Struct, kw_only=True):
     items: list[Suggestion]
 
 
+def new_search_index(result_cache: int = 4096) -> SearchIndex:
+    """A catalogue index whose searches also find active pathways."""
+    index = SearchIndex(result_cache=result_cache)
+    index.pathways = find_pathways
+    return index
+
+
 def search_index(state: State) -> SearchIndex:
     """The app's index; ``create_app`` should create it, this creates it on first use if not."""
     index = state.get("search_index")
     if index is None:
-        index = state["search_index"] = SearchIndex()
+        index = state["search_index"] = new_search_index()
     return index
 
 

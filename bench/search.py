@@ -59,15 +59,14 @@ PARAMS = {"q", "institution", "language", "mode", "city", "type", "microcredenti
 def make_app() -> Any:
     """The uvicorn factory: the real app, with the search controller if not yet registered."""
     from api.app import create_app
-    from api.search import SearchController
+    from api.search import SearchController, new_search_index
     from api.settings import load_settings
-    from catalogue.search import SearchIndex
 
     settings = load_settings()
     app = create_app(settings)
     if not any(route.path == "/api/v1/suggest" for route in app.routes):
         app = create_app(settings, extra_handlers=[SearchController])
-    app.state.search_index = SearchIndex(result_cache=int(os.environ.get("BENCH_RESULT_CACHE", "4096")))
+    app.state.search_index = new_search_index(int(os.environ.get("BENCH_RESULT_CACHE", "4096")))
     return app
 
 

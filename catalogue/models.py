@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     MetaData,
@@ -21,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -52,9 +55,17 @@ class Institution(Base):
     website: Mapped[str] = mapped_column(Text)
 
 
+# The name OOAPI sorts courses by: the Dutch title, else the English one, lower-cased.
+TITLE_SORT = "lower(coalesce(document->'title'->>'nl', document->'title'->>'en'))"
+
+
 class Course(Base):
     __tablename__ = "course"
-    __table_args__ = (UniqueConstraint("institution_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("institution_id", "code"),
+        # OOAPI pages through the live catalogue by name: the page, not the table, is read
+        Index("ix_course_title_sort", "title_sort", "id", postgresql_where=text("NOT withdrawn")),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
@@ -73,6 +84,7 @@ class Course(Base):
     languages: Mapped[list[str]] = mapped_column(ARRAY(Text))
     mode: Mapped[str | None] = mapped_column(String(32))
     isced_codes: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    title_sort: Mapped[str | None] = mapped_column(Text, Computed(TITLE_SORT, persisted=True))
 
     institution: Mapped[Institution] = relationship(lazy="raise")
 

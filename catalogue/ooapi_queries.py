@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 import unicodedata
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Generic, TypeVar
 
 import msgspec
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue import ooapi
@@ -203,7 +204,7 @@ def _title(lang: str) -> ColumnElement[str]:
 
 
 def _course_conditions(f: CourseFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [Course.withdrawn.is_(False)]
+    conditions: list[ColumnElement[bool]] = [~Course.withdrawn]
     if f.q:
         pattern = func.unaccent(_like(f.q))
         fields = [_title("nl"), _title("en"), Course.code,
@@ -252,19 +253,42 @@ async def course_page(session: AsyncSession, f: CourseFilter, page: PageRequest
            + _enum_errors("modeOfDelivery", f.modes_of_delivery, MODES_OF_DELIVERY))
     order = []
     for attribute, descending in _sort(f.sort, ("courseId", "name"), "name"):
-        column = (Course.id if attribute == "courseId"
-                  else func.lower(func.coalesce(_title("nl"), _title("en"))))
+        column = Course.id if attribute == "courseId" else Course.title_sort
         order.append(column.desc() if descending else column.asc())
     conditions = _course_conditions(f)
-    # One scan gives the page and the total; only a page past the end needs a count of its own.
+    # The page walks the (title_sort, id) index and stops when full; the total is counted
+    # apart from it, on columns only unless ``q`` asks for the documents' texts.
+    # Deep pages skip rows by the index alone; only the page's documents are read.
+    ids = select(Course.id).where(*conditions) \
+        .order_by(*order, Course.id).offset(page.offset).limit(page.size).subquery()
     rows = (await session.execute(
-        select(*_COURSE_COLUMNS, func.count().over())
+        select(*_COURSE_COLUMNS)
+        .join(ids, ids.c.id == Course.id)
         .join(Institution, Institution.id == Course.institution_id)
-        .where(*conditions).order_by(*order, Course.id).offset(page.offset).limit(page.size)
+        .order_by(*order, Course.id)
     )).all()
-    total = rows[0][-1] if rows else await session.scalar(
-        select(func.count()).select_from(Course).where(*conditions))
-    return _page([ooapi.course(_record(r)) for r in rows], int(total or 0), page)
+    return _page([ooapi.course(_record(r)) for r in rows],
+                 await _course_total(session, f, conditions), page)
+
+
+# Totals by (search stamp, filter): consumers page through the same listing, and every
+# publication moves the stamp, so a remembered count is exact.
+_TOTALS: OrderedDict[tuple[int, CourseFilter], int] = OrderedDict()
+TOTALS_KEPT = 256
+
+
+async def _course_total(session: AsyncSession, f: CourseFilter,
+                        conditions: list[ColumnElement[bool]]) -> int:
+    stamp = int(await session.scalar(text("SELECT seq FROM search_state WHERE id = 1")) or 0)
+    key = (stamp, msgspec.structs.replace(f, sort=None))
+    total = _TOTALS.get(key)
+    if total is None:
+        total = int(await session.scalar(
+            select(func.count()).select_from(Course).where(*conditions)) or 0)
+        _TOTALS[key] = total
+        if len(_TOTALS) > TOTALS_KEPT:
+            _TOTALS.popitem(last=False)
+    return total
 
 
 def _uuid(value: str, what: str) -> uuid.UUID:
@@ -278,7 +302,7 @@ async def course_by_id(session: AsyncSession, course_id: str) -> ooapi.CourseRec
     cid = _uuid(course_id, "course")
     row = (await session.execute(
         select(*_COURSE_COLUMNS).join(Institution, Institution.id == Course.institution_id)
-        .where(Course.id == cid, Course.withdrawn.is_(False))
+        .where(Course.id == cid, ~Course.withdrawn)
     )).first()
     if row is None:
         raise NotFound(f"No course with id {course_id!r}.")
@@ -337,7 +361,7 @@ async def offering_by_id(session: AsyncSession, offering_id: str) -> ooapi.Cours
     rows = await session.execute(
         select(Offering.course_id, Offering.position)
         .join(Course, Course.id == Offering.course_id)
-        .where(Offering.course_id.in_(candidates), Course.withdrawn.is_(False))
+        .where(Offering.course_id.in_(candidates), ~Course.withdrawn)
     )
     for course_id, position in rows.all():
         if candidates.get(course_id) == position:

@@ -19,7 +19,7 @@ import base64
 import gc
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
@@ -45,14 +45,16 @@ from catalogue.search_match import (
     sort_keys,
     title_threshold,
 )
-from catalogue.search_suggest import Suggestion, suggestions
-from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES, OutStruct
+from catalogue.search_suggest import Suggestion, Table, prefix_of, suggestions
+from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES, OutStruct, Text
 from catalogue.textproc import ParsedQuery, expand_terms, fold, parse_query, split_compound
 
 __all__ = [
     "MAX_LIMIT",
     "MAX_QUERY",
     "FacetValue",
+    "PathwayFinder",
+    "PathwayHit",
     "Highlight",
     "SearchHit",
     "SearchIndex",
@@ -101,6 +103,19 @@ class FacetValue(OutStruct, kw_only=True):
     count: int
 
 
+class PathwayHit(OutStruct, kw_only=True):
+    """A pathway (a stack of courses leading to an award) that the query also found."""
+
+    id: str
+    institution: str
+    code: str
+    title: Text
+    award_title: Text | None = None
+    ects: float | None = None
+    eqf_level: int | None = None
+    url: str
+
+
 class SearchResult(OutStruct, kw_only=True):
     items: list[SearchHit]
     total: int
@@ -108,14 +123,21 @@ class SearchResult(OutStruct, kw_only=True):
     facets: dict[str, list[FacetValue]]
     next_cursor: str | None
     did_you_mean: str | None
+    pathways: list[PathwayHit] = []
+
+
+# Finds pathways for a query's words (each a tuple of alternatives) within institutions
+# (all when empty); set by the application, which knows where pathways live.
+PathwayFinder = Callable[[Any, list[tuple[str, ...]], tuple[str, ...]], Awaitable[list[PathwayHit]]]
 
 
 class SearchIndex:
     """One application's index: the current snapshot and what it takes to keep it current."""
 
     def __init__(self, glossary: Glossary | None = None, *, pool_size: int = 8,
-                 result_cache: int = 4096) -> None:
+                 result_cache: int = 4096, thread_above: int = THREAD_BUILD) -> None:
         self.glossary = glossary or load_glossary()
+        self.pathways: PathwayFinder | None = None
         self.snapshot: Snapshot | None = None
         self.corrections: dict[str, tuple[str, ...]] = {}
         self.hits = HitCache()
@@ -123,6 +145,9 @@ class SearchIndex:
         self.results: OrderedDict[object, _Entry] = OrderedDict()
         self.result_cache = result_cache
         self._lock = asyncio.Lock()
+        self.thread_above = thread_above  # catalogue size above which tables build in a thread
+        self._table: Table | None = None  # the autocomplete table built last
+        self._building: asyncio.Task[None] | None = None
         self._pool: Any = None
         self._pool_size = pool_size
 
@@ -154,7 +179,32 @@ class SearchIndex:
         if len(self.results) > self.result_cache:
             self.results.popitem(last=False)
 
+    async def suggest_table(self, snap: Snapshot) -> Table:
+        """The autocomplete table of ``snap``, or while a big one is built, the previous one.
+
+        Building it walks every live course (~0.4 s at 100,000 courses). Small catalogues
+        build it at once; a big one is built in a worker thread while suggestions come from
+        the last table built, which lags by the publications since: for a few hundred
+        milliseconds, autocomplete may not offer a course published just before.
+        """
+        if snap.live <= self.thread_above:
+            table = snap.derived["table"] = self._table = Table(snap)
+            return table
+        if self._building is None or self._building.done():
+            self._building = asyncio.create_task(self._build_table(snap))
+        if self._table is None:  # the first: wait for it
+            await asyncio.shield(self._building)
+        return snap.derived.get("table") or self._table  # type: ignore[return-value]
+
+    async def _build_table(self, snap: Snapshot) -> None:
+        table = await asyncio.to_thread(Table, snap)
+        snap.derived["table"] = table
+        if self.snapshot is None or self.snapshot.stamp <= snap.stamp:
+            self._table = table
+
     async def close(self) -> None:
+        if self._building is not None:
+            self._building.cancel()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -197,7 +247,8 @@ class SearchIndex:
     async def warm(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         """Build the index before the first search (e.g. in the app's lifespan)."""
         async with session_factory() as session, self.reader(session) as db:
-            await self.current(session, db, date.today())
+            snap = await self.current(session, db, date.today())
+        await self.suggest_table(snap)
 
 
 async def _cpu(size: int, function: Callable[..., Snapshot], *args: Any) -> Snapshot:
@@ -383,11 +434,17 @@ async def _search(db: Any, index: SearchIndex, snap: Snapshot, query: SearchQuer
         next_cursor = _encode_cursor(sort, None if key == float("inf") else key,
                                      int(snap.tiebreak[last]))
     total = len(hits)
+    pathways = []
+    if index.pathways is not None and has_text and not query.cursor and not query.offset:
+        words = [(w, *(" ".join(t) for t in index.glossary.translations((w,))))
+                 for w in dict.fromkeys(parsed.words()) if len(w) >= 3]
+        pathways = await index.pathways(db, words, query.institution) if words else []
     return SearchResult(
         items=items, total=total, total_is_estimate=False,
         facets={k: [FacetValue(value=v, count=c) for v, c in vs] for k, vs in facets.items()},
         next_cursor=next_cursor,
         did_you_mean=_did_you_mean(parsed, corrections) if total < FEW else None,
+        pathways=pathways,
     )
 
 
@@ -454,8 +511,12 @@ async def suggest(session: AsyncSession, index: SearchIndex, q: str, *, limit: i
         raise Invalid([("query:q", f"at most {MAX_QUERY} characters")])
     if not 1 <= limit <= 20:
         raise Invalid([("query:limit", "must be between 1 and 20")])
-    if len(fold(q).strip()) < 2:
+    prefix = prefix_of(q)
+    if len(prefix.strip()) < 2:
         return []
     async with index.reader(session) as db:
         snap = await index.current(session, db, today or date.today())
-    return suggestions(snap, q, limit)
+    table = snap.derived.get("table")
+    if table is not None:
+        return suggestions(table, prefix, limit, snap.derived)  # type: ignore[arg-type]
+    return suggestions(await index.suggest_table(snap), prefix, limit)

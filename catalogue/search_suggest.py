@@ -18,7 +18,7 @@ from catalogue.search_engine import Snapshot
 from catalogue.structs import OutStruct
 from catalogue.textproc import fold, tokenize
 
-__all__ = ["Suggestion", "suggestions"]
+__all__ = ["Suggestion", "Table", "prefix_of", "suggestions"]
 
 Kind = Literal["title", "keyword", "institution"]
 SCAN = 3000
@@ -29,7 +29,9 @@ class Suggestion(OutStruct):
     kind: Kind
 
 
-class _Table:
+class Table:
+    """Every phrase under its folded text and each word start inside it, sorted."""
+
     def __init__(self, snap: Snapshot) -> None:
         counts: Counter[tuple[str, str]] = Counter()
         for slot in np.flatnonzero(snap.alive).tolist():
@@ -52,26 +54,33 @@ class _Table:
         self.entries = entries
 
 
-def suggestions(snap: Snapshot, q: str, limit: int) -> list[Suggestion]:
-    prefix = " ".join(tokenize(q)) + (" " if q[-1:].isspace() and tokenize(q) else "")
+def prefix_of(q: str) -> str:
+    """The folded prefix to complete (a trailing space is kept: the next word starts)."""
+    words = tokenize(q)
+    return " ".join(words) + (" " if q[-1:].isspace() and words else "")
+
+
+def suggestions(table: Table, prefix: str, limit: int, cache: dict[object, object] | None = None
+                ) -> list[Suggestion]:
+    """Up to ``limit`` completions of ``prefix`` (see ``prefix_of``) from ``table``.
+
+    ``cache`` (a snapshot's ``derived``) keeps answers when ``table`` is that snapshot's own.
+    """
     if len(prefix.strip()) < 2:
         return []
     key = ("suggest", prefix, limit)
-    cache = snap.derived
-    found = cache.get(key)
+    found = cache.get(key) if cache is not None else None
     if found is None:
-        table = cache.get("table")
-        if table is None:
-            table = cache["table"] = _Table(snap)
-        found = _lookup(table, prefix, limit)  # type: ignore[arg-type]
-        if len(cache) > 2000:
-            cache.clear()
-            cache["table"] = table
-        cache[key] = found
+        found = _lookup(table, prefix, limit)
+        if cache is not None:
+            if len(cache) > 2000:
+                for stale in [k for k in cache if isinstance(k, tuple) and k[0] == "suggest"]:
+                    del cache[stale]
+            cache[key] = found
     return found  # type: ignore[return-value]
 
 
-def _lookup(table: _Table, prefix: str, limit: int) -> list[Suggestion]:
+def _lookup(table: Table, prefix: str, limit: int) -> list[Suggestion]:
     start = bisect_left(table.keys, prefix)
     hits = []
     for key, inner, weight, text, kind in table.entries[start:start + SCAN]:

@@ -2,20 +2,19 @@
 
 :func:`on_credential_change` runs inside the transaction of every issuance, revocation,
 suspension and lifting (``credentials.stacking_hook``). One round trip
-(``stacking_state``, migration 0006) finds what the change can affect in the
+(``stacking_state``, migrations 0006 and 0007) finds what the change can affect in the
 ``pathway_unit`` index: the *active* versions that name the course, and the learner's
-awards. With none it returns at once. Otherwise it returns them with the learner's
-credentials, and per pathway:
+awards of the pathways that name it. With none it returns at once. Otherwise it returns
+them with the learner's valid credentials (no other status counts), and per pathway:
 
 * an award the learner holds (not revoked) follows the version it was issued for: it
   is suspended when the learner's credentials no longer satisfy that version, and
   unsuspended when they do again, if the suspension was ours (a suspension the
   institution made by hand is left alone);
 * without one, the active version is evaluated and, when satisfied, the stacked
-  credential is issued by the awarding institution: built and signed like any other
-  credential, it carries its parts as OB 3.0 ``evidence`` and ``hasPart`` links to the
-  constituent credentials' ids, ``totalEcts`` (the ECTS of the counted parts) and
-  ``pathwayVersion``. One award per learner and pathway, whatever its version.
+  credential (``credentials.stacked``) is issued by the awarding institution, signed and
+  stored like any other credential. One award per learner and pathway, whatever its
+  version.
 
 Only credentials issued by the pathway's partners (or the awarding institution) count.
 An addition can only satisfy more and a removal only less (``credentials.stacking``), so
@@ -35,24 +34,27 @@ to the session with :func:`bind_keyring`.
 from __future__ import annotations
 
 import logging
-import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 import msgspec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credentials.builder import build_credential
-from credentials.fastschema import check_resolved, ob3_violations
-from credentials.issuing import Institution, credential_iri, get_institution
+from credentials.issuing import (
+    NewCredential,
+    get_institution,
+    insert_credentials,
+    proof_created,
+    sign_checked,
+)
 from credentials.jsonld import UnsafeDocument
 from credentials.keys import KeyRing
 from credentials.progress import (
+    Best,
     ByCourse,
     Compiled,
     best_ects,
@@ -63,29 +65,23 @@ from credentials.progress import (
     standing,
 )
 from credentials.service import change_status
-from credentials.signing import sign
+from credentials.stacked import Stacked, is_stacked_course, stacked_course_code
 from credentials.stacking import Evaluation, Held
 from credentials.stacking_hook import CredentialRow
 from credentials.status import PURPOSE, allocate, list_url, release
 
 __all__ = [
     "KEYRING_INFO",
-    "STACKED_PREFIX",
     "Action",
     "award_existing",
-    "award_problems",
     "bind_keyring",
-    "is_stacked_course",
     "lock_learner",
     "on_credential_change",
     "reevaluate",
 ]
 
 KEYRING_INFO = "academy.keyring"
-STACKED_PREFIX = "pathway:"
-"""``credential.course_code`` of a stacked credential: ``pathway:CODE`` (never a course code)."""
 _LOCK_CLASS = 0x5A7C  # advisory lock namespace of per-learner re-evaluation
-_encode = msgspec.json.Encoder().encode
 log = logging.getLogger("academy.credentials")
 
 
@@ -103,25 +99,16 @@ def bind_keyring(session: AsyncSession, keyring: KeyRing) -> None:
     session.info[KEYRING_INFO] = keyring
 
 
-def is_stacked_course(course: str) -> bool:
-    return course.partition("/")[2].startswith(STACKED_PREFIX)
-
-
-def stacked_course_code(code: str, pathway_id: uuid.UUID | str) -> str:
-    value = STACKED_PREFIX + code
-    return value if len(value) <= 128 else STACKED_PREFIX + str(pathway_id)
-
-
 def _today() -> date:
     return datetime.now(UTC).date()
 
 
-class _Active(msgspec.Struct, frozen=True, array_like=True):
+class _Active(msgspec.Struct, frozen=True, array_like=True, gc=False):
     version_id: int
     pathway_id: str  # text: cheaper to hash than uuid.UUID on this hot path
 
 
-class _Award(msgspec.Struct, frozen=True, array_like=True):
+class _Award(msgspec.Struct, frozen=True, array_like=True, gc=False):
     version_id: int
     pathway_id: str
     credential_id: uuid.UUID
@@ -130,22 +117,43 @@ class _Award(msgspec.Struct, frozen=True, array_like=True):
     """Suspended by stacking (so stacking may lift it), not by the institution."""
 
 
-class _HeldRow(msgspec.Struct, frozen=True, array_like=True):
-    issuer: str
-    id: str
-    course: str
-    ects: float
-    grade: float | None
-    issued_on: date
-    status: Literal["valid", "revoked", "suspended"]
-    valid_until: date | None
+class _Credentials(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """The learner's valid credentials, column by column (``stacking_state``, 0007)."""
 
-    def held(self) -> tuple[str, Held]:
-        return self.issuer, Held(self.id, self.course, self.ects, self.grade, self.issued_on,
-                                 self.status, self.valid_until)
+    issuers: list[int]
+    ids: list[str]
+    owners: list[int]
+    """The institution of the course, the first part of ``slug/CODE``."""
+    codes: list[str]
+    ects: list[float]
+    grades: list[float | None]
+    issued_on: list[date]
+    valid_until: list[date | None]
+
+    def by_course(self, slugs: dict[int, str]) -> ByCourse:
+        found: ByCourse = {}
+        for issuer, cid, owner, code, ects, grade, issued, until in zip(
+                *msgspec.structs.astuple(self), strict=True):
+            course = f"{slugs[owner]}/{code}"
+            found.setdefault(course, []).append(
+                (slugs[issuer], Held(cid, course, ects, grade, issued, "valid", until)))
+        return found
 
 
-_STATE = msgspec.json.Decoder(tuple[list[_Active], list[_Award], list[_HeldRow]])
+class _State(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    active: list[_Active]
+    """The active versions that name the course."""
+    awards: list[_Award]
+    """The learner's awards of every pathway a version of which names the course."""
+    institutions: list[tuple[int, str]]
+    credentials: _Credentials | None
+
+    def held(self) -> ByCourse:
+        return {} if self.credentials is None else self.credentials.by_course(
+            dict(self.institutions))
+
+
+_STATE = msgspec.json.Decoder(_State)
 _STATE_SQL = "SELECT CAST(stacking_state($1, $2, $3) AS text)"
 
 
@@ -159,9 +167,9 @@ async def on_credential_change(
     raw = await _stacking_state(session, credential_row.course, credential_row.learner_email)
     if raw is None:
         return []
-    active, awards, rows = _STATE.decode(raw)
-    return await _apply(session, credential_row.learner_email, active, awards,
-                        by_course(r.held() for r in rows), course=credential_row.course,
+    state = _STATE.decode(raw)
+    return await _apply(session, credential_row.learner_email, state.active, state.awards,
+                        state.held(), course=credential_row.course,
                         change=credential_row.change, keyring=keyring, today=today or _today())
 
 
@@ -215,9 +223,8 @@ async def _apply(
 ) -> list[Action]:
     """Follow the awards ``course`` can affect, then award the active versions newly met."""
     live = [a for a in awards if a.status != "revoked"]
-    keys = {(a.version_id, a.pathway_id) for a in active}
-    keys.update((a.version_id, a.pathway_id) for a in live)
-    bodies = await compiled(session, keys)
+    bodies = await compiled(session, [*((a.version_id, a.pathway_id) for a in active),
+                                      *((a.version_id, a.pathway_id) for a in live)])
     awarded: dict[str, _Award] = {}
     for award in live:  # the newest version's award when a pathway has several
         known = awarded.get(award.pathway_id)
@@ -235,7 +242,7 @@ async def _apply(
             actions.append(action)
     if change in _REMOVES:
         return actions
-    bests: dict[tuple[float | None, int | None], dict[str, float]] = {}
+    bests: dict[tuple[float | None, int | None], Best] = {}
     for version in active:
         body = bodies[version.version_id]
         if version.pathway_id in awarded:
@@ -299,84 +306,6 @@ async def _learner_name(session: AsyncSession, parts: Sequence[str]) -> str | No
     return None
 
 
-def _years_after(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-class _Stacked(msgspec.Struct, kw_only=True):
-    """What a stacked credential is built from, apart from the key and the status entry."""
-
-    credential_id: uuid.UUID
-    pathway_id: str
-    pathway: Compiled
-    institution: Institution
-    email: str
-    name: str
-    parts: list[str]
-    """Constituent credential ids."""
-    courses: list[str]
-    total_ects: float
-    today: date
-
-
-def _unsigned(stacked: _Stacked, base: str, did: str, status: tuple[str, str, int]) -> dict[str, Any]:
-    """The stacked credential before its proof: the award's EU elements, the parts."""
-    pathway, institution, today = stacked.pathway, stacked.institution, stacked.today
-    award = pathway.document["award"]
-    parts = [credential_iri(base, uuid.UUID(p)) for p in stacked.parts]
-    resolved: dict[str, Any] = {
-        "learner": {"email": stacked.email, "name": stacked.name},
-        "issued_on": today.isoformat(),
-        "country": institution.country,
-        "awarding_body": {"id": did, "name": institution.name, "slug": institution.slug,
-                          "url": institution.website},
-        "pathway": {"code": pathway.code, "version": pathway.version,
-                    "id": f"{base}/api/v1/pathways/{stacked.pathway_id}"},
-        "parts": parts,
-        **{k: award[k] for k in ("title", "learning_outcomes", "ects", "eqf_level", "assessment",
-                                 "participation", "quality_assurance", "prerequisites",
-                                 "further_information", "languages", "isced_codes")
-           if k in award},
-    }
-    if award.get("valid_years"):
-        resolved["valid_until"] = (_years_after(today, award["valid_years"])
-                                   - timedelta(days=1)).isoformat()
-    problems = check_resolved(resolved)
-    if problems:  # the pathway passed its schema, so this is our bug: refuse to issue
-        raise RuntimeError(f"stacked credential breaks the contract: {problems[:3]}")
-    unsigned = build_credential(
-        resolved, credential_id=credential_iri(base, stacked.credential_id),
-        issuer={"id": did, "name": institution.name, "url": institution.website,
-                "country": institution.country},
-        achievement_id=resolved["pathway"]["id"],
-        description=award.get("description") or pathway.document["description"],
-        salt=secrets.token_hex(16), status=status,
-    )
-    _add_parts(unsigned, parts, stacked.courses, pathway.version, stacked.total_ects)
-    return unsigned
-
-
-def award_problems(pathway: Compiled, institution: Institution) -> list[tuple[str, str]]:
-    """Why no stacked credential of ``pathway`` could be signed portably (a trial signature
-    with a throwaway key, e.g. texts whose order differs by code point and UTF-16)."""
-    sample = _Stacked(
-        credential_id=uuid.uuid4(), pathway_id=str(uuid.uuid4()), pathway=pathway,
-        institution=institution, email="learner@example.org", name="Learner",
-        parts=[str(uuid.uuid4())], courses=[pathway.courses[0]], total_ects=1.0, today=_today())
-    base = "https://academy.kuleuven.be"
-    unsigned = _unsigned(sample, base, f"did:web:academy.kuleuven.be:institutions:"
-                         f"{institution.slug}", (PURPOSE, list_url(base, institution.slug,
-                                                                  PURPOSE, 1), 0))
-    try:
-        sign(unsigned, Ed25519PrivateKey.generate(), "did:example:trial#key-1", "2026-01-01T00:00:00Z")
-    except UnsafeDocument as exc:
-        return [("/award", f"a credential with this award cannot be signed portably: {exc}")]
-    return []
-
-
 async def _award(
     session: AsyncSession, keyring: KeyRing, version: _Active, pathway: Compiled, email: str,
     evaluation: Evaluation, held: ByCourse, today: date,
@@ -395,7 +324,7 @@ async def _award(
         return None
     institution = await get_institution(session, pathway.owner)
     courses = {h.id: h.course for found in held.values() for _, h in found}
-    stacked = _Stacked(
+    stacked = Stacked(
         credential_id=credential_id, pathway_id=version.pathway_id, pathway=pathway,
         institution=institution, email=email,
         name=await _learner_name(session, evaluation.counted) or email,
@@ -404,11 +333,11 @@ async def _award(
     (entry,) = await allocate(session, institution.id, PURPOSE, 1)
     key = await keyring.signing_key(session, institution.id, institution.slug)
     base = keyring.base_url
-    unsigned = _unsigned(stacked, base, keyring.did(institution.slug),
-                         (PURPOSE, list_url(base, institution.slug, PURPOSE, entry[1]), entry[2]))
-    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    unsigned = stacked.unsigned(base, keyring.did(institution.slug),
+                                (PURPOSE, list_url(base, institution.slug, PURPOSE, entry[1]),
+                                 entry[2]))
     try:
-        signed = sign(unsigned, key.private_key, key.verification_method, created)
+        document = sign_checked(unsigned, key, proof_created())
     except UnsafeDocument:
         # The learner's name (the only text not checked when the pathway was defined)
         # cannot be signed portably: award nothing rather than fail the constituent.
@@ -417,44 +346,13 @@ async def _award(
         await session.execute(text("DELETE FROM stacked_credential WHERE version_id = :v "
                                    "AND learner_email = :e"), claim)
         return None
-    violations = ob3_violations(signed)
-    if violations:
-        raise RuntimeError(f"stacked credential breaks the OB3 schema: {violations[:3]}")
-    await session.execute(text(_INSERT), {
-        "id": credential_id, "inst": institution.id,
-        "code": stacked_course_code(pathway.code, version.pathway_id), "email": email,
-        "doc": _encode(signed), "issued": today,
-        "until": (_years_after(today, pathway.document["award"]["valid_years"])
-                  - timedelta(days=1)) if pathway.document["award"].get("valid_years") else None,
-        "ects": Decimal(str(pathway.document["award"]["ects"])), "sl": entry[0], "si": entry[2],
-    })
+    await insert_credentials(session, institution.id, [NewCredential(
+        id=credential_id, course_institution_id=institution.id,
+        course_code=stacked_course_code(pathway.code, version.pathway_id), learner_email=email,
+        document=document, issued_on=today, valid_until=stacked.valid_until,
+        ects=Decimal(str(pathway.document["award"]["ects"])), grade=None, status_entry=entry,
+    )])
     return Action(uuid.UUID(version.pathway_id), pathway.version, "issued", credential_id)
-
-
-def _number(value: float) -> float | int:
-    rounded = round(value, 2)
-    return int(rounded) if rounded.is_integer() else rounded
-
-
-def _add_parts(credential: dict[str, Any], parts: list[str], courses: list[str], version: int,
-               total: float) -> None:
-    """The stacking terms: parts as OB 3.0 evidence and ``hasPart``, the version, the total."""
-    credential["evidence"] = [
-        {"id": iri, "type": ["Evidence"], "name": f"Constituent credential for {course}",
-         "genre": "Constituent credential"}
-        for iri, course in zip(parts, courses, strict=True)
-    ]
-    credential["hasPart"] = list(parts)
-    subject = credential["credentialSubject"]
-    subject["achievement"]["pathwayVersion"] = version
-    subject["totalEcts"] = _number(total)
-
-
-_INSERT = """
-INSERT INTO credential (id, institution_id, course_institution_id, course_code, learner_email,
-    document, issued_on, valid_until, ects, grade, status_list_id, status_index)
-VALUES (:id, :inst, :inst, :code, :email, :doc, :issued, :until, :ects, NULL, :sl, :si)
-"""
 
 
 async def award_existing(

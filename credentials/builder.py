@@ -155,6 +155,7 @@ def build_credential(
     description: Mapping[str, str] | None,
     salt: str,
     status: StatusEntry | list[StatusEntry],
+    achievement_type: str = "MicroCredential",
 ) -> dict[str, Any]:
     """The credential for a document that passed ``validate_resolved``.
 
@@ -171,7 +172,7 @@ def build_credential(
     achievement: dict[str, Any] = {
         "id": achievement_id,
         "type": ["Achievement"],
-        "achievementType": "MicroCredential",
+        "achievementType": achievement_type,
         "name": title,
         "description": _one(description, lang) if description else title,
         "criteria": {"narrative": _narrative(doc["learning_outcomes"], lang)},

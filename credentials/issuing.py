@@ -32,14 +32,26 @@ from catalogue.errors import NotFound
 from credentials.builder import build_credential, normalise_email
 from credentials.errors import IdempotencyConflict, Invalid
 from credentials.fastschema import check_request, check_resolved, ob3_violations
-from credentials.keys import KeyRing
+from credentials.keys import KeyRing, SigningKey
 from credentials.rdfc import find_control_chars
 from credentials.signing import jcs, sign
 from credentials.stacking import normalise_grade
 from credentials.stacking_hook import CredentialRow, on_credential_change
-from credentials.status import PURPOSE, allocate, list_url, release
+from credentials.status import PURPOSE, Allocated, allocate, list_url, release
 
-__all__ = ["MAX_BATCH", "Institution", "Outcome", "credential_iri", "issue", "issue_one"]
+__all__ = [
+    "MAX_BATCH",
+    "Institution",
+    "NewCredential",
+    "Outcome",
+    "credential_iri",
+    "insert_credentials",
+    "issue",
+    "issue_one",
+    "issuer_profile",
+    "proof_created",
+    "sign_checked",
+]
 
 MAX_BATCH = 1000
 DEFAULTED = ("title", "learning_outcomes", "ects", "eqf_level", "languages", "isced_codes",
@@ -234,19 +246,74 @@ async def issue(
     return [outcomes[i] for i in range(len(bodies))]
 
 
+def issuer_profile(institution: Institution, did: str) -> dict[str, str]:
+    """What ``build_credential`` says of the issuer."""
+    return {"id": did, "name": institution.name, "url": institution.website,
+            "country": institution.country}
+
+
+def proof_created() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sign_checked(unsigned: dict[str, Any], key: SigningKey, created: str) -> bytes:
+    """Sign ``unsigned`` and serialise it once: the bytes to store and return.
+
+    A credential that breaks the OB3 schema is our builder's bug, never the caller's:
+    refused with RuntimeError. ``UnsafeDocument`` (not signable portably) passes through.
+    """
+    signed = sign(unsigned, key.private_key, key.verification_method, created)
+    problems = ob3_violations(signed)
+    if problems:
+        raise RuntimeError(f"built credential breaks the OB3 schema: {problems[:3]}")
+    return _encode(signed)
+
+
+class NewCredential(msgspec.Struct, frozen=True, kw_only=True):
+    """One ``credential`` row to insert (its issuing institution is the batch's)."""
+
+    id: uuid.UUID
+    course_institution_id: int
+    course_code: str
+    learner_email: str
+    document: bytes
+    issued_on: date
+    valid_until: date | None
+    ects: Decimal
+    grade: float | None
+    status_entry: Allocated
+    """Its entry, as ``credentials.status.allocate`` gave it."""
+    idempotency_key: str | None = None
+    request_hash: str | None = None
+
+
+async def insert_credentials(
+    session: AsyncSession, institution_id: int, rows: Sequence[NewCredential]
+) -> set[uuid.UUID]:
+    """Store ``rows`` in one statement; the ids stored. A row whose idempotency key the
+    institution already used is skipped (a concurrent retry won)."""
+    result = await session.execute(text(_INSERT), {
+        "inst": institution_id,
+        "id": [r.id for r in rows], "course_inst": [r.course_institution_id for r in rows],
+        "code": [r.course_code for r in rows], "email": [r.learner_email for r in rows],
+        "doc": [r.document for r in rows], "issued": [r.issued_on for r in rows],
+        "until": [r.valid_until for r in rows], "ects": [r.ects for r in rows],
+        "grade": [r.grade for r in rows], "sl": [r.status_entry[0] for r in rows],
+        "si": [r.status_entry[2] for r in rows], "key": [r.idempotency_key for r in rows],
+        "digest": [r.request_hash for r in rows],
+    })
+    return {r[0] for r in result}
+
+
 async def _sign_and_store(
     session: AsyncSession, keyring: KeyRing, institution: Institution, items: list[_Item]
 ) -> list[Outcome]:
     slug, base = institution.slug, keyring.base_url
     allocated = await allocate(session, institution.id, PURPOSE, len(items))
     key = await keyring.signing_key(session, institution.id, slug)
-    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    issuer = {"id": keyring.did(slug), "name": institution.name, "url": institution.website,
-              "country": institution.country}
-    columns: dict[str, list[Any]] = {name: [] for name in (
-        "id", "course_inst", "code", "email", "doc", "issued", "until", "ects", "grade",
-        "sl", "si", "key", "digest")}
-    documents: dict[uuid.UUID, bytes] = {}
+    created = proof_created()
+    issuer = issuer_profile(institution, keyring.did(slug))
+    rows: list[NewCredential] = []
     for item, entry in zip(items, allocated, strict=True):
         assert item.resolved is not None and item.course is not None
         credential_id = uuid.uuid4()
@@ -260,39 +327,30 @@ async def _sign_and_store(
             salt=secrets.token_hex(16),
             status=(PURPOSE, list_url(base, slug, PURPOSE, entry[1]), entry[2]),
         )
-        signed = sign(unsigned, key.private_key, key.verification_method, created)
-        problems = ob3_violations(signed)
-        if problems:  # our builder's bug, never the partner's: refuse to issue it
-            raise RuntimeError(f"built credential breaks the OB3 schema: {problems[:3]}")
-        document = _encode(signed)
-        documents[credential_id] = document
         resolved = item.resolved
-        for name, value in (
-            ("id", credential_id), ("course_inst", owner_id), ("code", code),
-            ("email", normalise_email(resolved["learner"]["email"])), ("doc", document),
-            ("issued", date.fromisoformat(resolved["issued_on"])),
-            ("until", date.fromisoformat(resolved["valid_until"])
-             if resolved.get("valid_until") else None),
-            ("ects", Decimal(str(resolved["ects"]))), ("grade", _grade(resolved)),
-            ("sl", entry[0]), ("si", entry[2]),
-            ("key", item.key), ("digest", item.digest),
-        ):
-            columns[name].append(value)
-    inserted = {r[0] for r in await session.execute(text(_INSERT), {"inst": institution.id,
-                                                                     **columns})}
+        rows.append(NewCredential(
+            id=credential_id, course_institution_id=owner_id, course_code=code,
+            learner_email=normalise_email(resolved["learner"]["email"]),
+            document=sign_checked(unsigned, key, created),
+            issued_on=date.fromisoformat(resolved["issued_on"]),
+            valid_until=date.fromisoformat(resolved["valid_until"])
+            if resolved.get("valid_until") else None,
+            ects=Decimal(str(resolved["ects"])), grade=_grade(resolved), status_entry=entry,
+            idempotency_key=item.key, request_hash=item.digest,
+        ))
+    inserted = await insert_credentials(session, institution.id, rows)
     outcomes, lost, lost_items = [], [], []
-    for item, credential_id, entry in zip(items, columns["id"], allocated):
-        if credential_id in inserted:
-            outcomes.append(Outcome(index=item.index, status="created", id=credential_id,
-                                    document=documents[credential_id]))
-            assert item.course is not None and item.resolved is not None
+    for item, row in zip(items, rows, strict=True):
+        if row.id in inserted:
+            outcomes.append(Outcome(index=item.index, status="created", id=row.id,
+                                    document=row.document))
+            assert item.course is not None
             await on_credential_change(session, CredentialRow(
-                id=credential_id, institution=slug, course=f"{item.course[1]}/{item.course[2]}",
-                learner_email=normalise_email(item.resolved["learner"]["email"]),
-                status="valid", change="issued",
+                id=row.id, institution=slug, course=f"{item.course[1]}/{row.course_code}",
+                learner_email=row.learner_email, status="valid", change="issued",
             ))
         else:
-            lost.append(entry)
+            lost.append(row.status_entry)
             lost_items.append(item)
     if lost_items:  # a concurrent retry with the same key won: answer with its credential
         await release(session, lost)

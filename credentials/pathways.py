@@ -26,7 +26,8 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.errors import Conflict, Invalid, NotFound
+from catalogue import search_index
+from catalogue.errors import Conflict, Forbidden, Invalid, NotFound
 from credentials.issuing import CONTROL_MESSAGE, get_institution
 from credentials.rdfc import find_control_chars
 from credentials.signing import jcs
@@ -169,8 +170,8 @@ async def _check(session: AsyncSession, body: Any) -> None:
 async def _check_award(session: AsyncSession, slug: str, body: dict[str, Any]) -> None:
     """Refuse an award whose texts no stacked credential could carry (a trial signature)."""
     # Both modules build on this one, hence the late import.
-    from credentials.awarding import award_problems
     from credentials.progress import compile_document
+    from credentials.stacked import award_problems
 
     problems = award_problems(compile_document(body, slug, 1), await get_institution(session, slug))
     if problems:
@@ -234,6 +235,7 @@ async def define_pathway(session: AsyncSession, slug: str, body: Any) -> Defined
 
 
 async def _activate(session: AsyncSession, pathway_id: uuid.UUID, version_id: int) -> None:
+    await search_index.stamp(session)  # the catalogue search shows active pathways
     # Two statements: the partial unique index allows one active version at every moment.
     await session.execute(
         text("UPDATE pathway_version SET state = 'superseded' "
@@ -250,57 +252,56 @@ async def _activate(session: AsyncSession, pathway_id: uuid.UUID, version_id: in
 
 
 async def approve_pathway(
-    session: AsyncSession, partner: str, code: str, *, awarding: str | None = None,
-    version: int | None = None,
+    session: AsyncSession, slug: str, code: str, approver: str, *, version: int | None = None,
 ) -> Defined:
-    """``partner`` approves the pending version of the pathway ``code`` that names it.
+    """``approver`` approves the pending version of ``slug``'s pathway ``code``.
 
-    ``awarding`` tells pathways of different institutions with the same code apart;
-    ``version``, when given, must be the pending one (so nobody approves unseen rules).
+    404 when there is no such pathway, 403 when ``approver`` is not one of the partners
+    whose approval the latest version needs; ``version``, when given, must be that
+    pending one (so nobody approves rules they have not seen).
     """
-    partner_id = await _institution_id(session, partner)
-    rows = (await session.execute(
-        text("SELECT p.id, i.slug, p.latest_version, p.retired_at IS NOT NULL FROM pathway p "
-             "JOIN institution i ON i.id = p.institution_id JOIN pathway_version v "
-             "ON v.pathway_id = p.id AND v.version = p.latest_version "
-             "WHERE p.code = :c AND :partner = ANY(v.partners) "
-             "AND (CAST(:a AS text) IS NULL OR i.slug = :a) FOR UPDATE OF p"),
-        {"c": code, "partner": partner, "a": awarding},
-    )).all()
-    if not rows:
-        raise PathwayNotFound(f"No pathway {code!r} names {partner} as a partner.")
-    if len(rows) > 1:
-        owners = ", ".join(r[1] for r in rows)
-        message = (f"several institutions ({owners}) have a pathway with this code naming "
-                   f"{partner}: name the awarding one")
-        raise Invalid([("/institution", message)])
-    pathway_id, owner, latest, retired = rows[0]
+    # The row lock orders approvals of one pathway against each other and new versions.
+    row = (await session.execute(
+        text("SELECT p.id, p.latest_version, p.retired_at IS NOT NULL, v.id, v.state, "
+             "v.partners FROM pathway p JOIN institution i ON i.id = p.institution_id "
+             "JOIN pathway_version v ON v.pathway_id = p.id AND v.version = p.latest_version "
+             "WHERE i.slug = :s AND p.code = :c FOR UPDATE OF p"),
+        {"s": slug, "c": code},
+    )).first()
+    if row is None:
+        await _institution_id(session, slug)
+        raise PathwayNotFound(f"{slug} has no pathway with code {code!r}.")
+    pathway_id, latest, retired, version_id, state, partners = row
+    if approver not in partners:
+        if approver == slug:
+            raise Forbidden(f"{slug} awards pathway {code!r}; only its partners approve it"
+                            + (f" ({', '.join(partners)})." if partners else "."))
+        raise Forbidden(f"This key acts for {approver}, which is not a partner named by "
+                        f"version {latest} of {slug}'s pathway {code!r}: only "
+                        + (", ".join(partners) if partners else "no one") + " approve it.")
     if retired:
         raise Conflict(f"Pathway {code!r} is retired.")
     if version is not None and version != latest:
         raise Conflict(f"Version {version} of {code!r} is not the one awaiting approval "
                        f"(that is version {latest}).")
-    version_id, state = (await session.execute(
-        text("SELECT id, state FROM pathway_version WHERE pathway_id = :p AND version = :v"),
-        {"p": pathway_id, "v": latest},
-    )).one()
     if state != "pending":
         raise Conflict(f"Version {latest} of {code!r} is {state}, not awaiting approval.")
     await session.execute(
-        text("INSERT INTO pathway_approval (version_id, institution_id) VALUES (:v, :i) "
-             "ON CONFLICT DO NOTHING"), {"v": version_id, "i": partner_id},
+        text("INSERT INTO pathway_approval (version_id, institution_id) "
+             "SELECT :v, id FROM institution WHERE slug = :a ON CONFLICT DO NOTHING"),
+        {"v": version_id, "a": approver},
     )
     waiting = await session.scalar(
-        text("SELECT count(*) FROM pathway_version v, unnest(v.partners) AS p(slug) "
-             "WHERE v.id = :v AND NOT EXISTS (SELECT 1 FROM pathway_approval a JOIN institution i "
-             "ON i.id = a.institution_id WHERE a.version_id = v.id AND i.slug = p.slug)"),
-        {"v": version_id},
+        text("SELECT count(*) FROM unnest(CAST(:partners AS text[])) AS p(slug) "
+             "WHERE NOT EXISTS (SELECT 1 FROM pathway_approval a JOIN institution i "
+             "ON i.id = a.institution_id WHERE a.version_id = :v AND i.slug = p.slug)"),
+        {"v": version_id, "partners": partners},
     )
     activated = None
     if not waiting:
         await _activate(session, pathway_id, version_id)
         activated = version_id
-    return Defined(outcome="updated", pathway=await get_pathway(session, owner, code),
+    return Defined(outcome="updated", pathway=await get_pathway(session, slug, code),
                    activated_version_id=activated)
 
 
@@ -314,6 +315,7 @@ async def retire_pathway(session: AsyncSession, slug: str, code: str) -> Pathway
     if row is None:
         await get_pathway(session, slug, code)  # 404 when it does not exist
         raise Conflict(f"Pathway {code!r} is already retired.")
+    await search_index.stamp(session)  # the catalogue search shows active pathways only
     await session.execute(
         text("UPDATE pathway_version SET state = 'retired' "
              "WHERE pathway_id = :p AND state IN ('active', 'pending')"), {"p": row[0]},

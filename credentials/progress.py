@@ -41,6 +41,7 @@ from credentials.stacking import (
 
 __all__ = [
     "OFFERINGS_PER_UNIT",
+    "Best",
     "ByCourse",
     "Compiled",
     "MissingUnit",
@@ -61,9 +62,11 @@ __all__ = [
 OFFERINGS_PER_UNIT = 5
 
 
-class Compiled(msgspec.Struct, frozen=True):
+class Compiled(msgspec.Struct, frozen=True, gc=False):
     """A pathway version, parsed once.
 
+    Not tracked by the garbage collector (nothing in it refers back to it): the cache
+    holds one per active version, which every full collection would otherwise traverse.
     ``follow_limits`` judge an award already made: without ``max_age_years``, since the
     parts were recent enough when they were combined (their expiry is ignored likewise).
     """
@@ -81,7 +84,9 @@ class Compiled(msgspec.Struct, frozen=True):
     min_units: int
 
 
-_COMPILED: dict[tuple[int, str], Compiled] = {}
+_COMPILED: dict[int, tuple[str, Compiled]] = {}
+"""Version id -> (pathway id as text, the version parsed); the pathway id tells databases
+apart that number their versions alike (tests, benchmarks)."""
 
 ByCourse = dict[str, list[tuple[str, Held]]]
 """A learner's credentials by ``slug/CODE``, each with its issuer's slug."""
@@ -115,8 +120,14 @@ async def compiled(
     session: AsyncSession, versions: Iterable[tuple[int, str]]
 ) -> dict[int, Compiled]:
     """Each (version id, pathway id as text) parsed, read from the database the first time."""
-    wanted = set(versions)
-    missing = [vid for vid, pid in wanted if (vid, pid) not in _COMPILED]
+    found: dict[int, Compiled] = {}
+    missing: list[int] = []
+    for vid, pid in versions:
+        hit = _COMPILED.get(vid)
+        if hit is not None and hit[0] == pid:
+            found[vid] = hit[1]
+        else:
+            missing.append(vid)
     if missing:
         rows = await session.execute(
             text("SELECT v.id, v.pathway_id, v.version, v.document, i.slug FROM pathway_version v "
@@ -125,8 +136,10 @@ async def compiled(
             {"ids": missing},
         )
         for vid, pid, version, document, owner in rows:
-            _COMPILED[(vid, str(pid))] = compile_document(document, owner, version)
-    return {vid: _COMPILED[(vid, pid)] for vid, pid in wanted}
+            body = compile_document(document, owner, version)
+            _COMPILED[vid] = (str(pid), body)
+            found[vid] = body
+    return found
 
 
 async def held_credentials(session: AsyncSession, email: str) -> list[tuple[str, Held]]:
@@ -149,7 +162,14 @@ def by_course(held: Iterable[tuple[str, Held]]) -> ByCourse:
     return found
 
 
-def best_ects(held: ByCourse, limits: Limits, today: date) -> dict[str, float]:
+class Best(msgspec.Struct, frozen=True, gc=False):
+    """Per course, the most ECTS of a credential that could count (:func:`best_ects`)."""
+
+    ects: dict[str, float]
+    courses: frozenset[str]
+
+
+def best_ects(held: ByCourse, limits: Limits, today: date) -> Best:
     """Per course, the most ECTS of a credential that counts under ``limits`` on ``today``
     whatever its issuer: what :func:`could_satisfy` assumes."""
     oldest = None if limits.max_age_years is None else _years_before(today, limits.max_age_years)
@@ -164,7 +184,7 @@ def best_ects(held: ByCourse, limits: Limits, today: date) -> dict[str, float]:
                 continue
             if h.ects > best.get(course, -1.0):
                 best[course] = h.ects
-    return best
+    return Best(best, frozenset(best))
 
 
 def _years_before(day: date, years: int) -> date:
@@ -175,28 +195,35 @@ def _years_before(day: date, years: int) -> date:
 
 
 def _could(node: dict[str, Any], best: dict[str, float]) -> tuple[bool, float]:
+    """Whether ``node`` could be met, and the most ECTS below it (one loop: hot path)."""
     if "course" in node:
         ects = best.get(node["course"])
         return ects is not None, ects or 0.0
-    results = [_could(child, best) for child in node.get("all") or node["of"]]
-    ects = sum(e for _, e in results)
+    children = node.get("all") or node["of"]
+    met, ects, met_ects = 0, 0.0, 0.0
+    for child in children:
+        ok, child_ects = _could(child, best)
+        ects += child_ects
+        if ok:
+            met += 1
+            met_ects += child_ects
     if "all" in node:
-        return all(ok for ok, _ in results), ects
+        return met == len(children), ects
     if "at_least" in node:
-        return sum(ok for ok, _ in results) >= node["at_least"], ects
-    return sum(e for ok, e in results if ok) + EPS >= node["min_ects"], ects
+        return met >= node["at_least"], ects
+    return met_ects + EPS >= node["min_ects"], ects
 
 
-def could_satisfy(pathway: Compiled, best: dict[str, float]) -> bool:
+def could_satisfy(pathway: Compiled, best: Best) -> bool:
     """False only when ``pathway`` is surely not satisfied: even if every credential in
-    ``best`` (course -> most ECTS) counted, whatever its issuer, grade or age."""
-    hits = pathway.course_set.intersection(best)
+    ``best`` counted, whatever its issuer, grade or age."""
+    hits = pathway.course_set & best.courses
     if len(hits) < pathway.min_units:
         return False
     total = pathway.limits.min_total_ects
-    if total is not None and sum(best[c] for c in hits) + EPS < total:
+    if total is not None and sum(map(best.ects.__getitem__, hits)) + EPS < total:
         return False
-    return _could(pathway.rules, best)[0]
+    return _could(pathway.rules, best.ects)[0]
 
 
 def standing(pathway: Compiled, held: ByCourse, today: date, *, follow: bool = False) -> Evaluation:

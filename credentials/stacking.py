@@ -39,6 +39,10 @@ credentials are the ones used by met units: the parts of the stacked credential.
 
 Sums use :func:`math.fsum` and comparisons allow ``1e-9`` so that 0.1 + 0.2 ECTS meets
 a 0.3 requirement.
+
+The value types are frozen and built bottom-up, so they can never form a reference cycle:
+they are not tracked by the garbage collector (``gc=False``), which matters on the
+issuance path, where every issuance evaluates dozens of pathways.
 """
 
 from __future__ import annotations
@@ -74,14 +78,14 @@ Status = Literal["valid", "revoked", "suspended"]
 Kind = Literal["course", "all", "at_least", "min_ects"]
 
 
-class Unit(msgspec.Struct, frozen=True):
+class Unit(msgspec.Struct, frozen=True, gc=False):
     """A course a pathway counts, as ``slug/CODE``, with its ECTS when known."""
 
     course: str
     ects: float | None = None
 
 
-class Held(msgspec.Struct, frozen=True):
+class Held(msgspec.Struct, frozen=True, gc=False):
     """One credential a learner holds, reduced to what stacking looks at.
 
     ``grade`` is already normalised to the 0-20 scale (:func:`normalise_grade`), or None.
@@ -108,7 +112,7 @@ class Limits(msgspec.Struct, frozen=True):
         return cls(body.get("min_total_ects"), body.get("max_age_years"), body.get("min_grade"))
 
 
-class NodeResult(msgspec.Struct, frozen=True):
+class NodeResult(msgspec.Struct, frozen=True, gc=False):
     """The outcome of one rule node.
 
     ``path`` is the node's JSON pointer in the pathway body (``/rules/all/1``).
@@ -129,7 +133,7 @@ class NodeResult(msgspec.Struct, frozen=True):
     children: tuple[NodeResult, ...] = ()
 
 
-class Evaluation(msgspec.Struct, frozen=True):
+class Evaluation(msgspec.Struct, frozen=True, gc=False):
     """A learner's standing on one pathway.
 
     ``missing``: units not yet met that would help, in rule order (empty when

@@ -248,6 +248,28 @@ async def test_suggest_completes_titles_subjects_and_institutions(client, catalo
     assert len(await texts("zo")) <= 8
 
 
+async def test_a_big_catalogue_builds_suggestions_aside_and_serves_the_last_table(
+        client, catalogue, app, session_factory) -> None:  # type: ignore[no-untyped-def]
+    """Above ``thread_above`` courses the table builds in a thread; meanwhile the last one serves."""
+    index = app.state.search_index
+    index.thread_above = 0
+
+    async def texts(q: str) -> list[str]:
+        response = await client.get("/api/v1/suggest", params={"q": q})
+        assert response.status_code == 200, response.text
+        return [s["text"] for s in response.json()["items"]]
+
+    assert "Postgraduaat wondzorg" in await texts("postgr")  # the first table: waited for
+    new = course("OE-1", {"nl": "Oenologie voor sommeliers"}, mode="presential", languages=["nl"])
+    async with session_factory() as session:
+        ready, _ = prepare_many([new])
+        await store(session, (await get_institution(session, "vives")).id, ready)
+        await session.commit()
+    assert await texts("oenol") == []  # served from the last table while the new one builds
+    await index._building
+    assert await texts("oenol") == ["Oenologie voor sommeliers"]
+
+
 async def test_the_index_follows_updates_and_rollbacks(client, catalogue, session_factory) -> None:  # type: ignore[no-untyped-def]
     assert await codes(client, "gastronomie") == ["CA-1"]  # the index is built
     renamed = course("CA-1", {"nl": "Wijnbouw en oenologie"}, mode="presential", languages=["nl"])

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from credentials.jsonld import expand_strict
 from credentials.status import STATUS_MESSAGES, decode_list, entry_value
+from credentials.validation import validate_ob3
 from tests.conftest import bearer
 from tests.credentials import test_pathways as pathways
 from tests.credentials.support import ISSUE, request_body
@@ -77,6 +80,8 @@ async def test_three_partners_credentials_stack_into_a_verifiable_award(client, 
     assert achievement["pathwayVersion"] == 1
     assert achievement["id"] == f"http://127.0.0.1:8000/api/v1/pathways/{pathway['id']}"
     assert achievement["creditsAvailable"] == 12
+    assert achievement["achievementType"] == "Certificate"
+    assert validate_ob3(credential) == []
     assert credential["validUntil"].startswith(str(int(credential["validFrom"][:4]) + 10))
     expand_strict(credential, allow_vocab_fallback=False)  # every term defined
 
@@ -85,6 +90,27 @@ async def test_three_partners_credentials_stack_into_a_verifiable_award(client, 
     served = await client.get(f"/api/v1/credentials/{award['id']}")
     assert served.content == (await client.get(award["url"])).content
     assert served.json() == credential
+
+
+@pytest.mark.parametrize(("named", "expected"), [(None, "Certificate"),
+                                                  ("LearningProgram", "LearningProgram"),
+                                                  ("MicroCredential", "MicroCredential")])
+async def test_the_award_carries_the_achievement_type_its_pathway_names(  # type: ignore[no-untyped-def]
+        client, keys, named, expected) -> None:
+    body = pathways.pathway_body()
+    body["award"].pop("achievement_type")
+    if named:
+        body["award"]["achievement_type"] = named
+    await active_pathway(client, keys, body)
+    me = await learner_headers(client, keys)
+    for slug, code in (("ucll", "MC-UDL"), ("thomasmore", "MC-DIVERSITEIT"),
+                       ("kuleuven", "MC-EVALUATIE")):
+        await issue(client, keys, slug, code)
+    (award,) = await stacked(client, me)
+    credential = award["credential"]
+    assert credential["credentialSubject"]["achievement"]["achievementType"] == expected
+    assert validate_ob3(credential) == []
+    assert (await verify(client, credential))[0]
 
 
 async def test_revocation_suspends_and_a_later_credential_lifts(client, keys) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,9 @@ awarding tests.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from api.app import create_app
 from api.issuers import keyring_of
 from api.pathways import pathway_handlers
 from credentials import awarding, issuing, service
+from credentials.stacked import STACKED_ACHIEVEMENT_TYPE
 from tests.conftest import bearer
 from tests.credentials.support import example, with_registry
 
@@ -97,8 +100,10 @@ async def define(client, keys, body=None, slug="kuleuven"):  # type: ignore[no-u
                              headers=keys[slug])
 
 
-async def approve(client, keys, partner, code="PG-INCLUSIEF-ONDERWIJS", **body):  # type: ignore[no-untyped-def]
-    return await client.post(f"{PATHWAYS.format(slug=partner)}/{code}/approve", json=body,
+async def approve(client, keys, partner, code="PG-INCLUSIEF-ONDERWIJS", owner="kuleuven",  # type: ignore[no-untyped-def]
+                  **body):
+    """``partner`` approves ``owner``'s pathway ``code`` with its own key."""
+    return await client.post(f"{PATHWAYS.format(slug=owner)}/{code}/approve", json=body,
                              headers=keys[partner])
 
 
@@ -145,17 +150,29 @@ async def test_a_joint_pathway_waits_for_every_partner(client, keys) -> None:  #
 
 async def test_only_named_partners_approve_and_only_the_pending_version(client, keys, make_key) -> None:  # type: ignore[no-untyped-def]
     await define(client, keys)
-    vives = bearer(await make_key("vives", "issue"))
-    r = await client.post(f"{PATHWAYS.format(slug='vives')}/PG-INCLUSIEF-ONDERWIJS/approve",
-                          json={}, headers=vives)
+    url = f"{PATHWAYS.format(slug='kuleuven')}/PG-INCLUSIEF-ONDERWIJS/approve"
+    for key in (bearer(await make_key("vives", "issue")), bearer(await make_key("vives", "admin"))):
+        r = await client.post(url, headers=key)
+        assert r.status_code == 403, r.text  # not a partner of the pathway, admin or not
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert "vives, which is not a partner" in r.json()["detail"]
+    r = await approve(client, keys, "kuleuven")
+    assert r.status_code == 403  # the awarding institution is not asked to approve
+    assert "only its partners approve it (thomasmore, ucll)" in r.json()["detail"]
+    r = await client.post(url, headers=bearer(await make_key("ucll", "publish")))
+    assert r.status_code == 403  # approving needs the issue scope
+    r = await approve(client, keys, "ucll", owner="thomasmore")
+    assert r.status_code == 404  # the path names the awarding institution's pathway
+    r = await approve(client, keys, "ucll", code="PG-ONBEKEND")
     assert r.status_code == 404
-    r = await client.post(f"{PATHWAYS.format(slug='ucll')}/PG-INCLUSIEF-ONDERWIJS/approve",
-                          json={}, headers=keys["thomasmore"])
-    assert r.status_code == 403  # a partner approves with its own key only
     r = await approve(client, keys, "ucll", version=7)
     assert r.status_code == 409
-    r = await approve(client, keys, "kuleuven")
-    assert r.status_code == 404  # the awarding institution is not asked to approve
+    r = await client.post(url, json={"institution": "kuleuven"}, headers=keys["ucll"])
+    assert r.status_code == 422  # the awarding institution is the path's, not the body's
+    r = await client.post(url, headers=keys["ucll"])  # no body at all
+    assert r.status_code == 200, r.text
+    assert r.json()["versions"][0]["approvals"]["ucll"] is not None
+    assert r.json()["versions"][0]["approvals"]["thomasmore"] is None
 
 
 async def test_a_pathway_of_one_institution_is_active_at_once(client, keys) -> None:  # type: ignore[no-untyped-def]
@@ -291,6 +308,24 @@ async def test_control_characters_and_bad_parameters_are_refused(client, keys) -
     assert (await client.get("/api/v1/pathways/not-a-uuid")).status_code == 404
     assert (await client.get("/api/v1/pathways", params={"q": "a\x00b"})).status_code in (400, 422)
     assert (await client.get("/api/v1/pathways", params={"cursor": "zz"})).status_code == 422
+
+
+async def test_the_award_names_an_ob3_achievement_type_or_none(client, keys) -> None:  # type: ignore[no-untyped-def]
+    for named in ("ext:Getuigschrift", "microcredential", ""):
+        body = pathway_body()
+        body["award"]["achievement_type"] = named
+        errors = _errors(await define(client, keys, body))
+        assert "not an Open Badges 3.0 achievementType" in errors["/award/achievement_type"]
+
+
+def test_the_achievement_types_are_ob3s_and_the_default_is_awardings() -> None:
+    schemas = Path(__file__).parents[2] / "schemas"
+    ob3 = json.loads((schemas / "ob3" / "ob_v3p0_achievementcredential_schema.json").read_text())
+    defined = ob3["$defs"]["Achievement"]["properties"]["achievementType"]["oneOf"][0]["enum"]
+    ours = json.loads((schemas / "pathway.schema.json").read_text())["$defs"]["award"][
+        "properties"]["achievement_type"]
+    assert set(ours["enum"]) <= set(defined)
+    assert ours["default"] == STACKED_ACHIEVEMENT_TYPE
 
 
 async def test_an_award_no_verifier_could_check_is_refused(client, keys) -> None:  # type: ignore[no-untyped-def]

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from credentials.progress import best_ects, by_course, compile_document, could_satisfy, standing
 from credentials.stacking import (
     GradeError,
     Held,
@@ -157,6 +158,22 @@ def test_counted_credentials_are_valid_and_one_per_course(rules, limits, creds):
     assert len({c.course for c in counted}) == len(counted)
     assert {c.course for c in counted} <= referenced_courses(rules)
     assert not (result.satisfied and result.missing)
+
+
+@settings(max_examples=300)
+@given(rules_strategy, limits_strategy, wallets, st.data())
+def test_the_cheap_precheck_never_rules_out_a_satisfied_pathway(rules, limits, creds, data):
+    """``credentials.progress.could_satisfy`` lets re-evaluation skip most pathways on every
+    issuance: it may only skip ones that are not satisfied. As in the registry: every
+    credential carries ECTS, no pathway names a course twice (``check_satisfiable``)."""
+    assume(json.dumps(rules).count('"course"') == len(referenced_courses(rules)))
+    creds = [c for c in creds if c.ects is not None] + data.draw(good_credentials(rules))
+    body = {"code": "P", "rules": rules, "partners": sorted(partners_of(rules)),
+            **{k: v for k, v in msgspec.structs.asdict(limits).items() if v is not None}}
+    pathway = compile_document(body, "ucll", 1)
+    held = by_course((c.course.split("/")[0], c) for c in creds)
+    if standing(pathway, held, TODAY).satisfied:
+        assert could_satisfy(pathway, best_ects(held, pathway.limits, TODAY))
 
 
 # --- examples ---------------------------------------------------------------------------
