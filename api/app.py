@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -38,6 +39,18 @@ from catalogue.harvest import harvest_loop
 __all__ = ["create_app"]
 
 
+def settle_heap() -> None:
+    """Take what lives for the whole process out of the cyclic collector's walk.
+
+    The imported modules, the app and the search index are ~120,000 tracked objects: every
+    full collection walked them, a pause of ~60 ms at a random request (the p99 of a busy
+    server). Frozen once they are built, they still go by reference counting; the garbage
+    of start-up is collected first, so none of it is kept.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -58,6 +71,7 @@ def create_app(
             app.state.session_factory = session_factory
         if session_factory is None:  # production: build the search index before serving
             await app.state.search_index.warm(app.state.session_factory)
+            settle_heap()
         stop = asyncio.Event()
         harvester = None
         if settings.harvest_in_background:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import gc
 import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -220,7 +219,6 @@ class SearchIndex:
                 if snap is None or snap.stamp != stamp:
                     snap = self.snapshot = await self._catch_up(session, snap, stamp, today)
                     self.results = OrderedDict()
-                    settle_heap()
         if snap.day != today.toordinal():
             snap = self.snapshot = snap.for_day(today)
         return snap
@@ -340,18 +338,6 @@ def _decode_cursor(cursor: str, sort: str, snap: Snapshot) -> tuple[float, int]:
     if type(key) not in (int, float):
         raise bad
     return float(key), values[2]
-
-
-def settle_heap() -> None:
-    """Take what is alive now, above all the new snapshot, out of the cyclic collector's walk.
-
-    A full collection walks every tracked object: with a 100,000-course snapshot in the heap
-    that is a pause of 150-200 ms at a random request (the p99 of search). Frozen objects are
-    still freed by reference counting when a later snapshot replaces them; the young
-    generations are collected first so that little garbage gets frozen with them.
-    """
-    gc.collect(1)
-    gc.freeze()
 
 
 # --- search --------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -106,19 +106,35 @@ def _empty(dtype: type | str) -> np.ndarray:
     return np.zeros(0, dtype=dtype)
 
 
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """A 1-D array of Python objects (tuples stay elements).
+
+    The snapshot keeps its per-course strings and ids in object arrays rather than lists:
+    numpy arrays are invisible to the cyclic collector, while a full collection walking
+    lists of 100,000 strings scattered over the heap pauses every request for ~70 ms.
+    """
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _grow(old: np.ndarray, values: Sequence[Any]) -> np.ndarray:
+    return np.concatenate([old, _objects(values)]) if len(values) else old
+
+
 @dataclass(eq=False)
 class Snapshot:
     """One consistent view of the catalogue at change stamp ``stamp``."""
 
     stamp: int = 0
     compound_vocabulary: frozenset[str] = frozenset()
-    ids: list[uuid.UUID] = field(default_factory=list)
-    slot_of: dict[uuid.UUID, int] = field(default_factory=dict)
+    # Course ids as the integers of their UUIDs: ints are invisible to the cyclic collector,
+    # 100,000 UUID objects are not (a full collection would walk them all).
+    ids: np.ndarray = field(default_factory=lambda: _empty(object))
+    slot_of: dict[int, int] = field(default_factory=dict)
     alive: np.ndarray = field(default_factory=lambda: _empty(bool))
     tiebreak: np.ndarray = field(default_factory=lambda: _empty(np.int64))
     seq: np.ndarray = field(default_factory=lambda: _empty(np.int64))
-    titles: list[str] = field(default_factory=list)  # as published, one language a line
-    keywords: list[tuple[str, ...]] = field(default_factory=list)
+    titles: np.ndarray = field(default_factory=lambda: _empty(object))  # str: as published, one language a line
+    keywords: np.ndarray = field(default_factory=lambda: _empty(object))  # tuple[str, ...]
     institution_names: dict[str, str] = field(default_factory=dict)  # slug: names, one a line
     institution: np.ndarray = field(default_factory=lambda: _empty(np.int16))
     type: np.ndarray = field(default_factory=lambda: _empty(np.int16))
@@ -127,10 +143,10 @@ class Snapshot:
     ects: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # nan: unknown
     eqf: np.ndarray = field(default_factory=lambda: _empty(np.int16))  # 0: unknown
     price: np.ndarray = field(default_factory=lambda: _empty(np.float32))  # lowest; inf: unknown
-    sort_titles: list[str] = field(default_factory=list)
-    titles_sorted: list[str] = field(default_factory=list)
+    sort_titles: np.ndarray = field(default_factory=lambda: _empty(object))  # str
+    titles_sorted: np.ndarray = field(default_factory=lambda: _empty(object))  # distinct, in order
     title_rank: np.ndarray = field(default_factory=lambda: _empty(np.float64))
-    phrases: list[tuple[str, ...]] = field(default_factory=list)
+    phrases: np.ndarray = field(default_factory=lambda: _empty(object))  # tuple[str, ...]
     languages: Values = field(default_factory=Values)
     lang_slot: np.ndarray = field(default_factory=lambda: _empty(np.int32))
     lang_value: np.ndarray = field(default_factory=lambda: _empty(np.int32))
@@ -235,15 +251,15 @@ class _Apply:
         alive = base.alive.copy()
         slot_of = dict(base.slot_of)
         for c in self.courses:
-            old = slot_of.pop(c.id, None)
+            old = slot_of.pop(c.id.int, None)
             if old is not None:
                 alive[old] = False
         new = [c for c in self.courses if not c.withdrawn]
         first = base.size
         for k, c in enumerate(new):
-            slot_of[c.id] = first + k
+            slot_of[c.id.int] = first + k
         snap = replace(
-            base, stamp=stamp, slot_of=slot_of, ids=base.ids + [c.id for c in new],
+            base, stamp=stamp, slot_of=slot_of, ids=_grow(base.ids, [c.id.int for c in new]),
             alive=np.concatenate([alive, np.ones(len(new), bool)]), cache={}, derived={},
             languages=base.languages.copy(), isced=base.isced.copy(), cities=base.cities.copy(),
             words=list(base.words), word_id=dict(base.word_id), postings=dict(base.postings),
@@ -251,8 +267,11 @@ class _Apply:
         self._columns(snap, new, first)
         self._offerings(snap, new, first)
         self._postings(snap, new, first)
+        day = today.toordinal()
+        if base.day == day and base.size:
+            return _derive_more(snap, base, day)
         snap.day = 0
-        return _derive_day(snap, today.toordinal())
+        return _derive_day(snap, day)
 
     def _columns(self, snap: Snapshot, new: list[IndexedCourse], first: int) -> None:
         institution_ids = {s: i for i, s in enumerate(INSTITUTIONS)}
@@ -264,8 +283,8 @@ class _Apply:
 
         snap.tiebreak = grow(snap.tiebreak, [c.id.int >> 65 for c in new], np.int64)
         snap.seq = grow(snap.seq, [c.seq for c in new], np.int64)
-        snap.titles = snap.titles + [c.title for c in new]
-        snap.keywords = snap.keywords + [tuple(c.keywords) for c in new]
+        snap.titles = _grow(snap.titles, [c.title for c in new])
+        snap.keywords = _grow(snap.keywords, [tuple(c.keywords) for c in new])
         snap.institution_names = {**snap.institution_names, **{c.institution: c.place for c in new}}
         snap.institution = grow(snap.institution, [institution_ids.get(c.institution, -1) for c in new], np.int16)
         snap.type = grow(snap.type, [type_ids.get(c.type, -1) for c in new], np.int16)
@@ -274,10 +293,10 @@ class _Apply:
         ects = [np.nan if c.ects is None else c.ects for c in new]
         snap.ects = grow(snap.ects, ects, np.float32)
         snap.eqf = grow(snap.eqf, [c.eqf_level or 0 for c in new], np.int16)
-        snap.sort_titles = snap.sort_titles + [fold_fast(c.sort_title) for c in new]
-        snap.titles_sorted = sorted(set(snap.sort_titles))
-        rank = {t: i for i, t in enumerate(snap.titles_sorted)}
-        snap.title_rank = np.array([rank[t] for t in snap.sort_titles], dtype=np.float64)
+        titles = [fold_fast(c.sort_title) for c in new]
+        snap.sort_titles = _grow(snap.sort_titles, titles)
+        snap.titles_sorted, snap.title_rank = _rank_titles(snap.titles_sorted, snap.title_rank,
+                                                           titles, snap.sort_titles)
         snap.ects_bucket = _buckets(snap.ects, ECTS_BUCKETS)
         lang = [(first + k, snap.languages.id(v)) for k, c in enumerate(new) for v in set(c.languages)]
         snap.lang_slot, snap.lang_value = _grow_pairs(snap.lang_slot, snap.lang_value, lang)
@@ -330,7 +349,7 @@ class _Apply:
                 lengths.append(len(got[0]))
                 own.append(got[2])
             phrases.append(tuple(own))
-        snap.phrases = snap.phrases + phrases
+        snap.phrases = _grow(snap.phrases, phrases)
         snap.words = list(snap.word_id)  # ids are handed out in insertion order
         if not lengths:
             snap.sorted_words, snap.stem_words = sorted(snap.word_id), _stem_index(snap.words)
@@ -360,6 +379,28 @@ class _Apply:
         snap.stem_words = _stem_index(snap.words)
 
 
+def _rank_titles(ordered: np.ndarray, ranks: np.ndarray, titles: list[str],
+                 every: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct sort titles in order, and each slot's rank among them, with ``titles``
+    (the new slots') added: a few new titles shift the old ranks instead of re-sorting all."""
+    added = sorted({t for t in titles if not _has(ordered, t)})
+    if len(added) > 1000 or len(ranks) + len(titles) != len(every):
+        distinct = sorted(set(every.tolist()))
+        rank = {t: i for i, t in enumerate(distinct)}
+        return _objects(distinct), np.array([rank[t] for t in every.tolist()], dtype=np.float64)
+    if added:
+        at = np.array([bisect_left(ordered, t) for t in added])
+        ranks = ranks + np.searchsorted(at, ranks, side="right")
+        ordered = np.insert(ordered, at, _objects(added))
+    new = np.array([bisect_left(ordered, t) for t in titles], dtype=np.float64)
+    return ordered, np.concatenate([ranks, new])
+
+
+def _has(ordered: np.ndarray, title: str) -> bool:
+    i = bisect_left(ordered, title)
+    return i < len(ordered) and ordered[i] == title
+
+
 def _stem_index(words: list[str]) -> dict[str, tuple[int, ...]]:
     index: dict[str, list[int]] = defaultdict(list)
     for wid, word in enumerate(words):
@@ -384,22 +425,53 @@ def _buckets(values: np.ndarray, buckets: Sequence[tuple[str, float, float]]) ->
     return out
 
 
+def _month_numbers(starts: np.ndarray) -> np.ndarray:
+    """year * 12 + month - 1 of each start ordinal."""
+    if not len(starts):
+        return np.zeros(0, np.int64)
+    ordinals, inverse = np.unique(starts, return_inverse=True)
+    month_of_day = np.array([d.year * 12 + d.month - 1 for d in map(date.fromordinal, ordinals.tolist())],
+                            dtype=np.int64)
+    return month_of_day[inverse]
+
+
+def _derive_more(snap: Snapshot, base: Snapshot, day: int) -> Snapshot:
+    """``_derive_day`` for ``snap``, which is ``base`` (derived for ``day``) with slots and
+    offerings appended: only the new ones are computed. Slots that died keep their values,
+    which no search reads (every mask includes ``alive``)."""
+    n = len(base.off_slot)
+    slot, start = snap.off_slot[n:], snap.off_start[n:]
+    upcoming = snap.off_live[n:] & (start >= day) & (start != NONE_DAY)
+    tail = np.full(snap.size - base.size, np.inf)
+    np.minimum.at(tail, slot[upcoming] - base.size, start[upcoming].astype(np.float64))
+    snap.next_start = np.concatenate([base.next_start, tail])
+    month = _month_numbers(start[upcoming])
+    months = sorted(set(base.months).union(month.tolist()))
+    old_values = base.month_value
+    if months != base.months:  # a new month: the old ids move up
+        old_values = np.searchsorted(months, base.months).astype(np.int32)[old_values]
+    width = max(len(months), 1)
+    pairs = np.unique(slot[upcoming].astype(np.int64) * width + np.searchsorted(months, month))
+    snap.months = months
+    snap.month_slot = np.concatenate([base.month_slot, (pairs // width).astype(np.int32)])
+    snap.month_value = np.concatenate([old_values, (pairs % width).astype(np.int32)])
+    snap.day = day
+    return snap
+
+
 def _derive_day(snap: Snapshot, day: int) -> Snapshot:
     upcoming = snap.off_live & (snap.off_start >= day) & (snap.off_start != NONE_DAY)
     next_start = np.full(snap.size, np.inf)
     np.minimum.at(next_start, snap.off_slot[upcoming], snap.off_start[upcoming].astype(np.float64))
     snap.next_start = next_start
-    starts = snap.off_start[upcoming]
-    if len(starts):
-        ordinals, inverse = np.unique(starts, return_inverse=True)
-        month_of_day = np.array([d.year * 12 + d.month - 1 for d in map(date.fromordinal, ordinals.tolist())])
-        month = month_of_day[inverse]
-    else:
-        month = np.zeros(0, np.int64)
+    month = _month_numbers(snap.off_start[upcoming])
     months, month_ids = np.unique(month, return_inverse=True)
-    pairs = np.unique(np.stack([snap.off_slot[upcoming].astype(np.int64), month_ids.astype(np.int64)]), axis=1)
+    # distinct (slot, month) pairs in slot order, through one integer key (a 2-D unique sorts
+    # rows lexicographically and costs ten times more)
+    width = max(len(months), 1)
+    pairs = np.unique(snap.off_slot[upcoming].astype(np.int64) * width + month_ids)
     snap.months = months.tolist()
-    snap.month_slot = pairs[0].astype(np.int32)
-    snap.month_value = pairs[1].astype(np.int32)
+    snap.month_slot = (pairs // width).astype(np.int32)
+    snap.month_value = (pairs % width).astype(np.int32)
     snap.day = day
     return snap

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from bisect import bisect_left
 from collections import OrderedDict
 from datetime import date
@@ -64,7 +65,7 @@ class _Summary(msgspec.Struct, frozen=True, gc=False):
 
 
 class HitCache:
-    """Parsed course versions by (id, change stamp), least recently used out first.
+    """Parsed course versions by (id as an int, change stamp), least recently used out first.
 
     A snapshot knows the stamp of every course's current version, so a cached version is
     exact for the snapshot that asks: a popular course is read from PostgreSQL once per
@@ -97,12 +98,13 @@ async def hydrate(db: Any, snap: Snapshot, slots: list[int], scores: list[float]
         return []
     keys = [(snap.ids[s], int(snap.seq[s])) for s in slots]
     found = {key: cache.get(key) for key in keys}
-    missing = [key[0] for key, summary in found.items() if summary is None]
+    missing = [uuid.UUID(int=key[0]) for key, summary in found.items() if summary is None]
     if missing:
         stamps = dict(keys)
         for course_id, slug, text, content_hash in await db.fetch(_DOCUMENTS, missing):
-            found[(course_id, stamps[course_id])] = summary = _summarise(slug, text, content_hash)
-            cache.put((course_id, stamps[course_id]), summary)
+            key = (course_id.int, stamps[course_id.int])
+            found[key] = summary = _summarise(slug, text, content_hash)
+            cache.put(key, summary)
     marked = Marker(words, snap.compound_vocabulary)
     day = today.isoformat()
     hits = []
