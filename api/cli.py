@@ -151,17 +151,20 @@ def demo() -> None:
 @click.option("--path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A JSON Lines file in the Education4Climate shape (default: the bundled one).")
 def demo_load(if_empty: bool, path: str | None) -> None:
-    """Load the real 2024-2025 programmes of five partners through the publishing service."""
+    """Load the real 2024-2025 programmes of five partners through the publishing service,
+    and the six microcredentials that the example pathway stacks."""
     from pathlib import Path
 
     from rich.progress import Progress
     from sqlalchemy import text
 
-    from catalogue.demo import DEMO_PATH, load_demo_documents
+    from catalogue.demo import DEMO_PATH, load_demo_documents, stack_documents
     from catalogue.institutions import get_institution
     from catalogue.service import prepare_many, store
 
     pairs = load_demo_documents(Path(path) if path else DEMO_PATH)
+    if not path:
+        pairs += stack_documents()  # the units of the README's pathway example
 
     async def go(session: AsyncSession) -> dict[str, int]:
         counts = {"created": 0, "updated": 0, "unchanged": 0, "skipped": 0, "invalid": 0}

@@ -59,6 +59,17 @@ def load_demo_documents(path: Path = DEMO_PATH) -> list[tuple[str, dict[str, Any
         return [record_to_document(json.loads(line)) for line in lines if line.strip()]
 
 
+STACK_PATH = Path(__file__).parent / "data" / "demo-microcredentials.json"
+
+
+def stack_documents(path: Path = STACK_PATH) -> list[tuple[str, dict[str, Any]]]:
+    """The six microcredentials of three partners that ``schemas/examples/pathway.json``
+    stacks (invented for the demo: the real catalogue lists no such units), so that the
+    README's pathway tour works on the demo catalogue."""
+    found = json.loads(path.read_text(encoding="utf-8"))
+    return [(slug, doc) for slug, docs in found.items() for doc in docs]
+
+
 def record_to_document(record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Map one Education4Climate-style record; see the module docstring for the rules."""
     code, language, mode = record["id"], record["language"], _MODES.get(record["mode"] or "")
