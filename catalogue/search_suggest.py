@@ -22,6 +22,7 @@ __all__ = ["Suggestion", "Table", "prefix_of", "suggestions"]
 
 Kind = Literal["title", "keyword", "institution"]
 SCAN = 3000
+SUGGESTIONS_KEPT = 20_000  # answers kept per snapshot (a few hundred bytes each)
 
 
 class Suggestion(OutStruct):
@@ -73,8 +74,9 @@ def suggestions(table: Table, prefix: str, limit: int, cache: dict[object, objec
     if found is None:
         found = _lookup(table, prefix, limit)
         if cache is not None:
-            if len(cache) > 2000:
-                for stale in [k for k in cache if isinstance(k, tuple) and k[0] == "suggest"]:
+            if len(cache) > SUGGESTIONS_KEPT:  # the oldest half goes (dicts keep insertion order)
+                answers = [k for k in cache if isinstance(k, tuple) and k[0] == "suggest"]
+                for stale in answers[:len(answers) // 2]:
                     del cache[stale]
             cache[key] = found
     return found  # type: ignore[return-value]
