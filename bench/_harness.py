@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,6 +38,7 @@ class Server:
         self.data_dir = data_dir
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
+        self.pid: int | None = None  # of the serving process, once started
         self.env = {**os.environ, "ACADEMY_DATA_DIR": str(data_dir), "ACADEMY_LOG_LEVEL": "WARNING",
                     "ACADEMY_BASE_URL": self.base, "ACADEMY_BACKGROUND_HARVEST": "0",
                     "ACADEMY_SEARCH_RATE_PER_MINUTE": "100000000",
@@ -72,13 +73,20 @@ def wait_ready(base: str, seconds: float) -> None:
 
 
 @contextmanager
-def server(port: int = 8765, keep: bool = False) -> Iterator[Server]:
-    """A migrated, empty database in a temporary data dir and `academy serve` on it."""
+def server(port: int = 8765, keep: bool = False, *, launcher: Sequence[str] = (),
+           env: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """A migrated, empty database in a temporary data dir and `academy serve` on it.
+
+    ``launcher`` replaces the ``academy`` executable (e.g. ``bench/memtrace.py ... --``);
+    ``env`` adds to the server's environment."""
     data_dir = Path(tempfile.mkdtemp(prefix="academy-bench-"))
     srv = Server(data_dir, port)
+    srv.env.update(env or {})
     srv.academy("db", "upgrade")
-    proc = subprocess.Popen([str(BIN / "academy"), "serve", "--port", str(port)], env=srv.env,
+    command = [*(launcher or [str(BIN / "academy")]), "serve", "--port", str(port)]
+    proc = subprocess.Popen(command, env=srv.env,
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    srv.pid = proc.pid
     try:
         wait_ready(srv.base, 60)
         yield srv

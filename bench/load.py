@@ -2,11 +2,14 @@
 
     .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --key acad_... \\
         --duration 600 --concurrency 8 --pid $(pgrep -f 'academy serve')
+    .venv/bin/python bench/load.py --serve --duration 600     # a fresh server, demo catalogue
 
 The mix is 80% search (``/api/v1/courses`` with mixed queries, filters and sorts), 10%
-course detail, 5% verify, 4% issue and 1% publish, at ``--concurrency`` workers, until
+course detail, 5% verify, 4% issue and 1% publish (an edit of one of 120 courses made in
+setup, so the catalogue keeps its size), at ``--concurrency`` workers, until
 ``--duration`` seconds pass or ``--requests`` have been sent. Setup (with the admin key)
-publishes one microcredential course per partner and issues one credential to verify.
+publishes one microcredential course per partner and the edited courses, and issues one
+credential to verify.
 It reports throughput, p50/p95/p99 and errors per class, and with ``--pid`` the server's
 RSS (process and children) over time and its growth after ``--warmup``. A class whose
 endpoint answers 404 (not built yet) is reported as missing and not sent again.
@@ -23,6 +26,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,16 @@ __all__ = ["main"]
 MIX = {"search": 80, "detail": 10, "verify": 5, "issue": 4, "publish": 1}
 SLUGS = ("kuleuven", "luca", "odisee", "thomasmore", "ucll", "vives")
 COURSE = "LOAD-MC"
+# The publish class edits these courses (made in setup), so the catalogue keeps its size and
+# its vocabulary: a real catalogue changes mostly by edits (dates, prices, wording), and only
+# a steady catalogue says whether memory is flat. New courses each time would grow it ten-fold
+# in ten minutes, a growth of data that memory must follow.
+EDITED_PER_PARTNER = 20
+TOPICS = ["data science", "wound care", "leadership", "project management", "cyber security",
+          "sustainable energy", "coaching", "digital marketing", "mental health", "logistics",
+          "artificial intelligence", "circular economy", "palliative care", "didactics"]
+LEVELS = ["introduction", "advanced", "masterclass", "in practice", "for professionals"]
+CITIES = ["Leuven", "Brussel", "Gent", "Mechelen", "Kortrijk", "Brugge", "Diepenbeek", "Aalst"]
 WORDS = ["data", "zorg", "management", "leiderschap", "onderwijs", "ai", "duurzaam",
          "verpleegkunde", "marketing", "coaching", "security", "psychologie", "energie",
          "\"project management\"", "data -marketing", "zorg OR welzijn", "digitale transformatie",
@@ -67,6 +81,7 @@ class Workload:
         self.admin = {"Authorization": f"Bearer {key}"}
         self.rng = rng
         self.courses: list[tuple[str, str]] = []
+        self.edited = [(slug, f"LOAD-{i}") for slug in SLUGS for i in range(EDITED_PER_PARTNER)]
         self.credential: Any = None
         self.stats = {name: Stats() for name in MIX}
 
@@ -74,6 +89,9 @@ class Workload:
         for slug in SLUGS:
             await self.client.put(f"/api/v1/institutions/{slug}/courses/{COURSE}",
                                   headers=self.admin, json=_course("Load test microcredential"))
+        for slug, code in self.edited:
+            await self.client.put(f"/api/v1/institutions/{slug}/courses/{code}",
+                                  headers=self.admin, json=_edit(self.rng))
         r = await self.client.get("/api/v1/courses", params={"limit": 100})
         if r.status_code == 200:
             items = r.json().get("items", [])
@@ -101,9 +119,9 @@ class Workload:
             email = f"load-{uuid.uuid4().hex[:12]}@example.org"
             return "POST", "/api/v1/institutions/ucll/credentials", {
                 "headers": self.admin, "json": _issuance(email)}
-        code = f"LOAD-{rng.randrange(1000)}"
-        return "PUT", f"/api/v1/institutions/{rng.choice(SLUGS)}/courses/{code}", {
-            "headers": self.admin, "json": _course(f"Load course {rng.random():.6f}")}
+        slug, code = rng.choice(self.edited)
+        return "PUT", f"/api/v1/institutions/{slug}/courses/{code}", {
+            "headers": self.admin, "json": _edit(rng)}
 
     async def send(self, name: str) -> None:
         stats = self.stats[name]
@@ -128,6 +146,18 @@ class Workload:
 def _course(title: str) -> dict[str, Any]:
     return {"type": "microcredential", "title": {"en": title}, "ects": 3, "eqf_level": 6,
             "languages": ["en"], "learning_outcomes": [{"en": "Can carry load."}]}
+
+
+def _edit(rng: random.Random) -> dict[str, Any]:
+    """A partner's edit of one of its courses: new wording, credits, price and dates."""
+    topic, level = rng.choice(TOPICS), rng.choice(LEVELS)
+    start = date(2026, 9, 1) + timedelta(days=7 * rng.randrange(40))
+    return {**_course(f"{topic} {level}"),
+            "description": {"en": f"{level.capitalize()} course on {topic}, {rng.choice(TOPICS)} "
+                                  f"and {rng.choice(TOPICS)}."},
+            "ects": rng.choice((2, 3, 4, 5, 6)),
+            "offerings": [{"code": "NEXT", "start_date": start.isoformat(),
+                           "city": rng.choice(CITIES), "price_eur": rng.randrange(100, 2000, 50)}]}
 
 
 def _issuance(email: str) -> dict[str, Any]:
@@ -169,7 +199,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                  limits=limits) as client:
         work = Workload(client, args.key, rng)
         await work.setup()
-        names, weights = list(MIX), list(MIX.values())
+        names, weights = list(args.mix), list(args.mix.values())
         sent = 0
         start = time.monotonic()
         deadline = start + args.duration
@@ -243,10 +273,45 @@ def print_report(result: dict[str, Any]) -> None:
         print("RSS over time (s, MiB): " + ", ".join(f"{t}:{m}" for t, m in rss["samples"][::step]))
 
 
+def _mix(text: str) -> dict[str, int]:
+    mix = {name: int(weight) for name, _, weight in (p.partition("=") for p in text.split(","))}
+    if not mix or set(mix) - set(MIX):
+        raise argparse.ArgumentTypeError(f"classes are {', '.join(MIX)}")
+    return mix
+
+
+def served(args: argparse.Namespace) -> dict[str, Any]:
+    """Run against a fresh server with the demo catalogue, started (and stopped) here."""
+    sys.path[:0] = [str(Path(__file__).resolve().parent)]
+    from _harness import ROOT, machine, server
+
+    env = dict(item.split("=", 1) for item in args.server_env)
+    launcher: list[str] = []
+    if args.trace:
+        launcher = [sys.executable, str(ROOT / "bench" / "memtrace.py"), "--out", str(args.trace),
+                    "--every", str(args.trace_every), "--frames", str(args.trace_frames),
+                    "--baseline", str(args.warmup), *(["--trim"] if args.trace_trim else []), "--"]
+    print(machine())
+    with server(port=args.port, launcher=launcher, env=env) as srv:
+        srv.academy("demo", "load")
+        args.url, args.key, args.pid = srv.base, srv.key("kuleuven", "admin"), srv.pid
+        return asyncio.run(run(args))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True, help="The running server, e.g. http://127.0.0.1:8000")
-    parser.add_argument("--key", required=True, help="An admin API key")
+    parser.add_argument("--url", help="The running server, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--key", help="An admin API key")
+    parser.add_argument("--serve", action="store_true",
+                        help="Start a fresh server (demo catalogue, admin key, --pid) instead")
+    parser.add_argument("--port", type=int, default=8767, help="With --serve")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="With --serve: e.g. MALLOC_ARENA_MAX=2")
+    parser.add_argument("--trace", type=Path,
+                        help="With --serve: run it under bench/memtrace.py, reporting here")
+    parser.add_argument("--trace-every", type=float, default=30)
+    parser.add_argument("--trace-frames", type=int, default=8)
+    parser.add_argument("--trace-trim", action="store_true", help="malloc_trim(0) at each report")
     parser.add_argument("--duration", type=float, default=60, help="Seconds to run")
     parser.add_argument("--requests", type=int, default=1_000_000, help="At most this many")
     parser.add_argument("--concurrency", type=int, default=8)
@@ -255,11 +320,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="Seconds before RSS growth is measured (default 10%% of duration)")
     parser.add_argument("--sample-every", type=float, default=1.0, help="RSS sampling period")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--mix", type=_mix, default=MIX,
+                        help="Another mix, e.g. search=1 or issue=1,verify=1 (to isolate a class)")
     parser.add_argument("--json", type=Path, help="Also write the report here")
     args = parser.parse_args(argv)
     if args.warmup is None:
         args.warmup = args.duration / 10
-    result = asyncio.run(run(args))
+    if args.serve:
+        result = served(args)
+    elif args.url and args.key:
+        result = asyncio.run(run(args))
+    else:
+        parser.error("give --url and --key, or --serve")
     print_report(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
