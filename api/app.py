@@ -33,6 +33,7 @@ from api.workers import CpuPool
 from api.openapi import document_api
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
 from api.ops import OpsController
+from api.queries import reject_null_queries
 from api.settings import Settings, load_settings
 from catalogue.harvest import harvest_loop
 
@@ -100,6 +101,7 @@ def create_app(
         route_handlers=handlers,
         dependencies={"db_session": Provide(provide_session)},
         guards=[access_guard],
+        before_request=reject_null_queries,
         exception_handlers=exception_handlers,
         middleware=[RequestIdMiddleware],
         before_send=[ensure_request_id_header],

@@ -35,7 +35,7 @@ from api.access import Rule
 from api.openapi_schemas import EMAIL, PYTHON_NON_SPACE, REF, SPACE, json_schema_components
 from api.pagination import MAX_LIMIT
 from api.ratelimit import PUBLIC_LIMITED_PREFIXES
-from catalogue.harvest import MAX_INTERVAL, MIN_INTERVAL, SOURCE_TYPES
+from catalogue.harvest import MAX_INTERVAL, MIN_INTERVAL, SOURCE_TYPES, URL_PATTERN
 from catalogue.harvest_mapping import CSV_COLUMNS, DEFAULTABLE
 from catalogue.search import MAX_OFFSET, SORTS
 from catalogue.search import MAX_LIMIT as SEARCH_MAX_LIMIT
@@ -163,7 +163,7 @@ COMPONENT_OVERRIDES: dict[str, dict[str, Any]] = {
         "properties": {
             "type": {"type": "string", "enum": list(SOURCE_TYPES)},
             "location": {"type": "string", "maxLength": 2048,
-                         "pattern": "^https?://[^/?#@:\\[\\]\\s]+(:[0-9]*)?([/?#].*)?$",
+                         "pattern": URL_PATTERN.replace(r"\s", SPACE),
                          "description": "An http(s) URL; local files only through the CLI."},
             "interval_minutes": {"type": "integer", "minimum": MIN_INTERVAL, "maximum": MAX_INTERVAL,
                                  "default": 1440},

@@ -11,6 +11,7 @@ import asyncio
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 __all__ = ["CpuPool"]
@@ -27,7 +28,16 @@ class CpuPool:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        executor = self._executor
+        try:
+            return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+        except BrokenProcessPool:
+            # A worker died (killed, or a result that could not be unpickled): this request
+            # fails, and the next one gets a new pool instead of the same error forever.
+            if self._executor is executor:
+                self._executor = None
+                executor.shutdown(wait=False, cancel_futures=True)
+            raise
 
     def shutdown(self) -> None:
         if self._executor is not None:

@@ -1,10 +1,11 @@
 """``make fuzz``: a longer Schemathesis session than the one in the test suite.
 
-    .venv/bin/python bench/fuzz.py                       # 10x the suite's examples, then stateful
+    .venv/bin/python bench/fuzz.py              # 400 examples an operation and mode, then stateful
     .venv/bin/python bench/fuzz.py --examples 1000 --stateful-examples 500 --seed 1
 
 1. ``tests/api/test_schemathesis.py`` with ``--examples`` examples per operation and mode
-   (the suite runs 40): every check, valid and invalid input, with and without a key;
+   (the suite runs 150) in worker processes: every check, valid and invalid input, with
+   and without a key;
 2. Schemathesis' stateful phase against a fresh server with the demo catalogue: chains of
    calls linked through the responses (a created resource is read, changed, deleted),
    checked for server errors and for conforming statuses, content types and bodies. Its

@@ -5,9 +5,11 @@
 Every ``--every`` seconds it appends to ``--out`` the process RSS, glibc's heap statistics
 (``mallinfo2``: bytes in use versus free inside the heap, i.e. fragmentation) and, with
 ``--frames`` > 0, the tracemalloc total and the top allocation growth by traceback since the
-first report, ``--baseline`` seconds after start, when tracing begins. ``--trim`` calls ``malloc_trim(0)`` before each
-report, to tell memory that glibc could hand back from memory that is really held. Tracing
-costs time and some memory of its own; use it to find what grows, not to measure RSS.
+first report (``--baseline`` seconds after start, when tracing begins: tracing start-up
+would slow it several-fold). ``--trim`` calls ``malloc_trim(0)`` before each report, to
+tell memory that glibc could hand back from memory that is really held. Tracing costs
+time (a server serves ~7x fewer requests) and some memory of its own: use it to find what
+grows, not to measure RSS.
 ``bench/load.py --serve --trace FILE`` starts the server this way.
 """
 
@@ -87,7 +89,7 @@ def start(out: Path, every: float, frames: int, baseline_after: float, trim: boo
 
     def loop() -> None:
         time.sleep(baseline_after)
-        if frames:  # only now: tracing start-up would slow it several-fold
+        if frames:
             tracemalloc.start(frames)
         while True:
             _report(out, started, frames, trim, libc, baseline)
@@ -101,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--every", type=float, default=30)
     parser.add_argument("--frames", type=int, default=8, help="Traceback depth; 0: no tracemalloc")
-    parser.add_argument("--baseline", type=float, default=30, help="Seconds before the first report")
+    parser.add_argument("--baseline", type=float, default=30,
+                        help="Seconds before the first report")
     parser.add_argument("--trim", action="store_true", help="malloc_trim(0) before each report")
     parser.add_argument("academy", nargs=argparse.REMAINDER, help="-- then academy's arguments")
     args = parser.parse_args(argv)

@@ -53,3 +53,8 @@ class Invalid(DomainError):
         first = "; ".join(f"{p or '/'}: {m}" for p, m in self.errors[:3])
         more = f" (and {len(self.errors) - 3} more)" if len(self.errors) > 3 else ""
         super().__init__(detail or f"{len(self.errors)} problem(s): {first}{more}")
+        self.given_detail = detail
+
+    def __reduce__(self) -> tuple[type[Invalid], tuple[list[tuple[str, str]], str | None]]:
+        # Raised in worker processes (batch validation): must survive pickling.
+        return type(self), (self.errors, self.given_detail)

@@ -50,6 +50,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "MIN_INTERVAL",
     "SOURCE_TYPES",
+    "URL_PATTERN",
     "FeedError",
     "Progress",
     "delete_source",
@@ -75,6 +76,10 @@ MAX_PAGES = 10_000
 MAX_ERRORS = 20
 STORE_CHUNK = 1_000
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# What the API documents a feed URL to be (api/openapi.py, with ``\s`` spelled out): a host,
+# an optional numeric port. ``[^\n]``, not ``.``, which ECMA-262 and Python read differently.
+URL_PATTERN = r"^https?://[^/?#@:\[\]\s]+(:[0-9]*)?([/?#][^\n]*)?$"
+_URL = re.compile(URL_PATTERN)  # fullmatch: "$" is the end, as in ECMA-262
 
 Progress = Callable[[int, int | None, str], None]
 """``progress(done, total, phase)``; ``total`` is None while it is not known yet."""
@@ -109,6 +114,8 @@ def _check_source(name: str, type_: str, location: str, interval_minutes: int,
         else:
             if not host:
                 errors.append(("/location", "the URL has no host"))
+            elif not _URL.fullmatch(location):
+                errors.append(("/location", "not a valid URL: a host and an optional port number"))
     elif type_ == "ooapi-v5" or not allow_files:
         errors.append(("/location", "must be an http(s) URL (local files only through the CLI)"))
     errors += check_mapping(type_, mapping)

@@ -16,7 +16,7 @@ from catalogue.structs import OfferingOut, OutStruct, SkillOut, Text
 
 __all__ = ["HIGHLIGHT_CACHE", "SUMMARY_CACHE", "Highlight", "HitCache", "SearchHit", "hydrate"]
 
-HIGHLIGHT_CACHE = 20_000
+HIGHLIGHT_CACHE = 10_000
 SUMMARY_CACHE = 20_000  # parsed course versions (~2 KB each)
 
 
@@ -65,28 +65,30 @@ class _Summary(msgspec.Struct, frozen=True, gc=False):
 
 
 class HitCache:
-    """Parsed course versions by (id as an int, change stamp), least recently used out first.
+    """Parsed course versions by course id (as an int), least recently used out first.
 
     A snapshot knows the stamp of every course's current version, so a cached version is
-    exact for the snapshot that asks: a popular course is read from PostgreSQL once per
-    change, not once per search. Highlights are kept per (version, matched words).
+    exact when its stamp is the one asked for; a newer version replaces it, so edits do not
+    pile up old versions. Highlights are kept per (version, matched words), bounded.
     """
 
     def __init__(self, size: int = SUMMARY_CACHE) -> None:
         self.size = size
-        self.summaries: OrderedDict[tuple[Any, int], _Summary] = OrderedDict()
+        self.summaries: OrderedDict[int, tuple[int, _Summary]] = OrderedDict()
         self.highlights: dict[object, Highlight] = {}
 
-    def get(self, key: tuple[Any, int]) -> _Summary | None:
-        found = self.summaries.get(key)
-        if found is not None:
-            self.summaries.move_to_end(key)
-        return found
+    def get(self, key: tuple[int, int]) -> _Summary | None:
+        found = self.summaries.get(key[0])
+        if found is None or found[0] != key[1]:
+            return None
+        self.summaries.move_to_end(key[0])
+        return found[1]
 
-    def put(self, key: tuple[Any, int], summary: _Summary) -> None:
+    def put(self, key: tuple[int, int], summary: _Summary) -> None:
         if self.size <= 0:
             return
-        self.summaries[key] = summary
+        self.summaries[key[0]] = (key[1], summary)
+        self.summaries.move_to_end(key[0])
         if len(self.summaries) > self.size:
             self.summaries.popitem(last=False)
 

@@ -104,16 +104,22 @@ def compound_parts(word: str, vocabulary: Collection[str]) -> list[str]:
     return _split(word, vocabulary) if len(word) >= 6 else []
 
 
-_split_cache: dict[tuple[str, int], list[str]] = {}
+# Splits for one vocabulary (held, so its id can never be reused by a later one); read and
+# replaced as one tuple, which keeps it consistent across the index's build threads.
+_memo: tuple[Collection[str] | None, dict[str, list[str]]] = (None, {})
 
 
 def _split(word: str, vocabulary: Collection[str]) -> list[str]:
-    key = (word, id(vocabulary))
-    found = _split_cache.get(key)
+    global _memo
+    held, splits = _memo
+    if held is not vocabulary:
+        splits = {}
+        _memo = (vocabulary, splits)
+    found = splits.get(word)
     if found is None:
-        if len(_split_cache) > 200_000:
-            _split_cache.clear()
-        found = _split_cache[key] = split_compound(word, vocabulary)
+        if len(splits) > 50_000:  # query words are anyone's input
+            splits.clear()
+        found = splits[word] = split_compound(word, vocabulary)
     return found
 
 

@@ -74,6 +74,10 @@ class MalformedJSON(ValueError):
         self.violations = violations
         super().__init__("; ".join(f"{v.pointer or '/'}: {v.message}" for v in violations))
 
+    def __reduce__(self) -> tuple[type[MalformedJSON], tuple[list[Violation]]]:
+        # Raised in worker processes (batch parsing): must survive pickling.
+        return type(self), (self.violations,)
+
 
 # --------------------------------------------------------------------------- parsing
 

@@ -40,6 +40,7 @@ import json
 import re
 import secrets
 from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,7 @@ _POSITIONS = ("subject", "object")
 # Token markers: objects, so that no JSON-derived token can ever equal them.
 _FROZEN, _FROZEN_LIST, _FROZEN_JSON, _SCHEMED, _LIST, _STR, _INT = (object() for _ in range(7))
 _MASKS: dict[tuple[str, ...], tuple[bool, ...]] = {}
+_MASKED_KEYS = 32  # objects with more keys are not memoised (bounds _MASKS by bytes)
 _NEVER = itertools.repeat(False)
 
 
@@ -94,9 +96,11 @@ def _shape(node: Any, tokens: list[Any], leaves: list[Any]) -> None:
         keys = tuple(node)
         mask = _MASKS.get(keys)
         if mask is None:
-            if len(_MASKS) > 65536:
-                _MASKS.clear()
-            mask = _MASKS[keys] = tuple(_frozen_key(k) for k in keys)
+            mask = tuple(_frozen_key(k) for k in keys)
+            if len(keys) <= _MASKED_KEYS:  # credentials' objects; not any JSON sent to /verify
+                if len(_MASKS) > 65536:
+                    _MASKS.clear()
+                _MASKS[keys] = mask
         tokens.append(keys)
         pairs = zip(mask, node.values(), strict=True)
     else:
@@ -160,30 +164,70 @@ class _Template:
 class _Entry:
     structural: tuple[int, ...]
     variants: dict[tuple[Any, ...], _Template | None]
+    weight: int  # estimated bytes of the key and the templates
+
+
+# Estimated bytes held, measured on microcredentials (deep sizes): ~100 per shape token
+# (the key tuple and its tokens) and ~1,300 per quad of a template (its lines, format
+# strings and pyld's quad dicts), i.e. ~80 KB for a 60-quad microcredential.
+_BYTES_PER_TOKEN = 100
+_BYTES_PER_QUAD = 1400
+
+
+def _key_weight(key: tuple[Any, ...]) -> int:
+    """A shape key's size: its tokens, plus the text of frozen values (``@context``, types)."""
+    text = 0
+    for token in key:
+        if type(token) is tuple:
+            text += sum(len(part) for part in token if type(part) is str)
+    return _BYTES_PER_TOKEN * len(key) + text
+
+
+def _template_weight(template: _Template | None) -> int:
+    if template is None:
+        return 64
+    text = len(template.text) + sum(map(len, template.hashed))
+    return _BYTES_PER_QUAD * len(template.quads) + text
 
 
 class ShapeCache:
-    """Templates per document shape, LRU over `max_shapes` shapes.
+    """Templates per document shape, least recently used out first.
 
+    Bounded by count (`max_shapes` shapes, 256 variants of one shape) and by estimated
+    bytes (`max_bytes`, keys and templates together): `/verify` takes documents from anyone,
+    and a template costs ~1.4 KB per quad. A shape weighing more than an eighth of the budget
+    is never learnt: its documents always take the reference path.
     A shape is learnt (2 to 4 pyld runs) the second time it is seen, so a stream of
     one-off shapes, as `/verify` may receive, costs one reference run each.
-    Safe to share between threads: a race at worst learns a shape twice.
+    Safe to share between threads: a race at worst learns a shape twice (and the byte
+    count, an estimate anyway, drifts by that entry).
     Counters: `hits` (served from a template), `misses` (pyld ran, to learn or on a
     first sighting), `collisions` (pyld's RDFC-1.0 on filled quads), `reference`
     (a template gave up: pyld from scratch).
     """
 
-    def __init__(self, max_shapes: int = 4096, learn_at_first_sight: bool = False) -> None:
+    def __init__(self, max_shapes: int = 4096, learn_at_first_sight: bool = False,
+                 max_bytes: int = 32 * 2**20) -> None:
         self.max_shapes = max_shapes
+        self.max_bytes = max_bytes
         self.learn_at_first_sight = learn_at_first_sight
         self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
-        self._seen: OrderedDict[tuple[Any, ...], None] = OrderedDict()
+        self._seen: OrderedDict[tuple[Any, ...], int] = OrderedDict()  # key: its weight
+        self._big: OrderedDict[int, None] = OrderedDict()  # hashes of shapes too big to keep
+        self._weight = 0
         self._nonce = secrets.token_hex(4)
         self.hits = self.misses = self.collisions = self.reference = 0
+
+    @property
+    def weight(self) -> int:
+        """Estimated bytes held (keys of shapes seen once, keys and templates of learnt ones)."""
+        return self._weight
 
     def clear(self) -> None:
         self._entries.clear()
         self._seen.clear()
+        self._big.clear()
+        self._weight = 0
         self.hits = self.misses = self.collisions = self.reference = 0
 
     def canonicalize(
@@ -197,13 +241,14 @@ class ShapeCache:
         entry = self._entries.get(key)
         template: _Template | None | bool = False
         if entry is not None:
+            with suppress(KeyError):  # evicted meanwhile by another thread
+                self._entries.move_to_end(key)
             template = entry.variants.get(tuple([leaves[i] for i in entry.structural]), False)
         if template is False:
             self.misses += 1
-            if entry is None and not self.learn_at_first_sight and key not in self._seen:
-                self._seen[key] = None
-                if len(self._seen) > self.max_shapes:
-                    self._seen.popitem(last=False)
+            if entry is None and (hash(key) in self._big or (
+                    not self.learn_at_first_sight and key not in self._seen)):
+                self._see(key)
                 return canonicalize_reference(
                     document, safe=safe, allow_vocab_fallback=allow_vocab_fallback
                 )
@@ -221,22 +266,66 @@ class ShapeCache:
             document, safe=safe, allow_vocab_fallback=allow_vocab_fallback
         )
 
+    # -- keeping within bounds -----------------------------------------------------------
+
+    def _see(self, key: tuple[Any, ...]) -> None:
+        if hash(key) in self._big:
+            return
+        weight = _key_weight(key)
+        if weight > self.max_bytes // 8:
+            self._too_big(key)
+            return
+        self._seen[key] = weight
+        self._weight += weight
+        self._shrink()
+
+    def _too_big(self, key: tuple[Any, ...]) -> None:
+        """Never learn this shape: its documents always take the reference path.
+
+        Only its hash is kept; another shape with the same hash merely loses the fast path."""
+        self._big[hash(key)] = None
+        if len(self._big) > self.max_shapes:
+            self._big.popitem(last=False)
+
+    def _shrink(self) -> None:
+        """Drop the least recently used: shapes seen once first, then learnt ones."""
+        try:
+            while len(self._seen) > self.max_shapes or (
+                    self._seen and self._weight > self.max_bytes):
+                self._weight -= self._seen.popitem(last=False)[1]
+            while len(self._entries) > self.max_shapes or (
+                    self._entries and self._weight > self.max_bytes):
+                self._weight -= self._entries.popitem(last=False)[1].weight
+        except KeyError:  # emptied meanwhile by another thread
+            pass
+
     # -- learning a shape --------------------------------------------------------------
 
     def _learn(
         self, key: tuple[Any, ...], entry: _Entry | None, document: Any, leaves: list[Any]
     ) -> _Template | None:
         template = self._build(document, leaves)
+        weight = _template_weight(template)
         # A shape we cannot template goes to the reference from now on.
         structural = template.structural if template else ()
         if entry is None:
-            entry = self._entries[key] = _Entry(structural, {})
-            if len(self._entries) > self.max_shapes:
-                self._entries.popitem(last=False)
+            seen = self._seen.pop(key, None)  # learnt now: the entry holds the key
+            if seen is not None:
+                self._weight -= seen
+            key_weight = seen if seen is not None else _key_weight(key)
+            if key_weight + weight > self.max_bytes // 8:
+                self._too_big(key)
+                return template
+            entry = self._entries[key] = _Entry(structural, {}, key_weight)
+            self._weight += key_weight
         elif entry.structural != structural:
             return template  # right for this document, keyed differently: not cached
-        if len(entry.variants) < 256:
-            entry.variants[tuple([leaves[i] for i in structural])] = template
+        variant = tuple([leaves[i] for i in structural])
+        if len(entry.variants) < 256 and variant not in entry.variants:
+            entry.variants[variant] = template
+            entry.weight += weight
+            self._weight += weight
+        self._shrink()
         return template
 
     def _probe(self, i: int, value: Any) -> Any:

@@ -340,3 +340,55 @@ async def test_a_50_mib_body_is_refused_without_reading_it(  # type: ignore[no-u
     # limit when the length is not declared.
     assert pulled <= (MIB if declared else limit + MIB)
     assert await snapshot(session_factory) == before
+
+
+async def test_big_batches_fail_cleanly_in_the_worker_pool(  # type: ignore[no-untyped-def]
+        client, keys, session_factory) -> None:
+    """Bodies over OFFLOAD_BYTES are parsed in worker processes: their errors come back as
+    problem documents, and the pool keeps serving after them."""
+    from api.catalogue import OFFLOAD_BYTES
+
+    item = {"code": "000", "title": {"en": "000"}, "type": "other"}
+    too_many = _json([item] * 10_001)
+    truncated = _json([{**item, "code": f"C-{i}"} for i in range(6_000)])
+    assert len(too_many) > OFFLOAD_BYTES and len(truncated) > OFFLOAD_BYTES
+    path = "/api/v1/institutions/ucll/courses/batch"
+    before = await snapshot(session_factory)
+    for body, status in ((too_many, 422), (truncated[:-10], 400), (too_many, 422)):
+        response = await client.post(path, content=body, headers={
+            **keys["publish"], "Content-Type": "application/json"})
+        assert_problem(response, status)
+    assert await snapshot(session_factory) == before
+    response = await client.post(path, content=truncated, headers={
+        **keys["publish"], "Content-Type": "application/json"})
+    assert response.status_code == 200 and response.json()["created"] == 6_000, response.text[:300]
+
+
+async def test_the_worker_pool_recovers_from_a_dead_worker() -> None:
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    from api.workers import CpuPool
+
+    pool = CpuPool(workers=1)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            await pool.run(os._exit, 1)
+        assert await pool.run(len, "abc") == 3
+    finally:
+        pool.shutdown()
+
+
+@pytest.mark.parametrize("query", ["/api/v1/courses?ects_max=null",
+                                   "/api/v1/courses?q=wond&microcredential=null",
+                                   "/api/v1/courses?starts_after=null",
+                                   "/ooapi/v5/courses/x/offerings?since=null"])
+async def test_null_is_not_a_number_boolean_or_date(client, query: str) -> None:  # type: ignore[no-untyped-def]
+    response = await client.get(query)
+    assert_problem(response, 422, 400)  # OOAPI answers every bad request with 400
+    name = query.rsplit("?", 1)[1].split("&")[-1].split("=")[0]
+    assert response.json()["errors"][0]["pointer"] == f"query:{name}"
+
+
+async def test_null_is_a_word_to_search_for(client) -> None:  # type: ignore[no-untyped-def]
+    assert (await client.get("/api/v1/courses?q=null&ects_max=30")).status_code == 200

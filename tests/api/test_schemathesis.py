@@ -6,20 +6,29 @@ with none. Every check must pass: no 5xx, only documented statuses and content t
 responses that match their schemas, invalid input rejected with 4xx. Bounded: a fixed
 seed and ``ACADEMY_SCHEMATHESIS_EXAMPLES`` examples per operation and mode (``make fuzz``
 runs a longer session, see ``bench/fuzz.py``).
+
+Nearly all the time goes into Hypothesis generating cases (request bodies above all), not
+into the server: the operations run in ``ACADEMY_SCHEMATHESIS_WORKERS`` processes (one a
+core; 1 runs them in this process, for debugging), each test then reports its operation's
+outcome. Each operation's cases depend only on the seed, not on the worker or the order.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import tempfile
+import traceback
 from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, assume, given, seed, settings
 from hypothesis.errors import Unsatisfiable
@@ -32,8 +41,12 @@ from tests.api.live import LiveServer, live_server
 
 METHODS = {"get", "put", "post", "delete", "patch"}
 
-EXAMPLES = int(os.environ.get("ACADEMY_SCHEMATHESIS_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("ACADEMY_SCHEMATHESIS_EXAMPLES", "150"))
 UNAUTHENTICATED_EXAMPLES = max(5, EXAMPLES // 4)
+WORKERS = int(os.environ.get("ACADEMY_SCHEMATHESIS_WORKERS", "0")) or os.cpu_count() or 1
+# Seconds a call may take: a generated batch of 1,000 issuances of as many document shapes
+# signs on the slow path (pyld) on a busy machine; a hang still fails.
+TIMEOUT = 120
 SEED = int(os.environ.get("ACADEMY_SCHEMATHESIS_SEED", "20261122"))
 FUZZ_COURSE = "FUZZ-MC"
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,29 +75,32 @@ async def live(database_url: str, tmp_path_factory: pytest.TempPathFactory
         yield server
 
 
-def headers_for(live: LiveServer, operation: Any) -> dict[str, str]:
+def headers_for(keys: dict[str, str], operation: Any) -> dict[str, str]:
     """The credential the operation documents: a learner token or a partner (admin) key."""
     security = operation.definition.raw.get("security") or []
     names = {name for requirement in security for name in requirement}
     if "learnerToken" in names:
-        token = live.keys.get("learner")
+        token = keys.get("learner")
         return {"Authorization": f"Bearer {token}"} if token else {}
     if "partnerKey" in names:
-        return {"Authorization": f"Bearer {live.keys['admin']}"}
+        return {"Authorization": f"Bearer {keys['admin']}"}
     return {}
+
+
+@cache
+def _documented_document() -> dict[str, Any]:
+    settings_ = load_settings(env={}, data_dir=Path(tempfile.gettempdir()), secret_key="-")
+    return create_app(settings_).openapi_schema.to_schema()  # type: ignore[no-any-return]
 
 
 @cache
 def documented_operations() -> list[tuple[str, str]]:
     """(method, path) of every operation the app documents, read from its route table."""
-    settings_ = load_settings(env={}, data_dir=Path(tempfile.gettempdir()), secret_key="-")
-    document = create_app(settings_).openapi_schema.to_schema()
-    return sorted((method.upper(), path) for path, item in document["paths"].items()
+    return sorted((method.upper(), path) for path, item in _documented_document()["paths"].items()
                   for method in item if method in METHODS)
 
 
-@pytest.fixture(scope="module")
-def live_schema(live: LiveServer) -> schemathesis.BaseSchema:
+def load_schema(base: str) -> schemathesis.BaseSchema:
     config = schemathesis.Config.from_dict({
         "seed": SEED,
         # Reproducers show the real values (the keys are of a throwaway database).
@@ -95,7 +111,7 @@ def live_schema(live: LiveServer) -> schemathesis.BaseSchema:
         # Unknown query parameters are ignored, as HTTP APIs do.
         "deterministic": True, "codec": "utf-8", "allow-x00": False,
         "allow-extra-parameters": False}})
-    return schemathesis.openapi.from_url(f"{live.base}/schema/openapi.json", config=config)
+    return schemathesis.openapi.from_url(f"{base}/schema/openapi.json", config=config)
 
 
 def within_rules_json_schema_cannot_say(case: schemathesis.Case) -> None:
@@ -220,7 +236,8 @@ def _order_offering(offering: dict[str, Any], languages: list[str]) -> None:
         offering["language"] = None
 
 
-def run_operation(operation: Any, headers: dict[str, str], examples: int) -> None:
+def run_operation(operation: Any, headers: dict[str, str], examples: int,
+                  session: requests.Session | None = None) -> None:
     """Valid, then invalid input; Hypothesis stops at (and shrinks) the first failure."""
     raw = operation.definition.raw
     takes_input = bool(raw.get("parameters") or raw.get("requestBody"))
@@ -240,14 +257,15 @@ def run_operation(operation: Any, headers: dict[str, str], examples: int) -> Non
                 # negative; such a case is a positive one, run in the other mode.
                 assume(False)
             elif reports_invalid_items(case):
-                response = case.call_and_validate(headers=headers, timeout=30,
-                                                  excluded_checks=[negative_data_rejection])
+                response = case.call_and_validate(
+                    session=session, headers=headers, timeout=TIMEOUT,
+                    excluded_checks=[negative_data_rejection])
                 # schemathesis may have negated a part the server ignores (a header): then
                 # the body itself is valid, which our own contract check decides
                 assert (response.status_code >= 400 or response.json()["invalid"] >= 1
                         or _valid_batch(case.body))
                 return
-            case.call_and_validate(headers=headers, timeout=30)
+            case.call_and_validate(session=session, headers=headers, timeout=TIMEOUT)
 
         try:
             call()
@@ -258,19 +276,93 @@ def run_operation(operation: Any, headers: dict[str, str], examples: int) -> Non
             # free-form string path parameter).
 
 
+# --- running operations in worker processes ---------------------------------------------------
+
+Job = tuple[str, str, bool]  # method, path, with credentials
+PUBLIC = "public: covered by test_with_credentials"
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(base: str, keys: dict[str, str]) -> None:
+    _worker.update(schema=load_schema(base), keys=keys, session=requests.Session())
+
+
+def _run_job(job: Job) -> str | None:
+    """The failure of one operation, as text (pickles; the test shows it), or None."""
+    method, path, with_credentials = job
+    operation = _worker["schema"][path][method]
+    headers = headers_for(_worker["keys"], operation) if with_credentials else {}
+    if not with_credentials and not headers_for(_worker["keys"], operation):
+        return PUBLIC
+    try:
+        examples = EXAMPLES if with_credentials else UNAUTHENTICATED_EXAMPLES
+        run_operation(operation, headers, examples, _worker["session"])
+    except BaseException as exc:  # noqa: BLE001 - reported by the operation's test
+        return "".join(traceback.format_exception(exc))
+    return None
+
+
+def _jobs(selected: list[Job]) -> list[Job]:
+    """The selected operations, the costly ones (bodies) first, so that no worker is left
+    with one long operation at the end."""
+    document = _documented_document()
+    components = document.get("components", {}).get("schemas", {})
+    cost = {(m.upper(), p): _size(item[m].get("requestBody", {}), components, set())
+            for p, item in document["paths"].items() for m in item if m in METHODS}
+    return sorted(selected, key=lambda j: (-cost[(j[0], j[1])] // (1 if j[2] else 4), j))
+
+
+def _size(node: Any, components: dict[str, Any], seen: set[str]) -> int:
+    """How big a schema is with its references followed (once each): a cost estimate."""
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        name = ref.rsplit("/", 1)[-1]
+        if name in components and name not in seen:
+            seen.add(name)
+            return _size(components[name], components, seen)
+        return sum(len(k) + _size(v, components, seen) for k, v in node.items())
+    if isinstance(node, list):
+        return sum(_size(v, components, seen) for v in node)
+    return len(str(node))
+
+
+@pytest.fixture(scope="module")
+def outcomes(live: LiveServer, request: pytest.FixtureRequest) -> dict[Job, str | None]:
+    """Every selected test's operation, run once up front."""
+    jobs = _jobs([
+        (item.callspec.params["method"], item.callspec.params["path"],
+         item.originalname == "test_with_credentials")
+        for item in request.session.items
+        if item.module is request.module and hasattr(item, "callspec")])
+    if WORKERS <= 1:
+        _start_worker(live.base, live.keys)
+        return {job: _run_job(job) for job in jobs}
+    context = multiprocessing.get_context("spawn")  # nothing of pytest's state is inherited
+    with ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_start_worker,
+                             initargs=(live.base, live.keys)) as pool:
+        return dict(zip(jobs, pool.map(_run_job, jobs)))
+
+
+def _outcome(live: LiveServer, outcomes: dict[Job, str | None], job: Job) -> None:
+    if outcomes[job] == PUBLIC:
+        pytest.skip(PUBLIC)
+    if failure := outcomes[job]:
+        # Operations ran side by side: what the server logged (errors, by request id) helps.
+        logged = [line for line in live.log_path.read_text(errors="replace").splitlines()
+                  if '"level": "error"' in line]
+        pytest.fail(failure + "\nServer errors logged during the run:\n"
+                    + ("\n".join(logged[-5:]) or "none"), pytrace=False)
+
+
 @pytest.mark.parametrize(("method", "path"), documented_operations(),
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_with_credentials(method: str, path: str, live: LiveServer,
-                          live_schema: schemathesis.BaseSchema) -> None:
-    operation = live_schema[path][method]
-    run_operation(operation, headers_for(live, operation), EXAMPLES)
+                          outcomes: dict[Job, str | None]) -> None:
+    _outcome(live, outcomes, (method, path, True))
 
 
 @pytest.mark.parametrize(("method", "path"), documented_operations(),
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_without_credentials(method: str, path: str, live: LiveServer,
-                             live_schema: schemathesis.BaseSchema) -> None:
-    operation = live_schema[path][method]
-    if not headers_for(live, operation):
-        pytest.skip("public: covered by test_with_credentials")
-    run_operation(operation, {}, UNAUTHENTICATED_EXAMPLES)
+                             outcomes: dict[Job, str | None]) -> None:
+    _outcome(live, outcomes, (method, path, False))

@@ -306,6 +306,8 @@ async def test_sources_and_run_history_through_the_api(client, ucll, feed, make_
     {"type": "json", "location": "file:///etc/passwd"},
     {"type": "json", "location": "http://x.example", "colour": "blue"},
     {"type": "json", "location": "http://x.example", "mapping": {"page_size": 0}},
+    {"type": "json", "location": "http://x.example:*/feed"},  # the port is a number
+    {"type": "json", "location": "http://x.example/feed\nHost: y"},
 ])
 async def test_bad_sources_are_refused(client, ucll, body) -> None:  # type: ignore[no-untyped-def]
     r = await client.put(f"{BASE}/sources/bad", json=body, headers=ucll)

@@ -518,6 +518,26 @@ def test_shapes_are_learnt_at_second_sight():
     assert (cache.misses, cache.hits) == (2, 2)  # first sight: reference; second: learnt
 
 
+def test_shape_cache_is_bounded_by_bytes():
+    """Shapes of any size from anyone (/verify): what the cache holds stays under its budget."""
+    budget = 1_000_000  # a learnt 1-outcome microcredential weighs ~90 KB
+    cache = ShapeCache(max_bytes=budget)
+    for n in range(1, 13):  # the outcome count changes the shape; each is learnt
+        for number in range(2):
+            document = microcredential(outcomes=[f"o{k}" for k in range(n)], number=number)
+            assert cache.canonicalize(document) == canonicalize_reference(document)
+            assert cache.weight <= budget
+    assert 0 < len(cache._entries) < 12  # the oldest were dropped
+
+    big = microcredential(outcomes=[f"o{k}" for k in range(40)])  # over an eighth: never learnt
+    for number in range(3):
+        document = microcredential(outcomes=[f"o{k}" for k in range(40)], number=number)
+        assert cache.canonicalize(document) == canonicalize_reference(document)
+    hits = cache.hits
+    assert cache.canonicalize(big) == canonicalize_reference(big) and cache.hits == hits
+    assert cache.weight <= budget
+
+
 def test_fast_path_keeps_safe_mode(ucll_keys):
     cache = ShapeCache()
     document = microcredential()
