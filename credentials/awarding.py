@@ -187,8 +187,15 @@ async def _stacking_state(session: AsyncSession, course: str, email: str) -> str
 
 async def lock_learner(session: AsyncSession, email: str) -> None:
     """Serialise re-evaluations of one learner until this transaction ends."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(:e))"),
-                          {"k": _LOCK_CLASS, "e": email})
+    await lock_learners(session, [email])
+
+
+async def lock_learners(session: AsyncSession, emails: list[str]) -> None:
+    """``lock_learner`` for several learners, in one global order (the lock keys'): two
+    batches naming the same learners in other orders would otherwise deadlock."""
+    await session.execute(text(
+        "SELECT pg_advisory_xact_lock(:k, h) FROM (SELECT DISTINCT hashtext(e) AS h "
+        "FROM unnest(CAST(:e AS text[])) AS e ORDER BY h) AS keys"), {"k": _LOCK_CLASS, "e": emails})
 
 
 async def reevaluate(

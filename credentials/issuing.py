@@ -36,7 +36,7 @@ from credentials.keys import KeyRing, SigningKey
 from credentials.rdfc import find_control_chars
 from credentials.signing import jcs, sign
 from credentials.stacking import normalise_grade
-from credentials.stacking_hook import CredentialRow, on_credential_change
+from credentials.stacking_hook import CredentialRow, lock_learners, on_credential_change
 from credentials.status import PURPOSE, Allocated, allocate, list_url, release
 
 __all__ = [
@@ -339,6 +339,9 @@ async def _sign_and_store(
             idempotency_key=item.key, request_hash=item.digest,
         ))
     inserted = await insert_credentials(session, institution.id, rows)
+    learners = sorted({row.learner_email for row in rows if row.id in inserted})
+    if len(learners) > 1:  # re-evaluation locks learners one by one: take them in order first
+        await lock_learners(session, learners)
     outcomes, lost, lost_items = [], [], []
     for item, row in zip(items, rows, strict=True):
         if row.id in inserted:

@@ -13,7 +13,7 @@ from typing import Literal
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["Change", "CredentialRow", "on_credential_change"]
+__all__ = ["Change", "CredentialRow", "lock_learners", "on_credential_change"]
 
 Change = Literal["issued", "revoked", "suspended", "unsuspended"]
 
@@ -36,3 +36,10 @@ async def on_credential_change(session: AsyncSession, credential_row: Credential
     from credentials.awarding import on_credential_change as reevaluate
 
     await reevaluate(session, credential_row)
+
+
+async def lock_learners(session: AsyncSession, emails: list[str]) -> None:
+    """Take the re-evaluation locks of a batch's learners up front, in one global order."""
+    from credentials.awarding import lock_learners as lock
+
+    await lock(session, emails)

@@ -91,3 +91,26 @@ async def test_the_database_refuses_a_second_award_even_without_the_lock(committ
                 ":parts, :t)"),
                 {"v": row[0], "e": row[1], "p": row[2], "parts": row[4], "t": row[5]})
             await s.commit()
+
+
+async def test_batches_naming_the_same_learners_in_other_orders_do_not_deadlock(
+        committed_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    with_pathways(committed_app, monkeypatch)
+    async with AppClient(committed_app) as client:
+        headers = await _issue_key(committed_app)
+        await publish_courses(client, {"ucll": headers}, COURSES)
+        body = pathway_body(code="PG-BATCH", partners=["ucll"],
+                            rules={"all": [{"course": "ucll/MC-A"}, {"course": "ucll/MC-B"}]})
+        body.pop("min_total_ects")
+        body.pop("min_grade")
+        r = await client.post("/api/v1/institutions/ucll/pathways", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+        learners = [{"email": f"batch{n}@example.org", "name": f"Batch {n}"} for n in range(6)]
+
+        def batch(order: list[dict[str, str]]):  # type: ignore[no-untyped-def]
+            return client.post(ISSUE.format(slug="ucll") + "/batch", headers=headers,
+                               json=[request_body(course="MC-A", learner=x) for x in order])
+
+        responses = await asyncio.gather(*(batch(learners if k % 2 else learners[::-1])
+                                           for k in range(8)))
+        assert all(r.status_code < 500 for r in responses), [r.text for r in responses][:2]
