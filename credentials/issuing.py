@@ -309,6 +309,10 @@ async def _sign_and_store(
     session: AsyncSession, keyring: KeyRing, institution: Institution, items: list[_Item]
 ) -> list[Outcome]:
     slug, base = institution.slug, keyring.base_url
+    # Learners' re-evaluation locks before the status list's, in one global order: awarding
+    # holds a learner's lock when it allocates a status entry for a stacked credential.
+    await lock_learners(session, sorted({normalise_email(item.resolved["learner"]["email"])
+                                         for item in items if item.resolved is not None}))
     allocated = await allocate(session, institution.id, PURPOSE, len(items))
     key = await keyring.signing_key(session, institution.id, slug)
     created = proof_created()
@@ -339,9 +343,6 @@ async def _sign_and_store(
             idempotency_key=item.key, request_hash=item.digest,
         ))
     inserted = await insert_credentials(session, institution.id, rows)
-    learners = sorted({row.learner_email for row in rows if row.id in inserted})
-    if len(learners) > 1:  # re-evaluation locks learners one by one: take them in order first
-        await lock_learners(session, learners)
     outcomes, lost, lost_items = [], [], []
     for item, row in zip(items, rows, strict=True):
         if row.id in inserted:
