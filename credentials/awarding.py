@@ -26,6 +26,10 @@ of one learner, so a second transaction sees the first one's constituent once th
 commits (without it, two transactions each holding half the parts would both miss the
 award). The primary key of ``stacked_credential`` (version, learner) is the guarantee:
 the award is claimed with ``INSERT .. ON CONFLICT DO NOTHING`` before anything is signed.
+Learners' locks come first in every transaction that changes credentials, before any row
+lock (a status list's, a credential's), and several are taken at once in the one global
+order of :func:`lock_learners`: re-evaluation suspends and awards while holding a lock,
+so any other order could close a cycle (PostgreSQL would abort one side as a deadlock).
 
 Signing needs the app's :class:`~credentials.keys.KeyRing`: pass ``keyring=`` or bind it
 to the session with :func:`bind_keyring`.
@@ -368,8 +372,8 @@ async def award_existing(
 ) -> list[Action]:
     """Award a version that just became active to every learner who already satisfies it.
 
-    Learners are locked in email order, the same order for every caller, so two
-    activations running at once cannot deadlock on each other.
+    Every learner's lock is taken up front, in the one global order of
+    :func:`lock_learners`, so an activation cannot deadlock with another or with a batch.
     """
     rows = await session.execute(
         text("SELECT DISTINCT c.learner_email, v.pathway_id FROM pathway_unit u "
@@ -380,8 +384,9 @@ async def award_existing(
              "WHERE u.version_id = :v AND c.status = 'valid' ORDER BY 1"),
         {"v": version_id},
     )
+    found = rows.all()
+    await lock_learners(session, [email for email, _ in found])
     actions: list[Action] = []
-    for email, pathway_id in rows.all():
-        await lock_learner(session, email)
+    for email, pathway_id in found:
         actions += await reevaluate(session, email, [pathway_id], keyring=keyring, today=today)
     return actions

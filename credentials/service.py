@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credentials.errors import AlreadyInStatus, CredentialNotFound
-from credentials.stacking_hook import CredentialRow, on_credential_change
+from credentials.stacking_hook import CredentialRow, lock_learners, on_credential_change
 from credentials.status import REVOKED, SUSPENDED, bit_position, set_bit
 
 __all__ = ["StatusChange", "Stored", "change_status", "get_credential", "parse_id"]
@@ -74,6 +74,16 @@ async def change_status(
 ) -> StatusChange:
     """Apply ``action`` to a credential ``slug`` issued; 404 for another's, 409 when moot."""
     allowed, new, offset, bit = _ACTIONS[action]
+    email = await session.scalar(
+        text("SELECT c.learner_email FROM credential c JOIN institution i "
+             "ON i.id = c.institution_id WHERE c.id = :id AND i.slug = :slug"),
+        {"id": credential_id, "slug": slug},
+    )
+    if email is None:
+        raise CredentialNotFound(f"{slug} issued no credential {credential_id}.")
+    # The learner's lock before the credential's and the status list's rows: the order
+    # every credential-changing transaction keeps (credentials.awarding).
+    await lock_learners(session, [email])
     row = (await session.execute(
         text("UPDATE credential c SET status = :new, status_reason = :reason, "
              "status_changed_at = now() FROM institution i "
@@ -86,12 +96,7 @@ async def change_status(
     )).first()
     if row is None:
         current = await session.scalar(
-            text("SELECT c.status FROM credential c JOIN institution i ON i.id = c.institution_id "
-                 "WHERE c.id = :id AND i.slug = :slug"),
-            {"id": credential_id, "slug": slug},
-        )
-        if current is None:
-            raise CredentialNotFound(f"{slug} issued no credential {credential_id}.")
+            text("SELECT status FROM credential WHERE id = :id"), {"id": credential_id})
         raise AlreadyInStatus(f"Cannot {action} a credential that is {current}.")
     list_id, index, email, code, owner = row
     await set_bit(session, list_id, bit_position(index, offset), bit)

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from api.access import create_key
-from credentials import awarding
+from credentials import awarding, issuing, service
 from tests.client import AppClient
 from tests.conftest import bearer
 from tests.credentials.support import ISSUE, request_body
@@ -36,9 +36,10 @@ async def _race(app, monkeypatch, rules, *, lock: bool = True) -> list[int]:  # 
     """Issue MC-A and MC-B to each learner at once; the number of awards per learner."""
     with_pathways(app, monkeypatch)
     if not lock:
-        async def no_lock(session, email):  # type: ignore[no-untyped-def]
+        async def no_lock(session, emails):  # type: ignore[no-untyped-def]
             return None
-        monkeypatch.setattr(awarding, "lock_learner", no_lock)
+        for module in (awarding, issuing, service):
+            monkeypatch.setattr(module, "lock_learners", no_lock)
     async with AppClient(app) as client:
         headers = await _issue_key(app)
         await publish_courses(client, {"ucll": headers}, COURSES)
@@ -114,3 +115,51 @@ async def test_batches_naming_the_same_learners_in_other_orders_do_not_deadlock(
         responses = await asyncio.gather(*(batch(learners if k % 2 else learners[::-1])
                                            for k in range(8)))
         assert all(r.status_code < 500 for r in responses), [r.text for r in responses][:2]
+
+
+async def test_activation_batches_and_revocations_at_once_do_not_deadlock(
+        committed_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An activation awards every learner who already qualifies while batches re-issue a
+    constituent and revocations suspend awards: each takes learners' locks, and the
+    revocations a status list's row too. One global lock order keeps them out of a cycle."""
+    with_pathways(committed_app, monkeypatch)
+    async with AppClient(committed_app) as client:
+        headers = await _issue_key(committed_app)
+        async with committed_app.state.session_factory() as s:
+            _, owner_key = await create_key(s, "odisee", ["issue"])
+            await s.commit()
+        await publish_courses(client, {"ucll": headers}, COURSES)
+        body = pathway_body(code="PG-MIXED", partners=["ucll"],
+                            rules={"all": [{"course": "ucll/MC-A"}, {"course": "ucll/MC-B"}]})
+        body.pop("min_total_ects")
+        body.pop("min_grade")
+        r = await client.post("/api/v1/institutions/odisee/pathways", json=body,
+                              headers=bearer(owner_key))
+        assert r.status_code == 201, r.text  # pending until ucll approves
+        learners = [{"email": f"mixed{n}@example.org", "name": f"Mixed {n}"} for n in range(6)]
+
+        def batch(code: str, order: list[dict[str, str]]):  # type: ignore[no-untyped-def]
+            return client.post(ISSUE.format(slug="ucll") + "/batch", headers=headers,
+                               json=[request_body(course=code, learner=x) for x in order])
+
+        r = await batch("MC-A", learners)
+        first = [item["id"] for item in r.json()["items"]]
+        assert (await batch("MC-B", learners)).status_code == 200
+        revoked = first[:3]
+        responses = await asyncio.gather(
+            client.post("/api/v1/institutions/odisee/pathways/PG-MIXED/approve", json={},
+                        headers=headers),
+            *(batch("MC-B", learners if k % 2 else learners[::-1]) for k in range(4)),
+            *(client.post(f"{ISSUE.format(slug='ucll')}/{cid}/revoke", headers=headers,
+                          json={"reason": "Issued in error."}) for cid in revoked),
+        )
+        assert [r.status_code for r in responses] == [200] * len(responses), \
+            [r.text for r in responses if r.status_code != 200][:2]
+        async with committed_app.state.session_factory() as s:
+            valid = dict((await s.execute(text(
+                "SELECT s.learner_email, count(*) FILTER (WHERE c.status = 'valid') "
+                "FROM stacked_credential s JOIN credential c ON c.id = s.credential_id "
+                "GROUP BY 1"))).all())
+    # A learner whose MC-A was revoked holds no valid award (none, or one suspended);
+    # every other learner holds exactly one.
+    assert [valid.get(x["email"], 0) for x in learners] == [0, 0, 0, 1, 1, 1]
