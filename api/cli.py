@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -11,6 +12,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Database, run_migrations
+from api.embedded import EmbeddedPostgres
 from api.settings import Settings, load_settings
 from catalogue.errors import DomainError
 
@@ -52,16 +54,30 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to bind (default ACADEMY_HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default ACADEMY_PORT or 8000).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option("--workers", default=1, type=click.IntRange(1, 64), envvar="ACADEMY_WORKERS",
+              show_default=True, help="Server processes (ACADEMY_WORKERS); one a core is usual.")
+def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the API (on the embedded database unless DATABASE_URL is set)."""
     import uvicorn
 
     from api.app import create_app
 
     settings = load_settings()
-    app = create_app(settings)
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port,
-                log_config=None, access_log=False, lifespan="on")
+    where = {"host": host or settings.host, "port": port or settings.port,
+             "log_config": None, "access_log": False, "lifespan": "on"}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **where)
+        return
+    # Several processes share one database: start the embedded server here, once, and
+    # hand its address to the workers (each would otherwise race to start it).
+    embedded = None if settings.database_url else EmbeddedPostgres(settings.data_dir)
+    if embedded is not None:
+        os.environ["DATABASE_URL"] = embedded.start()
+    try:
+        uvicorn.run("api.app:create_app", factory=True, workers=workers, **where)
+    finally:
+        if embedded is not None and embedded.started_here:
+            embedded.stop()
 
 
 @main.group()

@@ -558,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds a phase")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (academy serve --workers)")
     parser.add_argument("--data-dir", default=None, help="reuse this data dir (kept afterwards)")
     parser.add_argument("--keep", action="store_true", help="keep the fresh data dir")
     parser.add_argument("--rate", type=float, default=400.0, help="open-loop requests a second")

@@ -41,3 +41,49 @@ async def test_bad_cli_input_says_what_to_do(database_url, tmp_path) -> None:  #
     result = academy(database_url, tmp_path, "keys", "create", "--institution", "ucll",
                      "--scopes", "root")
     assert result.returncode != 0 and "scopes" in result.stderr
+
+
+def test_serve_with_two_workers_shares_one_embedded_server(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Without DATABASE_URL, ``serve --workers 2`` starts the embedded PostgreSQL once, both
+    workers answer on it, and stopping the server stops it."""
+    import signal
+    import time
+
+    import httpx
+
+    from tests.api.live import free_port
+    from tests.conftest import TEST_SECRET
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(ACADEMY_DATA_DIR=str(tmp_path), ACADEMY_SECRET_KEY=TEST_SECRET,
+               ACADEMY_BACKGROUND_HARVEST="0", ACADEMY_LOG_LEVEL="WARNING")
+    upgrade = subprocess.run([ACADEMY, "db", "upgrade"], env=env, capture_output=True,
+                             text=True, timeout=300)
+    assert upgrade.returncode == 0, upgrade.stderr
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([ACADEMY, "serve", "--workers", "2", "--port", str(port)],
+                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "academy serve --workers 2 never became ready"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True,
+                                 text=True).stdout.split()
+        assert len(workers) >= 2, workers
+        for _ in range(6):  # fresh connections, spread over the workers by the kernel
+            r = httpx.get(f"http://127.0.0.1:{port}/api/v1/courses", params={"q": "zorg"})
+            assert r.status_code == 200, r.text
+        assert (tmp_path / "pgdata" / "postmaster.pid").exists()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
