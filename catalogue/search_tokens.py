@@ -143,32 +143,54 @@ class Marker:
                 len(word) >= 6 and any(p in self.words for p in compound_parts(word, self.vocabulary)))
         return found
 
-    def candidates(self, text: str) -> Iterator[re.Match[str]]:
-        """The words of ``text`` that might be marked: on ASCII text only those containing a
-        matched word (found by one regular expression), otherwise every word."""
+    def candidates(self, text: str) -> Iterator[tuple[int, int]]:
+        """The spans of the words of ``text`` that might be marked: on ASCII text only those
+        containing a matched word (found by one regular expression), otherwise every word."""
         if not text.isascii():
-            return _WORD.finditer(text)
+            return (m.span() for m in _WORD.finditer(text))
         pattern = _pattern(self.words)
-        return pattern.finditer(text) if pattern is not None else iter(())
+        return _enclosing(text, pattern) if pattern is not None else iter(())
 
 
 @lru_cache(maxsize=1024)
 def _pattern(words: frozenset[str]) -> re.Pattern[str] | None:
+    """The ASCII words as one alternation; the engine scans for them without backtracking
+    over every word's letters (what a word-shaped pattern around them did, 2-5x slower)."""
     ascii_words = sorted((w for w in words if w.isascii()), key=len, reverse=True)
     if not ascii_words:
         return None
-    either = "|".join(map(re.escape, ascii_words))
-    return re.compile(rf"(?<![^\W_])[^\W_]*?(?:{either})[^\W_]*", re.IGNORECASE)
+    return re.compile("|".join(map(re.escape, ascii_words)), re.IGNORECASE)
+
+
+def _enclosing(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """The spans of the (ASCII) words around ``pattern``'s matches, each once, in order."""
+    end = 0
+    for m in pattern.finditer(text):
+        start = m.start()
+        if start < end:  # inside the word just given
+            continue
+        while start > 0 and _letter(text[start - 1]):
+            start -= 1
+        end = m.end()
+        while end < len(text) and _letter(text[end]):
+            end += 1
+        yield start, end
+
+
+def _letter(char: str) -> bool:
+    r"""``[^\W_]`` for one ASCII character: what ``_WORD`` takes into a word."""
+    return char.isalnum()
 
 
 def highlight(text: str, marked: Marker) -> str:
     """HTML-escaped ``text`` with ``<mark>`` around every word ``marked`` accepts."""
     out, last = [], 0
-    for m in marked.candidates(text):
-        if marked(_fold(m.group())):
-            out.append(html.escape(text[last:m.start()]))
-            out.append(f"<mark>{html.escape(m.group())}</mark>")
-            last = m.end()
+    for start, end in marked.candidates(text):
+        word = text[start:end]
+        if marked(_fold(word)):
+            out.append(html.escape(text[last:start]))
+            out.append(f"<mark>{html.escape(word)}</mark>")
+            last = end
     out.append(html.escape(text[last:]))
     return "".join(out)
 
@@ -178,9 +200,9 @@ def snippet(text: str, marked: Marker, width: int = 200) -> str:
     if len(text) <= width:
         return highlight(text, marked)
     start = 0
-    for m in marked.candidates(text):
-        if marked(_fold(m.group())):
-            start = max(0, m.start() - width // 4)
+    for begin, end in marked.candidates(text):
+        if marked(_fold(text[begin:end])):
+            start = max(0, begin - width // 4)
             break
     if start:
         space = text.find(" ", start)
