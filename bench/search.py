@@ -25,13 +25,14 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -221,8 +222,23 @@ def suggest_queries(count: int, seed: int = 11) -> list[dict[str, Any]]:
 
 async def drive(base: str, path: str, queries: list[dict[str, Any]], concurrency: int,
                 duration: float) -> dict[str, float]:
-    """Loop over ``queries`` from ``concurrency`` clients for ``duration`` s; latency figures."""
-    return await closed_loop(base, requests_for(base, path, queries), concurrency, duration)
+    """Loop over ``queries`` from ``concurrency`` clients for ``duration`` s; latency figures
+    and how the clients' connections fell to the server processes ("4+4")."""
+    split = asyncio.create_task(connection_split(base, min(1.0, duration / 4)))
+    figures = await closed_loop(base, requests_for(base, path, queries), concurrency, duration)
+    return {**figures, "split": await split}
+
+
+async def connection_split(base: str, after: float) -> str:
+    """Established connections to ``base``'s port per server process, most first: the kernel
+    gives each new connection to whichever worker accepts first, so a closed loop over a
+    few keep-alive connections can load one worker more than the other."""
+    await asyncio.sleep(after)
+    port = base.rsplit(":", 1)[1]
+    out = subprocess.run(["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+                         capture_output=True, text=True, check=False).stdout
+    pids = Counter(m.group(1) for m in re.finditer(r"pid=(\d+)", out))
+    return "+".join(str(n) for n in sorted(pids.values(), reverse=True)) or "?"
 
 
 async def drive_paced(base: str, path: str, queries: list[dict[str, Any]], rate: float,
@@ -461,7 +477,8 @@ def report(figures: dict[str, Any]) -> str:
         "",
         "| | requests | req/s | p50 ms | p95 ms | p99 ms | errors | CPU ms/request server / client |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
-        _row(f"search, closed loop: {c} clients back to back", s),
+        _row(f"search, closed loop: {c} clients back to back (connections per worker "
+             f"{s.get('split', '?')})", s),
         _row(f"search, open loop: {rate:.0f} req/s, at most {c} in flight", p),
         _row(f"autocomplete, open loop: {rate:.0f} req/s, at most {c} in flight", a),
     ]
