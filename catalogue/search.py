@@ -71,6 +71,7 @@ MAX_OFFSET = 10_000
 FEW = 3  # below this many hits a correctable query gets a did_you_mean
 SORTS = ("relevance", "start_date", "price", "title")
 THREAD_BUILD = 5_000  # rebuild in a worker thread above this many courses
+RESULT_BYTES = 64 << 20  # JSON bytes of the whole results kept (the parsed results about as much again)
 
 
 class SearchQuery(msgspec.Struct, frozen=True, kw_only=True):
@@ -134,15 +135,19 @@ class SearchIndex:
     """One application's index: the current snapshot and what it takes to keep it current."""
 
     def __init__(self, glossary: Glossary | None = None, *, pool_size: int = 8,
-                 result_cache: int = 4096, thread_above: int = THREAD_BUILD) -> None:
+                 result_cache: int = 4096, result_bytes: int = RESULT_BYTES,
+                 thread_above: int = THREAD_BUILD) -> None:
         self.glossary = glossary or load_glossary()
         self.pathways: PathwayFinder | None = None
         self.snapshot: Snapshot | None = None
         self.corrections: dict[str, tuple[str, ...]] = {}
         self.hits = HitCache()
         # Whole results by (stamp, day, query): exact, since any change moves the stamp.
+        # Least recently asked out first, bounded by count and by their JSON's bytes.
         self.results: OrderedDict[object, _Entry] = OrderedDict()
         self.result_cache = result_cache
+        self.result_bytes = result_bytes
+        self.results_size = 0
         self._lock = asyncio.Lock()
         self.thread_above = thread_above  # catalogue size above which tables build in a thread
         self._table: Table | None = None  # the autocomplete table built last
@@ -171,12 +176,27 @@ class SearchIndex:
         else:
             yield await driver(session)
 
+    def recall(self, key: object) -> _Entry | None:
+        """The cached result of ``key``, now the most recently asked; None if not kept."""
+        found = self.results.get(key)
+        if found is not None:
+            self.results.move_to_end(key)
+        return found
+
     def remember(self, key: object, result: _Entry) -> None:
         if self.result_cache <= 0:
             return
+        if (old := self.results.pop(key, None)) is not None:  # two requests computed it
+            self.results_size -= len(old.json)
         self.results[key] = result
-        if len(self.results) > self.result_cache:
-            self.results.popitem(last=False)
+        self.results_size += len(result.json)
+        while self.results and (len(self.results) > self.result_cache
+                                or self.results_size > self.result_bytes):
+            self.results_size -= len(self.results.popitem(last=False)[1].json)
+
+    def forget_results(self) -> None:
+        self.results = OrderedDict()
+        self.results_size = 0
 
     async def suggest_table(self, snap: Snapshot) -> Table:
         """The autocomplete table of ``snap``, or while a big one is built, the previous one.
@@ -218,7 +238,7 @@ class SearchIndex:
                 snap = self.snapshot
                 if snap is None or snap.stamp != stamp:
                     snap = self.snapshot = await self._catch_up(session, snap, stamp, today)
-                    self.results = OrderedDict()
+                    self.forget_results()
         if snap.day != today.toordinal():
             snap = self.snapshot = snap.for_day(today)
         return snap
@@ -357,23 +377,20 @@ async def search_courses(
 async def search_courses_json(session: AsyncSession, index: SearchIndex, query: SearchQuery,
                               *, today: date | None = None) -> bytes:
     """``search_courses`` as the JSON document the API sends, encoded once per cached result."""
-    entry = await _cached_search(session, index, query, today, MAX_LIMIT)
-    if entry.json is None:
-        entry.json = _encode(entry.result)
-    return entry.json
+    return (await _cached_search(session, index, query, today, MAX_LIMIT)).json
 
 
 _encode = msgspec.json.Encoder().encode
 
 
 class _Entry:
-    """A cached result and, once asked for, its JSON."""
+    """A result and its JSON (encoded once; its length is what the cache counts)."""
 
     __slots__ = ("json", "result")
 
     def __init__(self, result: SearchResult) -> None:
         self.result = result
-        self.json: bytes | None = None
+        self.json = _encode(result)
 
 
 async def _cached_search(session: AsyncSession, index: SearchIndex, query: SearchQuery,
@@ -384,7 +401,7 @@ async def _cached_search(session: AsyncSession, index: SearchIndex, query: Searc
     async with index.reader(session) as db:
         snap = await index.current(session, db, today)
         key = (snap.stamp, snap.day, query)
-        found = index.results.get(key)
+        found = index.recall(key)
         if found is None:
             found = _Entry(await _search(db, index, snap, query, today))
             index.remember(key, found)

@@ -304,3 +304,20 @@ async def test_the_index_follows_updates_and_rollbacks(client, catalogue, sessio
         await session.commit()
     assert await codes(client, "imkerij") == []  # the checksum caught it
     assert await codes(client, "tuinarchitectuur") == ["NW-1"]
+
+
+async def test_whole_results_are_kept_by_recent_use_within_a_byte_budget(
+        client, catalogue, app) -> None:  # type: ignore[no-untyped-def]
+    index = app.state.search_index
+    words = ["zorg", "data", "filosofie"]
+    first = {q: await search(client, q=q) for q in words}
+    total = index.results_size
+    assert total == sum(len(e.json) for e in index.results.values()) > 0
+    index.forget_results()
+    index.result_bytes = total - 1  # one of the three must go
+    await search(client, q="zorg")
+    await search(client, q="data")
+    assert await search(client, q="zorg") == first["zorg"]  # from the cache, now the most recent
+    assert await search(client, q="filosofie") == first["filosofie"]
+    assert [key[2].q for key in index.results] == ["zorg", "filosofie"]  # "data" was least recent
+    assert index.results_size == sum(len(e.json) for e in index.results.values()) <= total - 1
