@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Database, run_migrations
 from api.embedded import EmbeddedPostgres
+from api.serve import serve_workers
 from api.settings import Settings, load_settings
 from catalogue.errors import DomainError
 
@@ -63,18 +64,19 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     from api.app import create_app
 
     settings = load_settings()
-    where = {"host": host or settings.host, "port": port or settings.port,
-             "log_config": None, "access_log": False, "lifespan": "on"}
+    host, port = host or settings.host, port or settings.port
     if workers == 1:
-        uvicorn.run(create_app(settings), **where)
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
+                    access_log=False, lifespan="on")
         return
-    # Several processes share one database: start the embedded server here, once, and
-    # hand its address to the workers (each would otherwise race to start it).
+    # Several processes (api.serve: a listening socket each, so connections spread over
+    # them) share one database: start the embedded server here, once, and hand its address
+    # to the workers (each would otherwise race to start it).
     embedded = None if settings.database_url else EmbeddedPostgres(settings.data_dir)
     if embedded is not None:
         os.environ["DATABASE_URL"] = embedded.start()
     try:
-        uvicorn.run("api.app:create_app", factory=True, workers=workers, **where)
+        serve_workers("api.app:create_app", host, port, workers)
     finally:
         if embedded is not None and embedded.started_here:
             embedded.stop()

@@ -46,6 +46,7 @@ async def test_bad_cli_input_says_what_to_do(database_url, tmp_path) -> None:  #
 def test_serve_with_two_workers_shares_one_embedded_server(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Without DATABASE_URL, ``serve --workers 2`` starts the embedded PostgreSQL once, both
     workers answer on it, and stopping the server stops it."""
+    import re
     import signal
     import time
 
@@ -76,9 +77,19 @@ def test_serve_with_two_workers_shares_one_embedded_server(tmp_path) -> None:  #
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True,
-                                 text=True).stdout.split()
-        assert len(workers) >= 2, workers
+        def listening() -> set[str]:  # the processes with a listening socket on the port
+            out = subprocess.run(["ss", "-Hltnp", f"( sport = :{port} )"], capture_output=True,
+                                 text=True).stdout
+            return set(re.findall(r"pid=(\d+)", out))
+
+        workers = listening()
+        assert len(workers) == 2, workers  # a socket each
+        killed = workers.pop()
+        os.kill(int(killed), signal.SIGKILL)  # a worker dies: the supervisor replaces it
+        deadline = time.monotonic() + 60
+        while (now := listening()) == workers or killed in now or len(now) < 2:
+            assert time.monotonic() < deadline, f"no worker replaced {killed}: {now}"
+            time.sleep(0.2)
         for _ in range(6):  # fresh connections, spread over the workers by the kernel
             r = httpx.get(f"http://127.0.0.1:{port}/api/v1/courses", params={"q": "zorg"})
             assert r.status_code == 200, r.text
