@@ -31,6 +31,7 @@ log = logging.getLogger("academy.serve")
 
 BACKLOG = 2048
 RESTART_PAUSE = 1.0  # seconds between replacing workers that die at once, so a crash loop idles
+STARTUP_FAILURE = 3  # uvicorn's exit code when the app's start-up (lifespan) fails
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -71,22 +72,32 @@ def serve_workers(factory: str, host: str, port: int, workers: int) -> None:
                 with suppress(ProcessLookupError):
                     os.kill(process.pid, signal.SIGTERM)  # each worker shuts down gracefully
 
-    running = [start() for _ in range(workers)]
+    running: list[BaseProcess] = []
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    failed = False
     try:
+        running += [start() for _ in range(workers)]
         while running:
             wait([p.sentinel for p in running])
             for process in [p for p in running if not p.is_alive()]:
                 running.remove(process)
+                if stopping:
+                    continue
+                if process.exitcode == STARTUP_FAILURE:  # the app cannot start: say so, stop
+                    log.error("a server worker could not start (its error is above); stopping")
+                    failed = True
+                    stop(signal.SIGTERM, None)
+                    continue
+                log.error("server worker %s exited with %s; starting another",
+                          process.pid, process.exitcode)
+                time.sleep(RESTART_PAUSE)
                 if not stopping:
-                    log.error("server worker %s exited with %s; starting another",
-                              process.pid, process.exitcode)
-                    time.sleep(RESTART_PAUSE)
-                    if not stopping:
-                        running.append(start())
+                    running.append(start())
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+    if failed:
+        raise SystemExit(STARTUP_FAILURE)
 
 
 def main(argv: list[str] | None = None) -> None:

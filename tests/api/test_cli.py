@@ -98,3 +98,19 @@ def test_serve_with_two_workers_shares_one_embedded_server(tmp_path) -> None:  #
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
     assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+
+
+def test_serve_with_workers_stops_when_the_app_cannot_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Workers that fail their start-up (here: a database never migrated) are not restarted
+    forever: the server says so and exits with uvicorn's start-up failure code."""
+    from tests.api.live import free_port
+    from tests.conftest import TEST_SECRET
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(ACADEMY_DATA_DIR=str(tmp_path), ACADEMY_SECRET_KEY=TEST_SECRET,
+               ACADEMY_BACKGROUND_HARVEST="0", ACADEMY_LOG_LEVEL="WARNING")
+    result = subprocess.run([ACADEMY, "serve", "--workers", "2", "--port", str(free_port())],
+                            env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert "could not start" in result.stderr
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
