@@ -127,8 +127,8 @@ def create_app(
 def _initial_state(settings: Settings) -> dict[str, Any]:
     from litestar.datastructures import State
 
-    limiter = RateLimiter({"public": settings.search_rate_per_minute,
-                           "write": settings.write_rate_per_minute})
+    limiter = RateLimiter.for_process({"public": settings.search_rate_per_minute,
+                                       "write": settings.write_rate_per_minute})
     return State({"settings": settings, "learner_resolver": resolve_learner,  # type: ignore[return-value]
                   "rate_limiter": limiter, "cpu_pool": CpuPool(),
                   "search_index": new_search_index()})

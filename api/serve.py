@@ -5,7 +5,8 @@ first accepts every connection waiting: a proxy or a client that opens its keep-
 connections in a burst lands them all on one process while the others idle. With a socket
 of its own per worker, the kernel spreads new connections over the workers by their
 addresses, as nginx's ``reuseport`` does. The supervisor starts the workers, replaces one
-that dies, and stops them all on SIGINT or SIGTERM.
+that dies, and stops them all on SIGINT or SIGTERM. The workers count rate limits in one
+shared table that the supervisor makes (``api.ratelimit.SharedWindows``).
 
 ``python -m api.serve --factory MODULE:FUNCTION`` serves another app factory the same way
 (the search benchmark uses it for its instrumented app).
@@ -24,6 +25,8 @@ from contextlib import suppress
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from typing import Any
+
+from api.ratelimit import RATE_TABLE_ENV, SharedWindows
 
 __all__ = ["serve_workers"]
 
@@ -56,6 +59,18 @@ def _worker(factory: str, host: str, port: int) -> None:
 def serve_workers(factory: str, host: str, port: int, workers: int) -> None:
     """Run ``workers`` processes serving ``factory`` (``module:function``) until signalled."""
     _listen(host, port).close()  # a port in use fails here, before any worker starts
+    # One table of rate-limit windows for every worker (api.ratelimit), named in the
+    # environment the workers inherit.
+    table = SharedWindows.create()
+    os.environ[RATE_TABLE_ENV] = str(table.path)
+    try:
+        _supervise(factory, host, port, workers)
+    finally:
+        os.environ.pop(RATE_TABLE_ENV, None)
+        table.path.unlink(missing_ok=True)
+
+
+def _supervise(factory: str, host: str, port: int, workers: int) -> None:
     context = multiprocessing.get_context("spawn")
     stopping = False
 

@@ -57,7 +57,9 @@ def test_serve_with_two_workers_shares_one_embedded_server(tmp_path) -> None:  #
 
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(ACADEMY_DATA_DIR=str(tmp_path), ACADEMY_SECRET_KEY=TEST_SECRET,
-               ACADEMY_BACKGROUND_HARVEST="0", ACADEMY_LOG_LEVEL="WARNING")
+               ACADEMY_BACKGROUND_HARVEST="0", ACADEMY_LOG_LEVEL="WARNING",
+               ACADEMY_SEARCH_RATE_PER_MINUTE="10")
+    tables = set(Path("/dev/shm").glob("academy-rates-*"))
     upgrade = subprocess.run([ACADEMY, "db", "upgrade"], env=env, capture_output=True,
                              text=True, timeout=300)
     assert upgrade.returncode == 0, upgrade.stderr
@@ -93,11 +95,16 @@ def test_serve_with_two_workers_shares_one_embedded_server(tmp_path) -> None:  #
         for _ in range(6):  # fresh connections, spread over the workers by the kernel
             r = httpx.get(f"http://127.0.0.1:{port}/api/v1/courses", params={"q": "zorg"})
             assert r.status_code == 200, r.text
+        # one limit over both workers: 6 searches so far, 4 more allowed, whichever worker
+        statuses = [httpx.get(f"http://127.0.0.1:{port}/api/v1/courses").status_code
+                    for _ in range(6)]
+        assert statuses == [200] * 4 + [429] * 2, statuses
         assert (tmp_path / "pgdata" / "postmaster.pid").exists()
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
     assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+    assert set(Path("/dev/shm").glob("academy-rates-*")) == tables  # the shared table is gone
 
 
 def test_serve_with_workers_stops_when_the_app_cannot_start(tmp_path) -> None:  # type: ignore[no-untyped-def]

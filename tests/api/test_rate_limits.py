@@ -41,3 +41,29 @@ async def test_partner_writes_are_limited_per_key(settings, session_factory, mak
         assert codes[:2] != [429, 429] and codes[2] == 429
         assert (await c.get(url, headers=bearer(first))).status_code == 200  # reads are not writes
         assert (await c.put(url, json=doc, headers=bearer(second))).status_code == 200
+
+
+def test_workers_sharing_a_table_count_one_limit() -> None:
+    """Two limiters on one shared table (two worker processes) count each client once; the
+    window ends on time, and other clients keep their own windows."""
+    import pytest
+    from litestar.exceptions import TooManyRequestsException
+
+    from api.ratelimit import RateLimiter, SharedWindows
+
+    now = [1000.0]
+    table = SharedWindows.create()
+    try:
+        first, second = (RateLimiter({"public": 3}, clock=lambda: now[0],
+                                     shared=SharedWindows(table.path)) for _ in range(2))
+        first.hit("public", "10.0.0.1")
+        second.hit("public", "10.0.0.1")
+        first.hit("public", "10.0.0.1")
+        with pytest.raises(TooManyRequestsException) as refused:
+            second.hit("public", "10.0.0.1")  # the third hit was the other worker's
+        assert refused.value.headers == {"Retry-After": "60"}
+        second.hit("public", "10.0.0.2")
+        now[0] += 60
+        first.hit("public", "10.0.0.1")  # a new window
+    finally:
+        table.path.unlink()
