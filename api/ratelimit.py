@@ -1,9 +1,10 @@
 """Fixed-window rate limits: public search and verify per client IP, partner writes per key.
 
-One server process counts in a dict. Several (``academy serve --workers N``) count in one
-table of windows in shared memory (:class:`SharedWindows`, a file in ``/dev/shm`` named by
-``ACADEMY_RATE_TABLE``, made by the supervisor), so a client meets the configured limit
-whichever worker its connections land on. The table has a fixed number of slots, each
+Hits are counted in a table of windows (:class:`SharedWindows`): private to a lone server
+process, or, under ``academy serve --workers N``, one table in shared memory (a file in
+``/dev/shm`` named by ``ACADEMY_RATE_TABLE``, made by the supervisor) that every worker
+maps, so a client meets the configured limit whichever worker its connections land on.
+The table has a fixed number of slots, each
 (kind, client) hashed to one; two clients sharing a slot share a window (rare with 65,536
 slots), and two workers counting the same client at the same instant may each miss the
 other's hit: a limit, not an invoice.
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from litestar.exceptions import TooManyRequestsException
 
-__all__ = ["RATE_TABLE_ENV", "PUBLIC_LIMITED_PREFIXES", "RateLimiter", "SharedWindows"]
+__all__ = ["PUBLIC_LIMITED_PREFIXES", "RATE_TABLE_ENV", "RateLimiter", "SharedWindows"]
 
 PUBLIC_LIMITED_PREFIXES = ("/api/v1/courses", "/api/v1/suggest", "/api/v1/verify", "/ooapi/")
 WINDOW_SECONDS = 60.0
@@ -33,10 +34,14 @@ SLOTS = 1 << 16
 class SharedWindows:
     """Windows (start on the system-wide monotonic clock, count) in a file every worker maps."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        with self.path.open("r+b") as fh:
-            self._map = mmap.mmap(fh.fileno(), SLOTS * 16)
+    def __init__(self, path: str | Path | None = None) -> None:
+        """The table in the file at ``path``; without one, a table of this process alone."""
+        self.path = Path(path) if path is not None else None
+        if self.path is None:
+            self._map = mmap.mmap(-1, SLOTS * 16)
+        else:
+            with self.path.open("r+b") as fh:
+                self._map = mmap.mmap(fh.fileno(), SLOTS * 16)
         self.start = np.frombuffer(self._map, np.float64, SLOTS, 0)
         self.count = np.frombuffer(self._map, np.int64, SLOTS, SLOTS * 8)
 
@@ -69,9 +74,7 @@ class RateLimiter:
                  shared: SharedWindows | None = None) -> None:
         self.limits = limits
         self.clock = clock
-        self.shared = shared
-        self.windows: dict[tuple[str, str], tuple[float, int]] = {}
-        self._last_sweep = 0.0
+        self.windows = shared or SharedWindows()
 
     @classmethod
     def for_process(cls, limits: dict[str, int]) -> RateLimiter:
@@ -83,32 +86,10 @@ class RateLimiter:
         limit = self.limits.get(kind, 0)
         if limit <= 0:
             return
-        now = self.clock()  # type: ignore[operator]
-        if self.shared is not None:
-            wait = self.shared.hit(f"{kind}\0{client}", now, limit)
-            if wait is not None:
-                self._refuse(limit, wait)
-            return
-        self._sweep(now)
-        start, count = self.windows.get((kind, client), (now, 0))
-        if now - start >= WINDOW_SECONDS:
-            start, count = now, 0
-        if count >= limit:
-            self._refuse(limit, start + WINDOW_SECONDS - now)
-        self.windows[(kind, client)] = (start, count + 1)
-
-    @staticmethod
-    def _refuse(limit: int, wait: float) -> None:
-        retry = max(1, math.ceil(wait))
-        raise TooManyRequestsException(
-            f"Rate limit of {limit} requests a minute reached; retry in {retry} s.",
-            headers={"Retry-After": str(retry)},
-        )
-
-    def _sweep(self, now: float) -> None:
-        if now - self._last_sweep < WINDOW_SECONDS:
-            return
-        self._last_sweep = now
-        stale = [k for k, (start, _) in self.windows.items() if now - start >= WINDOW_SECONDS]
-        for k in stale:
-            del self.windows[k]
+        wait = self.windows.hit(f"{kind}\0{client}", self.clock(), limit)  # type: ignore[operator]
+        if wait is not None:
+            retry = max(1, math.ceil(wait))
+            raise TooManyRequestsException(
+                f"Rate limit of {limit} requests a minute reached; retry in {retry} s.",
+                headers={"Retry-After": str(retry)},
+            )

@@ -61,13 +61,14 @@ def serve_workers(factory: str, host: str, port: int, workers: int) -> None:
     _listen(host, port).close()  # a port in use fails here, before any worker starts
     # One table of rate-limit windows for every worker (api.ratelimit), named in the
     # environment the workers inherit.
-    table = SharedWindows.create()
-    os.environ[RATE_TABLE_ENV] = str(table.path)
+    table = SharedWindows.create().path
+    assert table is not None
+    os.environ[RATE_TABLE_ENV] = str(table)
     try:
         _supervise(factory, host, port, workers)
     finally:
         os.environ.pop(RATE_TABLE_ENV, None)
-        table.path.unlink(missing_ok=True)
+        table.unlink(missing_ok=True)
 
 
 def _supervise(factory: str, host: str, port: int, workers: int) -> None:

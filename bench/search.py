@@ -229,14 +229,19 @@ async def drive(base: str, path: str, queries: list[dict[str, Any]], concurrency
     return {**figures, "split": await split}
 
 
+def sockets(port: str, *flags: str) -> str:
+    """``ss`` lines of the server's sockets on ``port`` (one a line, no header)."""
+    return subprocess.run(["ss", *flags, f"( sport = :{port} )"], capture_output=True,
+                          text=True, check=False).stdout
+
+
 async def connection_split(base: str, after: float) -> str:
     """Established connections to ``base``'s port per server process, most first: the kernel
     gives each new connection to whichever worker accepts first, so a closed loop over a
     few keep-alive connections can load one worker more than the other."""
     await asyncio.sleep(after)
     port = base.rsplit(":", 1)[1]
-    out = subprocess.run(["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
-                         capture_output=True, text=True, check=False).stdout
+    out = sockets(port, "-Htnp", "state", "established")
     pids = Counter(m.group(1) for m in re.finditer(r"pid=(\d+)", out))
     return "+".join(str(n) for n in sorted(pids.values(), reverse=True)) or "?"
 
@@ -429,8 +434,7 @@ async def warm_up(base: str, workers: int) -> float:
     port = base.rsplit(":", 1)[1]
     deadline = time.monotonic() + 300
     while True:  # every worker listens on a socket of its own (api.serve)
-        out = subprocess.run(["ss", "-Hltn", f"( sport = :{port} )"], capture_output=True,
-                             text=True, check=False).stdout
+        out = sockets(port, "-Hltn")
         if len(out.splitlines()) >= workers:
             break
         if time.monotonic() > deadline:

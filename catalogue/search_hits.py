@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from catalogue.search_engine import Snapshot
+from catalogue.search_match import Lru
 from catalogue.search_tokens import Marker, highlight, snippet, words_of
 from catalogue.structs import OfferingOut, OutStruct, SkillOut, Text
 
@@ -75,7 +76,7 @@ class HitCache:
     def __init__(self, size: int = SUMMARY_CACHE) -> None:
         self.size = size
         self.summaries: OrderedDict[int, tuple[int, _Summary]] = OrderedDict()
-        self.highlights: OrderedDict[object, Highlight] = OrderedDict()
+        self.highlights = Lru(HIGHLIGHT_CACHE)
 
     def get(self, key: tuple[int, int]) -> _Summary | None:
         found = self.summaries.get(key[0])
@@ -148,21 +149,10 @@ def _next_offering(summary: _Summary, day: str) -> OfferingOut | None:
     return summary.dated[i][1] if i < len(summary.dated) else summary.undated
 
 
-def _cached_highlight(cache: OrderedDict[object, Highlight], summary: _Summary,
-                      marked: Marker) -> Highlight:
-    """Highlights are pure in (document version, matched words): popular queries reuse them.
-
-    Oldest out first with ``popitem(last=False)``, O(1): a plain dict emptied from its front
-    (``pop(next(iter(d)))``) walks the holes its deletions left, and at 10,000 entries that
-    walk was three quarters of the highlighting time.
-    """
-    key = (summary.content_hash, marked.words)
-    found = cache.get(key)
-    if found is None:
-        if len(cache) >= HIGHLIGHT_CACHE:
-            cache.popitem(last=False)
-        found = cache[key] = Highlight(**_highlight(summary.doc, marked))
-    return found
+def _cached_highlight(cache: Lru, summary: _Summary, marked: Marker) -> Highlight:
+    """Highlights are pure in (document version, matched words): popular queries reuse them."""
+    return cache.get((summary.content_hash, marked.words),  # type: ignore[no-any-return]
+                     lambda: Highlight(**_highlight(summary.doc, marked)))
 
 
 def _highlight(doc: dict[str, Any], marked: Marker) -> dict[str, str | None]:

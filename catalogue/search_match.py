@@ -24,7 +24,7 @@ from catalogue.search_engine import ECTS_BUCKETS, NONE_DAY, PRICE_BUCKETS, Snaps
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
 from catalogue.textproc import Alternative, Expansion, fold
 
-__all__ = ["FACETS", "Filters", "Sort", "TextMatch", "facet_counts", "filter_masks",
+__all__ = ["FACETS", "Filters", "Lru", "Sort", "TextMatch", "facet_counts", "filter_masks",
            "match_text", "page", "relevance", "sort_keys", "title_threshold"]
 
 Sort = Literal["relevance", "start_date", "price", "title"]
@@ -72,7 +72,9 @@ class TextMatch:
         return mask, score
 
 
-class _Lru:
+class Lru:
+    """At most ``size`` values, the least recently asked out first (all O(1))."""
+
     def __init__(self, size: int) -> None:
         self.size = size
         self.data: OrderedDict[object, Any] = OrderedDict()
@@ -95,7 +97,7 @@ CACHES = {"word": 96, "text": 2048, "filter": 256}
 def _cached(snap: Snapshot, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
     lru = snap.cache.get(key[0])
     if lru is None:
-        lru = snap.cache[key[0]] = _Lru(CACHES[key[0]])
+        lru = snap.cache[key[0]] = Lru(CACHES[key[0]])
     return lru.get(key, make)  # type: ignore[union-attr]
 
 

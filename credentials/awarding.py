@@ -79,7 +79,7 @@ __all__ = [
     "Action",
     "award_existing",
     "bind_keyring",
-    "lock_learner",
+    "lock_learners",
     "on_credential_change",
     "reevaluate",
 ]
@@ -189,14 +189,10 @@ async def _stacking_state(session: AsyncSession, course: str, email: str) -> str
                                 {"c": course, "e": email, "k": _LOCK_CLASS})
 
 
-async def lock_learner(session: AsyncSession, email: str) -> None:
-    """Serialise re-evaluations of one learner until this transaction ends."""
-    await lock_learners(session, [email])
-
-
 async def lock_learners(session: AsyncSession, emails: list[str]) -> None:
-    """``lock_learner`` for several learners, in one global order (the lock keys'): two
-    batches naming the same learners in other orders would otherwise deadlock."""
+    """Serialise re-evaluations of these learners until this transaction ends; the locks
+    are taken in one global order (their keys'), so two transactions naming the same
+    learners in other orders cannot deadlock."""
     await session.execute(text(
         "SELECT pg_advisory_xact_lock(:k, h) FROM (SELECT DISTINCT hashtext(e) AS h "
         "FROM unnest(CAST(:e AS text[])) AS e ORDER BY h) AS keys"), {"k": _LOCK_CLASS, "e": emails})
@@ -208,7 +204,7 @@ async def reevaluate(
 ) -> list[Action]:
     """Bring the learner's awards of ``pathway_ids`` in line with their credentials.
 
-    The caller holds :func:`lock_learner` for ``email``.
+    The caller holds :func:`lock_learners` for ``email``.
     """
     active = [_Active(r[0], str(r[1])) for r in await session.execute(
         text("SELECT id, pathway_id FROM pathway_version WHERE state = 'active' "

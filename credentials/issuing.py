@@ -311,8 +311,8 @@ async def _sign_and_store(
     slug, base = institution.slug, keyring.base_url
     # Learners' re-evaluation locks before the status list's, in one global order: awarding
     # holds a learner's lock when it allocates a status entry for a stacked credential.
-    await lock_learners(session, sorted({normalise_email(item.resolved["learner"]["email"])
-                                         for item in items if item.resolved is not None}))
+    await lock_learners(session, [normalise_email(item.resolved["learner"]["email"])
+                                  for item in items if item.resolved is not None])
     allocated = await allocate(session, institution.id, PURPOSE, len(items))
     key = await keyring.signing_key(session, institution.id, slug)
     created = proof_created()

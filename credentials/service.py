@@ -86,19 +86,17 @@ async def change_status(
     await lock_learners(session, [email])
     row = (await session.execute(
         text("UPDATE credential c SET status = :new, status_reason = :reason, "
-             "status_changed_at = now() FROM institution i "
-             "WHERE c.id = :id AND i.id = c.institution_id AND i.slug = :slug "
-             "AND c.status = ANY(CAST(:allowed AS text[])) "
-             "RETURNING c.status_list_id, c.status_index, c.learner_email, c.course_code, "
+             "status_changed_at = now() "
+             "WHERE c.id = :id AND c.status = ANY(CAST(:allowed AS text[])) "
+             "RETURNING c.status_list_id, c.status_index, c.course_code, "
              "(SELECT slug FROM institution WHERE id = c.course_institution_id)"),
-        {"new": new, "reason": reason, "id": credential_id, "slug": slug,
-         "allowed": list(allowed)},
+        {"new": new, "reason": reason, "id": credential_id, "allowed": list(allowed)},
     )).first()
     if row is None:
         current = await session.scalar(
             text("SELECT status FROM credential WHERE id = :id"), {"id": credential_id})
         raise AlreadyInStatus(f"Cannot {action} a credential that is {current}.")
-    list_id, index, email, code, owner = row
+    list_id, index, code, owner = row
     await set_bit(session, list_id, bit_position(index, offset), bit)
     await on_credential_change(session, CredentialRow(
         id=credential_id, institution=slug, learner_email=email, course=f"{owner}/{code}",
