@@ -15,11 +15,11 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, FromQuery
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from api.access import LEARNER, PUBLIC, access, bearer_token, partner
 from api.db import DbSession
-from api.issuers import LD_JSON
+from api.issuers import LD_JSON, keyring_of
 from api.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 from catalogue.validation import loads_strict
 from credentials.errors import Invalid
@@ -33,6 +33,7 @@ from credentials.learners import (
     learner_for_token,
     shared_credential,
 )
+from credentials.reissue import reissue
 from credentials.service import parse_id
 
 __all__ = ["LearnerController", "LearnerTokenController", "ShareController", "resolve_learner"]
@@ -148,6 +149,21 @@ class LearnerController(Controller):
         share = await create_share(db_session, request.state.learner, parse_id(id))
         base = request.app.state.settings.base_url
         return ShareOut(share.token, f"{base}/api/v1/shares/{share.token}", str(share.credential_id))
+
+    @post("/credentials/{id:str}/reissue", opt=access(LEARNER),
+          summary="My credential again, in the form every standard verifier reads")
+    async def reissue(self, request: Request, db_session: DbSession,
+                      id: FromPath[str]) -> Response[bytes]:
+        """A credential issued before the revocation lists, signed again with the embedded
+        context and a 1-bit revocation entry (``credentials.reissue``): 201 with the new
+        copy; 200 with the credential as it is when it is already in that form. The old
+        copy stays valid until the institution revokes the credential (both copies follow
+        every status change)."""
+        learner: Learner = request.state.learner
+        done = await reissue(db_session, keyring_of(request.app), learner.email, parse_id(id))
+        return Response(done.document, media_type=LD_JSON,
+                        status_code=HTTP_201_CREATED if done.reissued else HTTP_200_OK,
+                        headers={"Location": f"/api/v1/credentials/{done.id}"})
 
     @delete("/shares/{token:str}", opt=access(LEARNER), status_code=HTTP_204_NO_CONTENT,
             summary="Delete one of my share links")

@@ -296,6 +296,8 @@ RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
     ("GET", "/api/v1/credentials/{id}"): {
         200: {LD_JSON: _OBJECT, "text/html": {"type": "string"}}},
     ("GET", "/api/v1/shares/{token}"): {200: {LD_JSON: _OBJECT}},
+    ("POST", "/api/v1/me/credentials/{id}/reissue"): {
+        201: {LD_JSON: _OBJECT}, 200: {LD_JSON: _OBJECT}},
     ("GET", "/api/v1/me/credentials"): {200: {"application/json": "api.learners:CredentialPage"}},
     ("GET", "/api/v1/me/credentials/export"): {200: {"application/json": {
         "type": "object", "required": ["learner", "exported_at", "credentials"],
@@ -311,6 +313,7 @@ EXTRA_STATUSES: dict[tuple[str, str], set[int]] = {
     ("PUT", "/api/v1/institutions/{slug}/courses/{code}"): {412},
     ("POST", "/api/v1/institutions/{slug}/credentials"): {409},
     ("POST", "/api/v1/institutions/{slug}/credentials/batch"): {409},
+    ("POST", "/api/v1/me/credentials/{id}/reissue"): {409},
     **{("POST", f"/api/v1/institutions/{{slug}}/credentials/{{id}}/{action}"): {409}
        for action in ("revoke", "suspend", "unsuspend")},
     **{("POST", f"/api/v1/institutions/{{slug}}/pathways{tail}"): {409}

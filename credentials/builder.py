@@ -12,15 +12,28 @@ date of issuing                ``validFrom`` and ``awardedDate``
 learning outcomes              ``achievement.criteria.narrative`` (a Markdown list)
 notional workload (ECTS)       ``achievement.creditsAvailable``, ``credentialSubject.creditsEarned``
 EQF level                      ``achievement.alignment`` to ``http://data.europa.eu/snb/eqf/N``
-type of assessment             ``achievement.assessmentType`` (our context)
-form of participation          ``achievement.participationForm`` (our context)
-quality assurance              ``achievement.qualityAssurance`` (our context)
-supervision / identity check   ``achievement.supervisionAndIdentityVerification`` (our context)
-prerequisites                  ``achievement.prerequisites`` (our context)
+type of assessment             ``achievement.assessmentType`` (local context)
+form of participation          ``achievement.participationForm`` (local context)
+quality assurance              ``achievement.qualityAssurance`` (local context)
+supervision / identity check   ``achievement.supervisionAndIdentityVerification`` (local context)
+prerequisites                  ``achievement.prerequisites`` (local context)
 grade                          ``achievement.resultDescription`` + ``credentialSubject.result``
-stackability                   ``achievement.stackabilityOptions`` (our context)
-further information            ``achievement.furtherInformation`` (our context)
+stackability                   ``achievement.stackabilityOptions`` (local context)
+further information            ``achievement.furtherInformation`` (local context)
 =============================  ==============================================================
+
+**Where the terms without an OB3/VC home live: a local context object.** ``@context`` is
+the standard URLs followed by one embedded object (``LOCAL_CONTEXT``, the bytes of
+``schemas/contexts/microcredential-v1.jsonld``), which VC 2.0 (§4.3) and the OB 3.0
+schema's ``Context`` definition both allow. A verifier in the field knows only the
+standard contexts and fetches nothing else (DCC's verifier-core, Digital Bazaar's
+loaders): a context URL of ours would make every credential unverifiable offline, and
+nobody serves ``academy.kuleuven.be``. The other options were worse: full IRIs as
+property names lose the language maps (and readability); ``@vocab`` of VC 2.0
+(``issuer-dependent#``) is refused by verifiers in safe mode and says nothing; dropping
+the elements would drop mandatory EU elements. The embedded object costs ~1.5 KB a
+credential and keeps the same IRIs as the earlier context URL, so both forms expand to
+the same graph.
 
 Every IRI is absolute, integers stay far below 2^53, texts never contain control
 characters (the request schema refuses them), so every JSON-LD library canonicalises
@@ -31,14 +44,17 @@ they are few, and each distinct value is one more shape for the fast canonicalis
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL
+from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL, context_document
 from credentials.status import status_entry
 
 __all__ = [
     "CONTEXTS",
+    "LEGACY_CONTEXTS",
+    "LOCAL_CONTEXT",
     "OB3_SCHEMA_URL",
     "StatusEntry",
     "build_credential",
@@ -47,12 +63,16 @@ __all__ = [
     "pick_language",
 ]
 
-CONTEXTS = [
+STANDARD_CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
     "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
-    MICROCREDENTIAL_CONTEXT_URL,
 ]
+LOCAL_CONTEXT: dict[str, Any] = json.loads(context_document(MICROCREDENTIAL_CONTEXT_URL))["@context"]
+"""Our terms, embedded in every credential (see the module docstring)."""
+CONTEXTS: list[Any] = [*STANDARD_CONTEXTS, LOCAL_CONTEXT]
+LEGACY_CONTEXTS = [*STANDARD_CONTEXTS, MICROCREDENTIAL_CONTEXT_URL]
+"""What credentials issued before the local context referenced (still verified)."""
 OB3_SCHEMA_URL = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
@@ -63,10 +83,8 @@ STACKABILITY = {
     "stackable": "Stackable: counts towards a larger credential",
 }
 StatusEntry = tuple[str, str, int]
-"""(purpose, status list credential URL, entry index): the credential's one status entry.
-
-The purpose is ``"message"`` (``credentials.status``); the entry is always the 2-bit
-revoked/suspended one, whatever purpose an older caller names."""
+"""(purpose, status list credential URL, entry index): the credential's one status entry,
+``"revocation"`` for every new credential (``credentials.status``)."""
 
 
 def normalise_email(email: str) -> str:
@@ -236,7 +254,7 @@ def build_credential(
     if country in COUNTRY_NAMES:
         address["addressCountry"] = COUNTRY_NAMES[country]
     credential: dict[str, Any] = {
-        "@context": list(CONTEXTS),
+        "@context": [*STANDARD_CONTEXTS, LOCAL_CONTEXT],
         "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": title,
@@ -254,6 +272,6 @@ def build_credential(
     if doc.get("valid_until"):
         credential["validUntil"] = f"{doc['valid_until']}T23:59:59Z"
     entry = status[0] if isinstance(status, list) else status
-    credential["credentialStatus"] = status_entry(entry[1], entry[2])
+    credential["credentialStatus"] = status_entry(entry[1], entry[2], entry[0])
     credential["credentialSchema"] = [{"id": OB3_SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}]
     return credential

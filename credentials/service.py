@@ -3,10 +3,17 @@
 Issuing lives in ``credentials.issuing``, verification in ``credentials.verifying``, learner
 access in ``credentials.learners``. A status change updates the credential row (guarded by
 its current status in the ``WHERE``, so two concurrent revocations give one success and
-one conflict) and flips one bit of the credential's 2-bit status entry in SQL
-(``credentials.status``): the first bit for revocation, the second for suspension.
-Revocation is final; a revoked credential can be neither suspended nor reinstated (its
-suspended bit is left as it was: 0x2 and 0x3 both read "revoked").
+one conflict) and flips bits in SQL (``credentials.status``):
+
+* a 1-bit ``revocation`` entry (every credential issued since the revocation lists) is set
+  by ``revoke`` and ``suspend`` and cleared by ``unsuspend``: a suspended credential fails
+  in every verifier, and verifies again once the suspension is lifted;
+* a 2-bit ``message`` entry (credentials issued before, and the first copy of a reissued
+  one, ``legacy_list_id``) has its first bit set by ``revoke`` and its second bit set and
+  cleared by ``suspend`` and ``unsuspend``.
+
+Revocation is final; a revoked credential can be neither suspended nor reinstated (a
+legacy suspended bit is left as it was: 0x2 and 0x3 both read "revoked").
 """
 
 from __future__ import annotations
@@ -59,12 +66,14 @@ async def get_credential(session: AsyncSession, credential_id: uuid.UUID) -> Sto
     return Stored(row[0], row[1], row[2], bytes(row[3]))
 
 
-# action -> (statuses it applies to, new status, bit of the entry, bit value)
+# action -> (statuses it applies to, new status, bit of a legacy 2-bit entry, bit value)
 _ACTIONS: dict[str, tuple[tuple[str, ...], str, int, bool]] = {
     "revoke": (("valid", "suspended"), "revoked", REVOKED, True),
     "suspend": (("valid",), "suspended", SUSPENDED, True),
     "unsuspend": (("suspended",), "valid", SUSPENDED, False),
 }
+# action -> the value of a 1-bit revocation entry afterwards
+_REVOCATION_BIT = {"revoke": True, "suspend": True, "unsuspend": False}
 _CHANGES = {"revoke": "revoked", "suspend": "suspended", "unsuspend": "unsuspended"}
 
 
@@ -89,15 +98,22 @@ async def change_status(
              "status_changed_at = now() "
              "WHERE c.id = :id AND c.status = ANY(CAST(:allowed AS text[])) "
              "RETURNING c.status_list_id, c.status_index, c.course_code, "
-             "(SELECT slug FROM institution WHERE id = c.course_institution_id)"),
+             "(SELECT slug FROM institution WHERE id = c.course_institution_id), "
+             "(SELECT status_size FROM status_list WHERE id = c.status_list_id), "
+             "c.legacy_list_id, c.legacy_index"),
         {"new": new, "reason": reason, "id": credential_id, "allowed": list(allowed)},
     )).first()
     if row is None:
         current = await session.scalar(
             text("SELECT status FROM credential WHERE id = :id"), {"id": credential_id})
         raise AlreadyInStatus(f"Cannot {action} a credential that is {current}.")
-    list_id, index, code, owner = row
-    await set_bit(session, list_id, bit_position(index, offset), bit)
+    list_id, index, code, owner, size, legacy_list, legacy_index = row
+    if size == 1:
+        await set_bit(session, list_id, index, _REVOCATION_BIT[action])
+    else:
+        await set_bit(session, list_id, bit_position(index, offset), bit)
+    if legacy_list is not None:  # the pre-reissue copy follows
+        await set_bit(session, legacy_list, bit_position(legacy_index, offset), bit)
     await on_credential_change(session, CredentialRow(
         id=credential_id, institution=slug, learner_email=email, course=f"{owner}/{code}",
         status=new, change=_CHANGES[action],  # type: ignore[arg-type]

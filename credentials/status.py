@@ -1,25 +1,37 @@
 """Bitstring Status List v1.0: index allocation, bit updates and the signed list credentials.
 
-A credential carries **one** ``BitstringStatusListEntry`` (OB 3.0's schema allows a single
-``credentialStatus`` object) with ``statusPurpose: "message"`` and ``statusSize: 2``
-(Bitstring Status List v1.0 §2.1): each entry is a 2-bit value, of which the first
-(most significant) bit says *revoked* and the second *suspended*::
+A credential carries **one** ``BitstringStatusListEntry``: OB 3.0's schema allows a single
+``credentialStatus`` object. Two kinds of list exist:
 
-    0x0 valid   0x1 suspended   0x2 revoked   0x3 revoked (revoked while suspended)
+``revocation`` (every credential issued from 2026-12 on)
+    1-bit entries, ``statusPurpose: "revocation"`` and no ``statusSize``: the only status
+    that every verifier in the field reads (Digital Bazaar's and DCC's status-list
+    libraries, the 1EdTech OB 3.0 display test). The bit is set when the credential is
+    revoked **and while it is suspended**, so a suspended credential fails everywhere,
+    and cleared again when a suspension is lifted. Bitstring Status List calls a
+    ``revocation`` status "not reversible"; we clear it only to end a suspension, a
+    deliberate deviation: with one status object the alternative is a suspension nobody
+    reads (or a new credential at every lift, breaking the copies learners already
+    shared), and clearing errs on the safe side (a verifier that cached "revoked" keeps
+    refusing until it refetches). The registry itself tells revoked from suspended by the
+    credential's row (``credentials.verifying``).
+``message`` (credentials issued before; still served and updated)
+    2-bit entries, ``statusPurpose: "message"``, ``statusSize: 2``, of which the first
+    (most significant) bit says *revoked* and the second *suspended*::
 
-Revocation is final and suspension reversible, so each action flips exactly one bit and
-the two never interfere. Each institution has lists of the one purpose ``message`` named
-``message-{seq}``, each of ``LIST_SIZE`` entries, i.e. ``LIST_BITS`` = 262,144 bits (the
-spec's minimum is 131,072 *entries*: bitstring length / statusSize). Entry ``i`` occupies
-bits ``2i`` and ``2i + 1``; bit ``k`` is the ``k``-th bit from the left (the most
-significant bit of byte ``k // 8``), as the spec orders them; PostgreSQL's ``set_bit``
-counts from the least significant bit, hence ``8 * (k / 8) + 7 - k % 8``.
+        0x0 valid   0x1 suspended   0x2 revoked   0x3 revoked (revoked while suspended)
 
-``statusSize`` and ``statusMessage`` sit on the entry only: the bundled status-list
-context defines them there and not on ``BitstringStatusList`` (the §2.2 sentence asking
-for ``credentialSubject.statusSize`` is a leftover from the April 2024 drafts, see
-w3c/vc-bitstring-status-list#175 and #176), so the list credential says
-``statusPurpose: "message"`` and its length implies the entries.
+    No verifier library reads them (they read bit *i*, not bits 2i..2i+1), so no new entry
+    is allocated on these lists; a learner gets a copy on a revocation list by reissue.
+    ``statusSize`` and ``statusMessage`` sit on the entry only: the bundled status-list
+    context defines them there and not on ``BitstringStatusList`` (see
+    w3c/vc-bitstring-status-list#175 and #176).
+
+Each institution has lists of each purpose named ``{purpose}-{seq}``, each of
+``LIST_SIZE`` entries (the spec's minimum). Entry ``i`` occupies bits ``i * size`` ..
+``i * size + size - 1``; bit ``k`` is the ``k``-th bit from the left (the most significant
+bit of byte ``k // 8``), as the spec orders them; PostgreSQL's ``set_bit`` counts from the
+least significant bit, hence ``8 * (k / 8) + 7 - k % 8``.
 
 * Indexes are drawn uniformly at random (``secrets``) and reserved in
   ``status_allocation``, whose primary key keeps concurrent batches disjoint; a list
@@ -51,11 +63,13 @@ from credentials.signing import sign
 
 __all__ = [
     "CHANNEL",
+    "LEGACY_PURPOSE",
     "LIST_BITS",
     "LIST_SIZE",
     "PURPOSE",
     "PURPOSES",
     "REVOKED",
+    "SIZES",
     "STATUS_MESSAGES",
     "STATUS_SIZE",
     "SUSPENDED",
@@ -77,12 +91,18 @@ __all__ = [
     "status_entry",
 ]
 
-PURPOSE = "message"
-PURPOSES = (PURPOSE,)
-STATUS_SIZE = 2
+PURPOSE = "revocation"
+"""The purpose of every new entry."""
+LEGACY_PURPOSE = "message"
+"""The 2-bit lists of credentials issued before the revocation lists."""
+PURPOSES = (PURPOSE, LEGACY_PURPOSE)
+SIZES = {PURPOSE: 1, LEGACY_PURPOSE: 2}
+"""Bits per entry (``statusSize``) of each purpose."""
+STATUS_SIZE = SIZES[LEGACY_PURPOSE]
 LIST_SIZE = 131_072
-"""Entries per list (the spec's minimum); each entry is ``STATUS_SIZE`` bits."""
+"""Entries per list (the spec's minimum)."""
 LIST_BITS = LIST_SIZE * STATUS_SIZE
+"""Bits of a legacy (2-bit) list."""
 REVOKED = 0
 """Offset of the *revoked* bit in an entry (its first, most significant bit)."""
 SUSPENDED = 1
@@ -90,8 +110,7 @@ SUSPENDED = 1
 STATUS_MESSAGES = ("valid", "suspended", "revoked", "revoked")
 """Message of each 2-bit value 0x0..0x3, as every entry's ``statusMessage`` commits to."""
 CHANNEL = "academy_status_list"
-_NAME = re.compile(r"^(message)-([1-9][0-9]{0,6})$")
-_LEGACY = {"revocation", "suspension"}
+_NAME = re.compile(r"^(message|revocation)-([1-9][0-9]{0,6})$")
 _encode = msgspec.json.Encoder().encode
 
 Allocated = tuple[int, int, int]
@@ -99,10 +118,8 @@ Allocated = tuple[int, int, int]
 
 
 def _purpose(purpose: str) -> str:
-    """The one purpose; ``revocation`` and ``suspension`` (one list each, before the
-    2-bit entries) are accepted from older callers and mean the same ``message`` list."""
-    if purpose == PURPOSE or purpose in _LEGACY:
-        return PURPOSE
+    if purpose in SIZES:
+        return purpose
     raise ValueError(f"unknown status purpose {purpose!r}")
 
 
@@ -115,23 +132,34 @@ def bit_position(index: int, offset: int) -> int:
     return index * STATUS_SIZE + offset
 
 
-def entry_value(bits: bytes, index: int) -> int | None:
-    """The 2-bit value of entry ``index`` (most significant bit first), None when outside."""
-    if not 0 <= index < len(bits) * 8 // STATUS_SIZE:
+def entry_value(bits: bytes, index: int, size: int = STATUS_SIZE) -> int | None:
+    """The ``size``-bit value of entry ``index`` (most significant bit first), None when
+    outside the list."""
+    if not 0 <= index < len(bits) * 8 // size:
         return None
-    first = index * STATUS_SIZE
+    first = index * size
     value = 0
-    for k in range(first, first + STATUS_SIZE):
+    for k in range(first, first + size):
         value = (value << 1) | ((bits[k // 8] >> (7 - k % 8)) & 1)
     return value
 
 
-def status_entry(url: str, index: int) -> dict[str, object]:
-    """The credential's one ``BitstringStatusListEntry`` (Bitstring Status List v1.0 §2.1)."""
+def status_entry(url: str, index: int, purpose: str = PURPOSE) -> dict[str, object]:
+    """The credential's one ``BitstringStatusListEntry`` (Bitstring Status List v1.0 §2.1):
+    a 1-bit ``revocation`` entry, or (``purpose="message"``, re-signing a legacy credential
+    as it was) the 2-bit entry with its messages."""
+    if purpose == PURPOSE:
+        return {
+            "id": f"{url}#{index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": PURPOSE,
+            "statusListIndex": str(index),
+            "statusListCredential": url,
+        }
     return {
         "id": f"{url}#{index}",
         "type": "BitstringStatusListEntry",
-        "statusPurpose": PURPOSE,
+        "statusPurpose": LEGACY_PURPOSE,
         "statusListIndex": str(index),
         "statusListCredential": url,
         "statusSize": STATUS_SIZE,
@@ -166,11 +194,12 @@ async def _current_list(
     if row is not None and row[2] + wanted <= LIST_SIZE // 2:
         return int(row[0]), int(row[1])
     seq = 1 if row is None else int(row[1]) + 1
+    size = SIZES[purpose]
     await session.execute(
         text("INSERT INTO status_list (institution_id, purpose, seq, size, status_size, bits) "
              "VALUES (:i, :p, :s, :n, :z, :b) ON CONFLICT DO NOTHING"),
-        {"i": institution_id, "p": purpose, "s": seq, "n": LIST_SIZE, "z": STATUS_SIZE,
-         "b": bytes(LIST_BITS // 8)},
+        {"i": institution_id, "p": purpose, "s": seq, "n": LIST_SIZE, "z": size,
+         "b": bytes(LIST_SIZE * size // 8)},
     )
     found = (await session.execute(
         text("SELECT id, seq FROM status_list WHERE institution_id = :i AND purpose = :p "
@@ -182,11 +211,8 @@ async def _current_list(
 async def allocate(
     session: AsyncSession, institution_id: int, purpose: str, count: int
 ) -> list[Allocated]:
-    """``count`` fresh random entry indexes of the institution's current list.
-
-    ``purpose`` is ``"message"`` (``revocation``/``suspension`` mean the same list: call
-    this once per credential, every credential has one entry).
-    """
+    """``count`` fresh random entry indexes of the institution's current list of
+    ``purpose`` (``"revocation"`` for every new credential)."""
     if count == 0:
         return []
     if count > LIST_SIZE // 4:
@@ -222,8 +248,8 @@ async def release(session: AsyncSession, allocated: list[Allocated]) -> None:
 async def set_bit(session: AsyncSession, list_id: int, index: int, value: bool) -> None:
     """Set bit ``index`` (from the left; see :func:`bit_position`) in SQL.
 
-    Entry ``i``'s bits are ``bit_position(i, REVOKED)`` and ``bit_position(i, SUSPENDED)``.
-    The row lock orders concurrent flips of one list, each on the latest value, so none is
+    A revocation list's entry ``i`` is bit ``i``; a legacy list's entry ``i`` has bits
+    ``bit_position(i, REVOKED)`` and ``bit_position(i, SUSPENDED)``. The row lock orders concurrent flips of one list, each on the latest value, so none is
     lost; every server's ``StatusCache`` hears of it when this commits.
     """
     await session.execute(
@@ -238,18 +264,20 @@ async def set_bit(session: AsyncSession, list_id: int, index: int, value: bool) 
 async def read_values(
     session: AsyncSession, entries: list[tuple[str, str, int, int]]
 ) -> dict[tuple[str, str, int, int], int]:
-    """2-bit values of (slug, purpose, seq, entry index); an unknown list or index is left out."""
+    """Entry values of (slug, purpose, seq, entry index): 0/1 on a revocation list, 0x0-0x3
+    on a legacy list; an unknown list or index is left out."""
     if not entries:
         return {}
     rows = await session.execute(
-        text("SELECT e.slug, e.purpose, e.seq, e.idx, "
+        text("SELECT e.slug, e.purpose, e.seq, e.idx, CASE l.status_size WHEN 1 THEN "
+             "get_bit(l.bits, 8 * (e.idx / 8) + 7 - e.idx % 8) ELSE "
              "get_bit(l.bits, 8 * ((2 * e.idx) / 8) + 7 - (2 * e.idx) % 8) * 2 "
-             "+ get_bit(l.bits, 8 * ((2 * e.idx + 1) / 8) + 7 - (2 * e.idx + 1) % 8) "
+             "+ get_bit(l.bits, 8 * ((2 * e.idx + 1) / 8) + 7 - (2 * e.idx + 1) % 8) END "
              "FROM unnest(CAST(:s AS text[]), CAST(:p AS text[]), CAST(:q AS integer[]), "
              "CAST(:x AS integer[])) AS e(slug, purpose, seq, idx) "
              "JOIN institution i ON i.slug = e.slug "
              "JOIN status_list l ON l.institution_id = i.id AND l.purpose = e.purpose "
-             "AND l.seq = e.seq WHERE l.status_size = 2 AND e.idx >= 0 AND e.idx < l.size"),
+             "AND l.seq = e.seq WHERE e.idx >= 0 AND e.idx < l.size"),
         {"s": [e[0] for e in entries], "p": [e[1] for e in entries],
          "q": [e[2] for e in entries], "x": [e[3] for e in entries]},
     )
@@ -322,7 +350,7 @@ class StatusCache:
             self._lists.pop(key, None)
 
     def values(self, wanted: list[tuple[str, str, int, int]]) -> dict[tuple[str, str, int, int], int] | None:
-        """Every wanted 2-bit entry value from memory, or None when any list is not held."""
+        """Every wanted entry value from memory, or None when any list is not held."""
         if not self.live:
             return None
         found = {}
@@ -330,7 +358,7 @@ class StatusCache:
             bits = self._lists.get(entry[:3])
             if bits is None:
                 return None
-            value = entry_value(bits, entry[3])
+            value = entry_value(bits, entry[3], SIZES[entry[1]])
             if value is not None:
                 found[entry] = value
         return found
@@ -413,7 +441,8 @@ async def list_credential(session: AsyncSession, keyring: KeyRing, slug: str, na
         "credentialSubject": {
             "id": f"{url}#list",
             "type": "BitstringStatusList",
-            "statusPurpose": parsed[0],  # "message"; statusSize is on each entry
+            # "message" lists: statusSize is on each entry (see the module docstring)
+            "statusPurpose": parsed[0],
             "encodedList": encode_list(bytes(bits)),
         },
     }

@@ -6,11 +6,13 @@ Five checks, each ``ok`` True, False or None (could not be decided), with a reas
   the key its verification method names, taken from *our* issuer keys (the DID documents
   we serve), never fetched.
 * ``issuer``: the issuer is one of the six partners (their did:web under our base URL).
-* ``status``: the BitstringStatusListEntry (``statusPurpose`` ``message``, ``statusSize``
-  2) is looked up in our status lists and its 2-bit value read, first bit revoked, second
-  suspended (``credentials.status``). A list we do not hold (another host, an unknown
-  list or index) or an entry we cannot interpret gives ``None``, "status unknown": a
-  verifier that cannot read the list must not claim the credential is not revoked.
+* ``status``: the BitstringStatusListEntry is looked up in our status lists
+  (``credentials.status``): a 1-bit ``revocation`` entry (set: revoked, or suspended,
+  which the credential's row tells apart), or a legacy 2-bit ``message`` entry
+  (``statusSize`` 2, first bit revoked, second suspended). A list we do not hold (another
+  host, an unknown list or index) or an entry we cannot interpret gives ``None``, "status
+  unknown": a verifier that cannot read the list must not claim the credential is not
+  revoked.
 * ``validity``: ``validFrom`` has passed and ``validUntil``, if any, has not.
 * ``schema``: the OB 3.0 AchievementCredential schema (``credentials.fastschema``).
 
@@ -21,20 +23,23 @@ a tampered or malformed credential is a report with the failing check.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import msgspec
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credentials.fastschema import ob3_violations
 from credentials.keys import KeyRing
 from credentials.signing import verify
 from credentials.status import (
+    PURPOSE,
+    SIZES,
     STATUS_MESSAGES,
-    STATUS_SIZE,
     StatusCache,
     entry_value,
     parse_name,
@@ -108,6 +113,7 @@ def _status_entries(keyring: KeyRing, document: dict[str, Any]) -> Check | Wante
         index = entry.get("statusListIndex") if isinstance(entry, dict) else None
         purpose = entry.get("statusPurpose") if isinstance(entry, dict) else None
         size = entry.get("statusSize", 1) if isinstance(entry, dict) else None
+        expected = SIZES.get(purpose) if isinstance(purpose, str) else None
         if not isinstance(url, str) or not url.startswith(keyring.base_url + "/"):
             return Check("status", None, f"status unknown: list {url!r} is not one we can read")
         match = _OUR_LIST.match(url[len(keyring.base_url):])
@@ -115,26 +121,33 @@ def _status_entries(keyring: KeyRing, document: dict[str, Any]) -> Check | Wante
         if (match is None or parsed is None or parsed[0] != purpose
                 or not isinstance(index, str) or not index.isdigit() or len(index) > 9):
             return Check("status", None, f"status unknown: cannot resolve entry for {url!r}")
-        if type(size) is not int or size != STATUS_SIZE:
+        if type(size) is not int or size != expected:
             return Check("status", None, f"status unknown: statusSize {size!r} does not match "
-                                         f"the {STATUS_SIZE}-bit entries of {url!r}")
+                                         f"the {expected}-bit entries of {url!r}")
         wanted.append((match.group(1), parsed[0], parsed[1], int(index)))
     return wanted
 
 
-def _status_check(wanted: Wanted, values: dict[tuple[str, str, int, int], int]) -> Check:
+def _message(entry: tuple[str, str, int, int], value: int, suspended: bool) -> str:
+    if entry[1] == PURPOSE:
+        return ("suspended" if suspended else "revoked") if value else "valid"
+    return STATUS_MESSAGES[value]
+
+
+def _status_check(wanted: Wanted, values: dict[tuple[str, str, int, int], int],
+                  suspended: bool) -> Check:
     missing = [w for w in wanted if w not in values]
     if missing:
         slug, purpose, seq, index = missing[0]
         return Check("status", None,
                      f"status unknown: {slug} has no {purpose}-{seq} list with index {index}")
-    found = {STATUS_MESSAGES[values[w]] for w in wanted}
+    found = {_message(w, values[w], suspended) for w in wanted}
     if "revoked" in found:
         return Check("status", False, "revoked")
     if "suspended" in found:
         return Check("status", False, "suspended")
     lists = ", ".join(sorted({f"{w[1]}-{w[2]}" for w in wanted}))
-    return Check("status", True, f"valid (0x0) in status list {lists}")
+    return Check("status", True, f"valid (0) in status list {lists}")
 
 
 def _instant(value: Any) -> datetime | None:
@@ -206,9 +219,31 @@ async def _values(sessions: _Sessions, cache: StatusCache | None,
             generation = cache.generation
             lists = await read_lists(await sessions.get(), sorted({w[:3] for w in wanted}))
             cache.keep(generation, lists)
-            values = {w: entry_value(lists[w[:3]], w[3]) for w in wanted if w[:3] in lists}
+            values = {w: entry_value(lists[w[:3]], w[3], SIZES[w[1]])
+                      for w in wanted if w[:3] in lists}
             return {w: v for w, v in values.items() if v is not None}
     return await read_values(await sessions.get(), wanted)
+
+
+async def _suspended(sessions: _Sessions, documents: list[Any], partial: list[Any],
+                     values: dict[Any, int]) -> set[str]:
+    """Ids of the documents whose set revocation bit stands for a suspension (the bit is
+    the same; the credential's row says which), in one query, only when a bit is set."""
+    flagged: dict[str, uuid.UUID] = {}
+    for document, part in zip(documents, partial):
+        if part is None or not isinstance(part[1], list):
+            continue
+        if any(w[1] == PURPOSE and values.get(w) for w in part[1]):
+            credential_id = document.get("id")
+            with suppress(ValueError, AttributeError, TypeError):
+                flagged[credential_id] = uuid.UUID(credential_id.rsplit("/", 1)[-1])
+    if not flagged:
+        return set()
+    rows = await (await sessions.get()).execute(
+        text("SELECT id FROM credential WHERE id = ANY(CAST(:ids AS uuid[])) "
+             "AND status = 'suspended'"), {"ids": list(flagged.values())})
+    held = {row[0] for row in rows}
+    return {iri for iri, found in flagged.items() if found in held}
 
 
 async def verify_credential(
@@ -249,6 +284,7 @@ async def _verify_many(sessions: _Sessions, keyring: KeyRing, documents: list[An
         partial.append((checks, _status_entries(keyring, document)))
     wanted = [w for p in partial if p and isinstance(p[1], list) for w in p[1]]
     values = await _values(sessions, cache, wanted)
+    suspended = await _suspended(sessions, documents, partial, values)
     reports = []
     for document, part in zip(documents, partial):
         if part is None:
@@ -256,7 +292,8 @@ async def _verify_many(sessions: _Sessions, keyring: KeyRing, documents: list[An
                                           for n in _NAMES]))
             continue
         checks, status = part
-        checks = [*checks, status if isinstance(status, Check) else _status_check(status, values),
-                  _validity(document, now), _schema(document)]
+        status_check = status if isinstance(status, Check) else _status_check(
+            status, values, document.get("id") in suspended)
+        checks = [*checks, status_check, _validity(document, now), _schema(document)]
         reports.append(Report(all(c.ok is True for c in checks), checks))
     return reports

@@ -37,6 +37,7 @@ class LiveServer:
     database_url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    public: str = ""
     keys: dict[str, str] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)  # of CLI runs and, at the end, the server
 
@@ -66,8 +67,13 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def live_server(database_url: str, data_dir: Path, *, demo: bool = True,
-                      log_level: str = "WARNING") -> AsyncIterator[LiveServer]:
-    """Serve a fresh database (made next to ``database_url``) until the block ends."""
+                      log_level: str = "WARNING", public_scheme: str = "http",
+                      extra_env: dict[str, str] | None = None) -> AsyncIterator[LiveServer]:
+    """Serve a fresh database (made next to ``database_url``) until the block ends.
+
+    ``public_scheme="https"``: the public base URL (ids, did:web, status lists) is https, as
+    behind the TLS proxy of production, while the server itself listens on loopback http
+    (``LiveServer.public`` is that https URL, ``LiveServer.base`` the one to connect to)."""
     name = f"academy_live_{uuid.uuid4().hex[:8]}"
     admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
@@ -77,9 +83,11 @@ async def live_server(database_url: str, data_dir: Path, *, demo: bool = True,
     # PYTHONPATH: the repository's packages, installed or not yet listed in pyproject.toml.
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url,
            "ACADEMY_DATA_DIR": str(data_dir),
-           "ACADEMY_SECRET_KEY": TEST_SECRET, "ACADEMY_BASE_URL": f"http://127.0.0.1:{port}",
+           "ACADEMY_SECRET_KEY": TEST_SECRET,
+           "ACADEMY_BASE_URL": f"{public_scheme}://127.0.0.1:{port}",
            "ACADEMY_BACKGROUND_HARVEST": "0", "ACADEMY_LOG_LEVEL": log_level,
-           "ACADEMY_SEARCH_RATE_PER_MINUTE": "0", "ACADEMY_WRITE_RATE_PER_MINUTE": "0"}
+           "ACADEMY_SEARCH_RATE_PER_MINUTE": "0", "ACADEMY_WRITE_RATE_PER_MINUTE": "0",
+           **(extra_env or {})}
     academy(env, "db", "upgrade")
     if demo:
         academy(env, "demo", "load")
@@ -87,7 +95,8 @@ async def live_server(database_url: str, data_dir: Path, *, demo: bool = True,
     with log_path.open("wb") as log:
         process = subprocess.Popen([ACADEMY, "serve", "--port", str(port)], env=env, cwd=ROOT,
                                    stdout=log, stderr=subprocess.STDOUT)
-    server = LiveServer(f"http://127.0.0.1:{port}", env, url, process, log_path)
+    server = LiveServer(f"http://127.0.0.1:{port}", env, url, process, log_path,
+                        public=f"{public_scheme}://127.0.0.1:{port}")
     try:
         deadline = time.monotonic() + 60
         async with httpx.AsyncClient() as client:

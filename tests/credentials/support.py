@@ -75,3 +75,43 @@ async def committed_issuer(app, client) -> str:  # type: ignore[no-untyped-def]
 async def issue(client, headers, body=None, slug="ucll", **extra_headers):  # type: ignore[no-untyped-def]
     return await client.post(ISSUE.format(slug=slug), json=body or request_body(),
                              headers={**headers, **extra_headers})
+
+
+async def as_legacy(app: Litestar, credential: dict[str, Any]) -> dict[str, Any]:
+    """Turn a freshly issued credential into one as the registry issued them before the
+    revocation lists: the context URL and a 2-bit ``message`` entry, signed by the same key,
+    stored in its row. (Fixture data: the same bytes the earlier code wrote.)"""
+    from api.issuers import keyring_of
+
+    return await legacy_in(app.state.session_factory, keyring_of(app), credential)
+
+
+async def legacy_in(session_factory, keyring, credential: dict[str, Any]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """``as_legacy`` on any database (e.g. a live server's) with that server's KeyRing."""
+    from sqlalchemy import text
+
+    from credentials.builder import LEGACY_CONTEXTS
+    from credentials.issuing import sign_checked
+    from credentials.status import LEGACY_PURPOSE, allocate, list_url, release, status_entry
+
+    credential_id = credential["id"].rsplit("/", 1)[1]
+    async with session_factory() as session:
+        institution_id, slug, list_id, index = (await session.execute(text(
+            "SELECT c.institution_id, i.slug, c.status_list_id, c.status_index FROM credential c "
+            "JOIN institution i ON i.id = c.institution_id WHERE c.id = :id"),
+            {"id": credential_id})).one()
+        (entry,) = await allocate(session, institution_id, LEGACY_PURPOSE, 1)
+        unsigned = {k: v for k, v in credential.items() if k != "proof"}
+        unsigned["@context"] = list(LEGACY_CONTEXTS)
+        unsigned["credentialStatus"] = status_entry(
+            list_url(keyring.base_url, slug, LEGACY_PURPOSE, entry[1]), entry[2], LEGACY_PURPOSE)
+        key = await keyring.signing_key(session, institution_id, slug)
+        proof = credential["proof"]
+        proof = proof[0] if isinstance(proof, list) else proof
+        document = sign_checked(unsigned, key, proof["created"])
+        await session.execute(text(
+            "UPDATE credential SET document = :d, status_list_id = :l, status_index = :x "
+            "WHERE id = :id"), {"d": document, "l": entry[0], "x": entry[2], "id": credential_id})
+        await release(session, [(list_id, 0, index)])
+        await session.commit()
+    return json.loads(document)

@@ -35,8 +35,13 @@ async def test_issue_returns_the_signed_credential_exactly_as_stored(client, ucl
     assert identity["hashed"] is True and identity["identityHash"].startswith("sha256$")
     assert "an.peeters" not in r.text
     entry = credential["credentialStatus"]
-    assert isinstance(entry, dict) and entry["statusPurpose"] == "message"
-    assert entry["statusSize"] == 2
+    assert isinstance(entry, dict) and entry["statusPurpose"] == "revocation"
+    assert "statusSize" not in entry  # 1 bit, the default
+    assert credential["@context"][:3] == [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"]
+    assert isinstance(credential["@context"][3], dict)  # our terms, embedded: no URL of ours
     assert credential["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     stored = await client.get(location)
     assert stored.status_code == 200 and stored.content == r.content

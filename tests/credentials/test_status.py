@@ -1,4 +1,5 @@
-"""Revocation and suspension: one 2-bit status entry per credential, in signed message lists."""
+"""Revocation and suspension: one 1-bit revocation entry per credential (and the 2-bit
+message entries of credentials issued before), in signed lists."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from credentials.status import (
 )
 from tests.conftest import TEST_SECRET
 from tests.credentials import support
-from tests.credentials.support import ISSUE, issue, request_body
+from tests.credentials.support import ISSUE, as_legacy, issue, request_body
 
 app = support.app  # the shared fixture, used by this module's tests
 ucll = support.ucll  # the shared fixture, used by this module's tests
@@ -64,8 +65,77 @@ def test_entry_values_follow_the_spec_bit_layout() -> None:
     assert STATUS_MESSAGES == ("valid", "suspended", "revoked", "revoked")
 
 
-async def test_one_entry_and_the_signed_message_list(client, ucll) -> None:  # type: ignore[no-untyped-def]
+async def test_one_revocation_entry_and_the_signed_list(client, ucll) -> None:  # type: ignore[no-untyped-def]
     credential = (await issue(client, ucll)).json()
+    entry = credential["credentialStatus"]
+    url = entry["statusListCredential"]
+    index = entry["statusListIndex"]
+    assert url.startswith("http://127.0.0.1:8000/institutions/ucll/status/revocation-")
+    assert entry == {
+        "id": f"{url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": index,
+        "statusListCredential": url,
+    }
+    assert index.isdigit() and 0 <= int(index) < LIST_SIZE
+
+    status_list = await _list(client, entry)
+    assert status_list["id"] == url
+    assert status_list["@context"] == ["https://www.w3.org/ns/credentials/v2"]
+    assert status_list["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    subject = status_list["credentialSubject"]
+    assert subject["type"] == "BitstringStatusList" and subject["statusPurpose"] == "revocation"
+    bits = decode_list(subject["encodedList"])
+    assert len(bits) * 8 == LIST_SIZE >= 131_072  # the spec's minimum, one bit an entry
+    assert not any(bits)
+    keys = KeyRing(TEST_SECRET, "http://127.0.0.1:8000")
+    did = (await client.get("/institutions/ucll/did.json")).json()
+    from credentials.signing import resolve_from_did_documents
+
+    assert verify(status_list, resolve_from_did_documents({did["id"]: did})).verified
+    assert keys.issuers[did["id"]] == "ucll"
+    verified, checks = await _checks(client, credential)
+    assert verified and checks["status"]["ok"] is True
+
+
+async def test_revocation_bit_follows_revoke_suspend_and_unsuspend(client, ucll) -> None:  # type: ignore[no-untyped-def]
+    """A suspension sets the revocation bit (it must fail in every verifier) and lifting it
+    clears the bit; the registry tells suspended from revoked by the row."""
+    credential = (await issue(client, ucll)).json()
+    other = (await issue(client, ucll, request_body(
+        learner={"email": "other@example.org", "name": "Other"}))).json()
+    cid = credential["id"].rsplit("/", 1)[1]
+    entry = credential["credentialStatus"]
+    index = int(entry["statusListIndex"])
+    base = ISSUE.format(slug="ucll") + f"/{cid}"
+
+    async def bits() -> bytes:
+        return decode_list((await _list(client, entry))["credentialSubject"]["encodedList"])
+
+    assert not any(await bits())
+    assert (await client.post(base + "/suspend", json={"reason": "inquiry"}, headers=ucll)).status_code == 200
+    listed = await bits()
+    assert _bit(listed, index) == 1 and sum(b.bit_count() for b in listed) == 1
+    verified, checks = await _checks(client, credential)
+    assert not verified and checks["status"] == {"check": "status", "ok": False, "reason": "suspended"}
+    assert (await client.post(base + "/unsuspend", json={}, headers=ucll)).status_code == 200
+    assert not any(await bits())
+    assert (await _checks(client, credential))[0] is True
+    r = await client.post(base + "/revoke", json={"reason": "fraud"}, headers=ucll)
+    assert r.status_code == 200 and r.json()["status"] == "revoked"
+    assert _bit(await bits(), index) == 1
+    verified, checks = await _checks(client, credential)
+    assert not verified and checks["status"]["reason"] == "revoked"
+    for action in ("unsuspend", "suspend", "revoke"):
+        r = await client.post(base + f"/{action}", json={"reason": "x"}, headers=ucll)
+        assert r.status_code == 409, action
+    assert _bit(await bits(), index) == 1
+    assert (await _checks(client, other))[0] is True
+
+
+async def test_a_legacy_message_entry_still_verifies(app, client, ucll) -> None:  # type: ignore[no-untyped-def]
+    credential = await as_legacy(app, (await issue(client, ucll)).json())
     entry = credential["credentialStatus"]
     url = entry["statusListCredential"]
     index = entry["statusListIndex"]
@@ -82,31 +152,19 @@ async def test_one_entry_and_the_signed_message_list(client, ucll) -> None:  # t
                           {"status": "0x2", "message": "revoked"},
                           {"status": "0x3", "message": "revoked"}],
     }
-    assert index.isdigit() and 0 <= int(index) < LIST_SIZE
-
     status_list = await _list(client, entry)
-    assert status_list["id"] == url
-    assert status_list["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     subject = status_list["credentialSubject"]
     assert subject["type"] == "BitstringStatusList" and subject["statusPurpose"] == "message"
-    assert subject["encodedList"].startswith("u")
     bits = decode_list(subject["encodedList"])
     # At least 131,072 entries of statusSize 2: the spec's length check divides by it.
     assert len(bits) * 8 == LIST_BITS == 2 * LIST_SIZE >= 262_144
-    assert len(bits) * 8 // entry["statusSize"] >= 131_072
     assert not any(bits)
-    keys = KeyRing(TEST_SECRET, "http://127.0.0.1:8000")
-    did = (await client.get("/institutions/ucll/did.json")).json()
-    from credentials.signing import resolve_from_did_documents
-
-    assert verify(status_list, resolve_from_did_documents({did["id"]: did})).verified
-    assert keys.issuers[did["id"]] == "ucll"
     verified, checks = await _checks(client, credential)
     assert verified and checks["status"]["ok"] is True
 
 
-async def test_bits_flip_and_verify_reports_them(client, ucll) -> None:  # type: ignore[no-untyped-def]
-    credential = (await issue(client, ucll)).json()
+async def test_legacy_bits_flip_and_verify_reports_them(app, client, ucll) -> None:  # type: ignore[no-untyped-def]
+    credential = await as_legacy(app, (await issue(client, ucll)).json())
     cid = credential["id"].rsplit("/", 1)[1]
     entry = credential["credentialStatus"]
     index = int(entry["statusListIndex"])
@@ -141,10 +199,10 @@ async def test_bits_flip_and_verify_reports_them(client, ucll) -> None:  # type:
     assert (await _values(client, entry))[0] == 0x2
 
 
-async def test_revoking_a_suspended_credential_is_final(client, ucll) -> None:  # type: ignore[no-untyped-def]
-    first = (await issue(client, ucll)).json()
-    other = (await issue(client, ucll, request_body(
-        learner={"email": "other@example.org", "name": "Other"}))).json()
+async def test_revoking_a_suspended_legacy_credential_is_final(app, client, ucll) -> None:  # type: ignore[no-untyped-def]
+    first = await as_legacy(app, (await issue(client, ucll)).json())
+    other = await as_legacy(app, (await issue(client, ucll, request_body(
+        learner={"email": "other@example.org", "name": "Other"}))).json())
     base = ISSUE.format(slug="ucll") + "/" + first["id"].rsplit("/", 1)[1]
     entry = first["credentialStatus"]
     assert (await client.post(base + "/suspend", json={}, headers=ucll)).status_code == 200
@@ -164,10 +222,27 @@ async def test_revoking_a_suspended_credential_is_final(client, ucll) -> None:  
     assert (await _checks(client, other))[0] is True
 
 
-async def test_an_entry_we_cannot_interpret_is_status_unknown(client, ucll) -> None:  # type: ignore[no-untyped-def]
+async def test_an_entry_we_cannot_interpret_is_status_unknown(app, client, ucll) -> None:  # type: ignore[no-untyped-def]
     """Not "valid": a changed statusSize or purpose, or a list we do not hold, is unknown
     (the proof fails as well for the changed documents, but status never says "valid")."""
     credential = (await issue(client, ucll)).json()
+    entry = credential["credentialStatus"]
+    url = entry["statusListCredential"]
+    variants = [
+        {**entry, "statusSize": 2},
+        {**entry, "statusPurpose": "message"},
+        {**entry, "statusPurpose": "suspension"},
+        {**entry, "statusListCredential": url.rsplit("-", 1)[0] + "-4242"},
+        {**entry, "statusListIndex": str(LIST_SIZE)},
+        {**entry, "statusListCredential": "https://example.org/status/1"},
+    ]
+    for variant in variants:
+        verified, checks = await _checks(client, {**credential, "credentialStatus": variant})
+        assert not verified
+        assert checks["status"]["ok"] is None, variant
+        assert checks["status"]["reason"].startswith("status unknown"), variant
+    credential = await as_legacy(app, (await issue(client, ucll, request_body(
+        learner={"email": "legacy@example.org", "name": "Legacy"}))).json())
     entry = credential["credentialStatus"]
     url = entry["statusListCredential"]
     variants = [

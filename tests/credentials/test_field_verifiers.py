@@ -1,0 +1,207 @@
+"""Our credentials as verifiers in the field judge them, against the real server on loopback.
+
+Two independent verifiers run in `bench/node/field-verify.mjs`, each configured only as its
+users configure it (pinned in bench/node/package-lock.json):
+
+* DCC's `@digitalcredentials/verifier-core` (VerifierPlus, the Learner Credential Wallet):
+  its own document loader, which ships the standard contexts and fetches the rest;
+* Digital Bazaar's `@digitalbazaar/vc` + `data-integrity` (eddsa-rdfc-2022, jsonld safe
+  mode) + `vc-bitstring-status-list`, with a loader of the standard contexts' npm packages
+  that resolves did:web and fetches status lists.
+
+Neither knows any context of ours. The one shim is test-only: fetches of the server's
+public https URL go to its loopback http port. The server's public base URL is https, as
+in production behind its TLS proxy, so ids, did:web and status list URLs are the real
+shape. Every case is judged by both, and every URL either fetched is checked to be a DID
+document or a status list.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from api.db import make_engine
+from credentials.builder import OB3_SCHEMA_URL
+from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL
+from credentials.keys import KeyRing
+from credentials.validation import validate_ob3
+from tests.api.live import LiveServer, live_server
+from tests.conftest import TEST_SECRET, bearer
+from tests.credentials.support import legacy_in, request_body
+from tests.credentials.test_pathways import active_pathway, publish_courses
+
+ROOT = Path(__file__).resolve().parents[2]
+FIELD_VERIFY = ROOT / "bench" / "node" / "field-verify.mjs"
+LEARNER = {"email": "field.tester@example.org", "name": "Field Tester"}
+
+
+@pytest.fixture(scope="module")
+def node_modules() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("`node` (>= 20) is needed to run the field verifiers", pytrace=False)
+    if not (ROOT / "bench/node/node_modules/@digitalcredentials/verifier-core").is_dir():
+        subprocess.run(["npm", "ci", "--prefix", str(ROOT / "bench/node"), "--no-audit",
+                        "--no-fund"], check=True, capture_output=True, timeout=600)
+    return node
+
+
+@pytest.fixture(scope="module")
+async def server(database_url: str, tmp_path_factory: pytest.TempPathFactory
+                 ) -> AsyncIterator[LiveServer]:
+    async with live_server(database_url, tmp_path_factory.mktemp("field"), demo=False,
+                           public_scheme="https") as live:
+        for slug in ("kuleuven", "thomasmore", "ucll"):
+            live.keys[slug] = live.key(slug, "publish,issue")
+        yield live
+
+
+@pytest.fixture
+async def client(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.base, timeout=60) as c:
+        yield c
+
+
+@pytest.fixture
+async def keys(server: LiveServer, client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
+    found = {slug: bearer(key) for slug, key in server.keys.items()}
+    await publish_courses(client, found)
+    return found
+
+
+def judge(node: str, server: LiveServer, credentials: list[dict[str, Any]],
+          allow: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Both verifiers' verdicts on each credential; asserts what they fetched."""
+    done = subprocess.run(
+        [node, str(FIELD_VERIFY), "--rewrite", f"{server.public}={server.base}", "-"],
+        input=json.dumps(credentials), capture_output=True, text=True, timeout=300,
+        cwd=ROOT / "bench" / "node", check=False)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line]
+    fetched = lines.pop()["fetched"]
+    for url in fetched:  # of ours, only the issuer's DID document and the status lists
+        if url == OB3_SCHEMA_URL or url in allow:  # verifier-core's check of credentialSchema
+            continue
+        path = url.removeprefix(server.public)
+        assert path != url and (path.endswith("/did.json") or "/status/" in path), url
+    return lines
+
+
+def verdicts(node: str, server: LiveServer, credentials: list[dict[str, Any]],
+             allow: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    return [(line["dcc"]["verdict"], line["digitalbazaar"]["verdict"])
+            for line in judge(node, server, credentials, allow)]
+
+
+async def issue(client: httpx.AsyncClient, keys: dict[str, dict[str, str]], slug: str = "ucll",
+                code: str = "MC-UDL", learner: dict[str, str] = LEARNER) -> dict[str, Any]:
+    assessment = {"type": "portfolio", "grade": 15,
+                  "grade_scale": {"type": "numeric", "min": 0, "max": 20, "pass": 10}}
+    body = request_body(course=code, learner=learner, issued_on="2026-06-30",
+                        assessment=assessment)
+    r = await client.post(f"/api/v1/institutions/{slug}/credentials", json=body,
+                          headers=keys[slug])
+    assert r.status_code == 201, r.text
+    credential = r.json()
+    assert validate_ob3(credential) == []  # the official OB 3.0 schema
+    return credential
+
+
+async def change(client: httpx.AsyncClient, keys: dict[str, dict[str, str]],
+                 credential: dict[str, Any], action: str) -> None:
+    slug = credential["issuer"]["id"].rsplit(":", 1)[1]
+    cid = credential["id"].rsplit("/", 1)[1]
+    r = await client.post(f"/api/v1/institutions/{slug}/credentials/{cid}/{action}",
+                          json={"reason": "field test"}, headers=keys[slug])
+    assert r.status_code == 200, r.text
+
+
+async def test_fresh_tampered_revoked_and_suspended(node_modules, server, client, keys) -> None:  # type: ignore[no-untyped-def]
+    fresh = await issue(client, keys)
+    revoked = await issue(client, keys, learner={"email": "r@example.org", "name": "R"})
+    suspended = await issue(client, keys, learner={"email": "s@example.org", "name": "S"})
+    tampered = json.loads(json.dumps(fresh))
+    tampered["credentialSubject"]["achievement"]["name"] = "Master of Everything"
+    await change(client, keys, revoked, "revoke")
+    await change(client, keys, suspended, "suspend")
+    judged = verdicts(node_modules, server, [fresh, tampered, revoked, suspended])
+    assert judged == [("valid", "valid"), ("invalid", "invalid"), ("revoked", "revoked"),
+                      ("revoked", "revoked")]  # a suspension reads as revoked everywhere
+
+    await change(client, keys, suspended, "unsuspend")
+    assert verdicts(node_modules, server, [suspended]) == [("valid", "valid")]
+
+
+async def test_stacked_award_across_three_institutions(node_modules, server, client, keys) -> None:  # type: ignore[no-untyped-def]
+    learner = {"email": "stacker@example.org", "name": "Stacker"}
+    await active_pathway(client, keys)
+    udl = await issue(client, keys, "ucll", "MC-UDL", learner)
+    await issue(client, keys, "thomasmore", "MC-DIVERSITEIT", learner)
+    await issue(client, keys, "kuleuven", "MC-EVALUATIE", learner)
+    r = await client.post("/api/v1/institutions/ucll/learners/tokens",
+                          json={"email": learner["email"]}, headers=keys["ucll"])
+    assert r.status_code == 201, r.text
+    mine = (await client.get("/api/v1/me/credentials",
+                             headers=bearer(r.json()["token"]))).json()["items"]
+    (award,) = [c["credential"] for c in mine if c["course"].startswith("kuleuven/pathway:")]
+    assert validate_ob3(award) == []
+    assert len(award["hasPart"]) == 3
+    assert verdicts(node_modules, server, [award]) == [("valid", "valid")]
+
+    await change(client, keys, udl, "revoke")
+    assert verdicts(node_modules, server, [award, udl]) == [("revoked", "revoked")] * 2
+
+
+async def test_signed_before_a_key_rotation_still_verifies(node_modules, server, client, keys) -> None:  # type: ignore[no-untyped-def]
+    before = await issue(client, keys, "thomasmore", "MC-DIVERSITEIT")
+    server.academy("keys", "rotate-signing", "--institution", "thomasmore")
+    after = await issue(client, keys, "thomasmore", "MC-DIVERSITEIT",
+                        {"email": "after@example.org", "name": "After"})
+    assert before["proof"][0]["verificationMethod"] != after["proof"][0]["verificationMethod"]
+    assert verdicts(node_modules, server, [before, after]) == [("valid", "valid")] * 2
+
+
+async def test_a_reissued_pre_change_credential_verifies(node_modules, server, client, keys) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(server.database_url)
+    try:
+        legacy = await legacy_in(async_sessionmaker(engine, expire_on_commit=False),
+                                 KeyRing(TEST_SECRET, server.public),
+                                 await issue(client, keys, learner={"email": "old@example.org",
+                                                                    "name": "Old"}))
+    finally:
+        await engine.dispose()
+    # The old form: the registry verifies it; verifiers in the field cannot (the context
+    # URL is nobody's, the 2-bit entry is read by nobody).
+    report = (await client.post("/api/v1/verify", json=legacy)).json()
+    assert report["verified"] is True, report
+    old = verdicts(node_modules, server, [legacy], allow=(MICROCREDENTIAL_CONTEXT_URL,))
+    assert old == [("invalid", "invalid")]
+
+    r = await client.post("/api/v1/institutions/ucll/learners/tokens",
+                          json={"email": "old@example.org"}, headers=keys["ucll"])
+    me = bearer(r.json()["token"])
+    cid = legacy["id"].rsplit("/", 1)[1]
+    r = await client.post(f"/api/v1/me/credentials/{cid}/reissue", headers=me)
+    assert r.status_code == 201, r.text
+    new = r.json()
+    assert new["id"] == legacy["id"] and new["credentialStatus"]["statusPurpose"] == "revocation"
+    assert validate_ob3(new) == []
+    assert verdicts(node_modules, server, [new]) == [("valid", "valid")]
+    again = await client.post(f"/api/v1/me/credentials/{cid}/reissue", headers=me)
+    assert again.status_code == 200 and again.json() == new
+    assert (await client.post("/api/v1/verify", json=legacy)).json()["verified"] is True
+
+    await change(client, keys, new, "revoke")  # the institution's revocation reaches both
+    assert verdicts(node_modules, server, [new]) == [("revoked", "revoked")]
+    report = (await client.post("/api/v1/verify", json=legacy)).json()
+    assert not report["verified"] and {c["check"]: c for c in report["checks"]}[
+        "status"]["reason"] == "revoked"
