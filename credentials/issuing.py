@@ -122,35 +122,97 @@ def _course_ref(slug: str, value: str) -> tuple[str, str]:
     return (owner or slug, code)
 
 
+class _Course(msgspec.Struct, frozen=True):
+    owner_id: int
+    document: dict[str, Any]
+    since: date
+    """The first day the course is known to have existed: its first publication here, or
+    the start of its earliest edition if that is earlier."""
+    pathway_partner: bool
+    """The issuer is a named partner of an active pathway that counts this course."""
+
+
 async def _load_courses(
-    session: AsyncSession, refs: set[tuple[str, str]]
-) -> dict[tuple[str, str], tuple[int, dict[str, Any]]]:
+    session: AsyncSession, slug: str, refs: set[tuple[str, str]]
+) -> dict[tuple[str, str], _Course]:
     if not refs:
         return {}
     ordered = sorted(refs)
     rows = await session.execute(
-        text("SELECT r.slug, r.code, c.institution_id, c.document FROM "
+        text("SELECT r.slug, r.code, c.institution_id, c.document, "
+             "LEAST(c.first_seen::date, (SELECT min(o.start_date) FROM offering o "
+             "WHERE o.course_id = c.id)), "
+             "EXISTS (SELECT 1 FROM pathway_unit u JOIN pathway_version v ON v.id = u.version_id "
+             "WHERE u.active AND u.course = r.slug || '/' || r.code "
+             "AND CAST(:issuer AS text) = ANY(v.partners)) FROM "
              "unnest(CAST(:s AS text[]), CAST(:c AS text[])) AS r(slug, code) "
              "JOIN institution i ON i.slug = r.slug "
              "JOIN course c ON c.institution_id = i.id AND c.code = r.code"),
-        {"s": [r[0] for r in ordered], "c": [r[1] for r in ordered]},
+        {"s": [r[0] for r in ordered], "c": [r[1] for r in ordered], "issuer": slug},
     )
-    return {(r[0], r[1]): (int(r[2]), r[3]) for r in rows}
+    return {(r[0], r[1]): _Course(int(r[2]), r[3], r[4], bool(r[5])) for r in rows}
+
+
+def _text_problems(body: dict[str, Any], course: dict[str, Any]) -> list[tuple[str, str]]:
+    """Title, ECTS and learning outcomes come from the course: a body may narrow them
+    (fewer outcomes, fewer ECTS for a part of the course), never change or inflate them."""
+    problems = []
+    title, known_title = body.get("title"), course.get("title") or {}
+    if title is not None and (
+            title not in known_title.values() if isinstance(title, str)
+            else any(known_title.get(lang) != value for lang, value in title.items())):
+        problems.append(("/title", "the title comes from the course; leave it out, or publish "
+                                   "the course with the new title first"))
+    outcomes = body.get("learning_outcomes")
+    if outcomes is not None:
+        known = course.get("learning_outcomes") or []
+        for i, outcome in enumerate(outcomes):
+            if outcome not in known:
+                problems.append((f"/learning_outcomes/{i}",
+                                 "not one of the course's learning outcomes: name a subset of "
+                                 "them, or publish the course with this outcome first"))
+    ects, declared = body.get("ects"), course.get("ects")
+    if ects is not None and (declared is None or ects > declared):
+        problems.append(("/ects", f"at most the course's {declared} ECTS" if declared is not None
+                         else "the course declares no ECTS: publish the course with its ECTS "
+                              "first"))
+    return problems
+
+
+def _date_problems(resolved: dict[str, Any], since: date) -> list[tuple[str, str]]:
+    try:
+        issued = date.fromisoformat(resolved["issued_on"])
+    except (TypeError, ValueError):
+        return []  # the schema check names it
+    if issued > datetime.now(UTC).date():
+        return [("/issued_on", "must not be in the future: issue the credential on or after "
+                               "the day it is earned")]
+    if issued < since:
+        return [("/issued_on", f"must not be before the course existed ({since.isoformat()}, "
+                               "its first publication or earliest edition)")]
+    return []
 
 
 def _resolve(item: _Item, institution: Institution, did: str,
-             courses: dict[tuple[str, str], tuple[int, dict[str, Any]]]) -> Outcome | None:
-    """Merge course defaults, the body and the issuer; an Outcome when that is not possible."""
+             courses: dict[tuple[str, str], _Course]) -> Outcome | None:
+    """Merge course defaults, the body and the issuer; an Outcome when that is not possible.
+
+    A partner issues for its own courses, and for another partner's course only when it is
+    a named partner of an active pathway that counts that course (a course's own
+    ``joint_partners`` is what the owner says of it, not a licence to issue)."""
     owner, code = _course_ref(institution.slug, item.body["course"])
     found = courses.get((owner, code))
     if found is None:
         return Outcome(index=item.index, status="invalid",
                        errors=[("/course", f"no course {code!r} of {owner} is published")])
-    owner_id, course = found
-    if owner != institution.slug and institution.slug not in (course.get("joint_partners") or []):
-        message = (f"{owner}/{code} is not a course of {institution.slug} nor of a joint "
-                   f"programme {institution.slug} partners in")
+    course = found.document
+    if owner != institution.slug and not found.pathway_partner:
+        message = (f"{owner}/{code} is not a course of {institution.slug} nor of an active "
+                   f"joint pathway {institution.slug} is a named partner of")
         return Outcome(index=item.index, status="invalid", errors=[("/course", message)])
+    problems = _text_problems(item.body, course)
+    if problems:
+        return Outcome(index=item.index, status="invalid", errors=problems)
     resolved = {k: course[k] for k in DEFAULTED if course.get(k) is not None}
     resolved.update(item.body)
     resolved["country"] = institution.country
@@ -161,8 +223,11 @@ def _resolve(item: _Item, institution: Institution, did: str,
     if violations:
         return Outcome(index=item.index, status="invalid",
                        errors=[(v.pointer, v.message) for v in violations])
+    problems = _date_problems(resolved, found.since)
+    if problems:
+        return Outcome(index=item.index, status="invalid", errors=problems)
     item.resolved = resolved
-    item.course = (owner_id, owner, code)
+    item.course = (found.owner_id, owner, code)
     item.description = course.get("description")
     return None
 
@@ -219,7 +284,7 @@ async def issue(
         else:
             items.append(checked)
     refs = {_course_ref(slug, item.body["course"]) for item in items}
-    courses = await _load_courses(session, refs)
+    courses = await _load_courses(session, slug, refs)
     ready: list[_Item] = []
     for item in items:
         failed = _resolve(item, institution, did, courses)

@@ -7,6 +7,10 @@ credential again in the new form (``POST /api/v1/me/credentials/{id}/reissue``):
 then points at its new revocation entry and keeps the old one in ``legacy_list_id`` /
 ``legacy_index``, so that a revocation or suspension reaches both copies.
 
+Stacking counts a credential's ``ects`` column; issuance now keeps it at most the course's
+declared ECTS, and credentials issued before with more are capped here (their signed
+documents keep what they say; only what stacking counts changes).
+
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-07 12:00
@@ -18,6 +22,10 @@ revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
+
+CAP_ECTS = ("UPDATE credential c SET ects = co.ects FROM course co "
+            "WHERE co.institution_id = c.course_institution_id AND co.code = c.course_code "
+            "AND co.ects IS NOT NULL AND c.ects > co.ects")
 
 
 def upgrade() -> None:
@@ -37,6 +45,7 @@ def upgrade() -> None:
         "ck_credential_legacy_entry", "credential",
         "(legacy_list_id IS NULL) = (legacy_index IS NULL)",
     )
+    op.execute(CAP_ECTS)
 
 
 def downgrade() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from litestar import Litestar
+from sqlalchemy import text
 
 from api.app import create_app
 from api.credentials import credential_handlers
@@ -115,3 +116,20 @@ async def legacy_in(session_factory, keyring, credential: dict[str, Any]) -> dic
         await release(session, [(list_id, 0, index)])
         await session.commit()
     return json.loads(document)
+
+
+async def resign(app: Litestar, credential: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """``credential`` with ``changes`` (top-level members), signed again by its issuer's key:
+    documents the API no longer issues (dated in the future, already expired), to check
+    what the verifier says of them."""
+    from api.issuers import keyring_of
+    from credentials.issuing import proof_created, sign_checked
+
+    keyring = keyring_of(app)
+    slug = credential["issuer"]["id"].rsplit(":", 1)[1]
+    unsigned = {k: v for k, v in credential.items() if k != "proof"} | changes
+    async with app.state.session_factory() as session:
+        institution_id = await session.scalar(
+            text("SELECT id FROM institution WHERE slug = :s"), {"s": slug})
+        key = await keyring.signing_key(session, institution_id, slug)
+    return json.loads(sign_checked(unsigned, key, proof_created()))

@@ -82,18 +82,26 @@ async def test_missing_eu_element_is_named(client, ucll) -> None:  # type: ignor
     assert "type of quality assurance" in r.text
 
 
-async def test_element_the_course_lacks_must_come_from_the_body(client, ucll) -> None:  # type: ignore[no-untyped-def]
+async def test_element_the_course_lacks_must_come_from_the_course(client, ucll) -> None:  # type: ignore[no-untyped-def]
+    """ECTS and learning outcomes come from the course (a body may only narrow them): a
+    course without them is published with them before anyone is issued a credential."""
     course = json.loads((await client.get("/api/v1/institutions/ucll/courses/MC-TOETS",
                                           headers=ucll)).text)
-    doc = {k: course[k] for k in ("type", "title", "languages") if course.get(k)}
+    doc = {k: course[k] for k in ("type", "title", "languages", "offerings") if course.get(k)}
     await client.put("/api/v1/institutions/ucll/courses/BARE", json=doc, headers=ucll)
     r = await issue(client, ucll, request_body(course="BARE"))
     assert r.status_code == 422
     pointers = {e["pointer"] for e in r.json()["errors"]}
     assert {"/ects", "/learning_outcomes", "/eqf_level"} <= pointers
     assert "notional workload in ECTS" in r.text
-    fixed = await issue(client, ucll, request_body(
+    r = await issue(client, ucll, request_body(
         course="BARE", ects=2, eqf_level=None, learning_outcomes=[{"en": "Does things"}]))
+    assert r.status_code == 422
+    assert {e["pointer"] for e in r.json()["errors"]} == {"/ects", "/learning_outcomes/0"}
+    assert "publish the course with its ECTS first" in r.text
+    doc |= {"ects": 2, "learning_outcomes": [{"en": "Does things"}]}
+    await client.put("/api/v1/institutions/ucll/courses/BARE", json=doc, headers=ucll)
+    fixed = await issue(client, ucll, request_body(course="BARE", eqf_level=None))
     assert fixed.status_code == 201, fixed.text
     assert "alignment" not in fixed.json()["credentialSubject"]["achievement"]
 
@@ -112,14 +120,16 @@ async def test_bad_courses_emails_and_grades(client, ucll) -> None:  # type: ign
         assert pointer in {e["pointer"] for e in r.json()["errors"]}, r.text
 
 
-async def test_course_of_another_partner_needs_a_joint_programme(client, ucll, make_key) -> None:  # type: ignore[no-untyped-def]
+async def test_course_of_another_partner_needs_a_joint_pathway(client, ucll, make_key) -> None:  # type: ignore[no-untyped-def]
+    """The course's ``joint_partners`` (VIVES) is what UCLL says of it, not a licence to
+    issue: another partner issues only for courses of an active joint pathway it is a
+    named partner of (tests/credentials/test_issuance_integrity.py)."""
     vives = bearer(await make_key("vives", "issue"))
     joint = await issue(client, vives, request_body(course="ucll/MC-TOETS"), slug="vives")
-    assert joint.status_code == 201, joint.text
-    assert joint.json()["issuer"]["id"].endswith(":institutions:vives")
+    assert joint.status_code == 422 and "joint pathway" in joint.text
     odisee = bearer(await make_key("odisee", "issue"))
     r = await issue(client, odisee, request_body(course="ucll/MC-TOETS"), slug="odisee")
-    assert r.status_code == 422 and "joint programme" in r.text
+    assert r.status_code == 422 and "joint pathway" in r.text
     own = await issue(client, odisee, request_body(), slug="odisee")
     assert own.status_code == 422  # odisee has no MC-TOETS
 

@@ -28,7 +28,7 @@ VARIANTS = [
      "ects": 2.5, "eqf_level": None, "valid_until": "2030-12-31"},
     {"prerequisites": "None", "further_information": {"en": "See https://www.ucll.be"},
      "identity_verification": False, "languages": ["en", "nl"],
-     "title": {"en": "Wound care at home", "nl": "Wondzorg thuis"}},
+     "title": {"en": "Micro-credential Wound Care in Home Nursing"}},  # one of the course's
     {"learner": {"email": "joëlle@example.be", "name": "Joëlle \"Jo\" D'Hondt\tvan Dam"},
      "quality_assurance": "NVAO \\ institutional review"},
 ]

@@ -74,6 +74,10 @@ def course_doc(slug: str, code: str, ects: float) -> dict[str, Any]:
     doc["offerings"][1]["status"] = "cancelled"
     doc["offerings"][1]["start_date"] = "2027-03-01"
     doc["offerings"][1]["end_date"] = "2027-05-01"
+    # An edition that ran years ago: credentials are never dated before a course existed.
+    doc["offerings"].append({**doc["offerings"][0], "code": "2019-NJ", "status": None,
+                             "start_date": "2019-09-16", "end_date": "2019-12-16",
+                             "enrolment_deadline": None})
     return doc
 
 

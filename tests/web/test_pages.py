@@ -124,7 +124,7 @@ async def test_credential_page_shows_facts_verdict_download_and_qr(client, ucll)
     assert 'data-verdict="valid"' in r.text and "Verification: valid" in text
     for check in ("Signature", "Issuer", "Status", "Validity period", "Format"):
         assert check in text
-    assert "UC Leuven-Limburg" in text and "2025-01-31" in text and "An Peeters" in text
+    assert "UC Leuven-Limburg" in text and "2025-12-19" in text and "An Peeters" in text
     assert "ECTS" in text and "EQF level" in text
     assert "<svg" in r.text and f"/credentials/{cid}" in r.text  # the QR code and its link
     download = await client.get(f"/credentials/{cid}/json")
