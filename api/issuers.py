@@ -1,10 +1,9 @@
-"""What third parties fetch to verify offline: DID documents, our JSON-LD context, status lists.
+"""What third parties fetch to verify offline: DID documents and status lists.
 
-The context's canonical IRI (``credentials.jsonld.MICROCREDENTIAL_CONTEXT_URL``,
-``https://academy.kuleuven.be/contexts/microcredential/v1``) is what credentials reference
-and sign over, and what every verifier's document loader maps to the bundled file; it does
-not change with the deployment, so a credential issued on a test host verifies anywhere.
-``{ACADEMY_BASE_URL}/contexts/microcredential/v1`` serves the same bytes, immutable.
+Credentials embed our JSON-LD context (``credentials.builder``), so a verifier fetches
+nothing else. Credentials issued before referenced it by an IRI nobody serves
+(``credentials.jsonld.MICROCREDENTIAL_CONTEXT_URL``); ``{ACADEMY_BASE_URL}/contexts/
+microcredential/v1`` serves the same bytes, immutable, for people to read.
 """
 
 from __future__ import annotations

@@ -37,7 +37,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from pyld import jsonld  # noqa: E402
 
-from credentials.jsonld import LOADER, MICROCREDENTIAL_CONTEXT_URL, inspect_expansion  # noqa: E402
+from credentials.builder import CONTEXTS  # noqa: E402
+from credentials.jsonld import LOADER, inspect_expansion  # noqa: E402
 from credentials.multikey import b58encode, generate_private_key, issuer_did  # noqa: E402
 from credentials.rdfc import canonicalize_reference  # noqa: E402
 from credentials.shapes import SHAPES, _shape, canonicalize  # noqa: E402
@@ -61,9 +62,7 @@ def credential(rng: random.Random, number: int) -> dict[str, Any]:
     outcomes = [words(8) for _ in range(3)]
     learner = words(2)
     return {
-        "@context": ["https://www.w3.org/ns/credentials/v2",
-                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-                     MICROCREDENTIAL_CONTEXT_URL],
+        "@context": list(CONTEXTS),  # as issued: the standard URLs and our embedded terms
         "id": f"urn:uuid:{uuid.UUID(int=rng.getrandbits(128))}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": title,
@@ -101,12 +100,12 @@ def credential(rng: random.Random, number: int) -> dict[str, Any]:
                 "supervisionAndIdentityVerification": {"en": "supervised onsite, ID verified"},
             },
         },
-        "credentialStatus": [{
-            "id": f"{BASE}/institutions/{slug}/status/1#{number}",
+        "credentialStatus": {
+            "id": f"{BASE}/institutions/{slug}/status/revocation-1#{number}",
             "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
             "statusListIndex": str(number),
-            "statusListCredential": f"{BASE}/institutions/{slug}/status/1",
-        }],
+            "statusListCredential": f"{BASE}/institutions/{slug}/status/revocation-1",
+        },
     }
 
 

@@ -4,6 +4,7 @@
  * Academy's credentials: the verdict a third party would get.
  *
  *   node bench/node/field-verify.mjs [--rewrite FROM=TO]... [FILE|-]
+ *   node bench/node/field-verify.mjs --offline did.json --offline status.json credential.json
  *
  * 1. DCC's @digitalcredentials/verifier-core (VerifierPlus and the Learner
  *    Credential Wallet are built on it): `verifyCredential({credential,
@@ -26,6 +27,11 @@
  * the server on loopback without TLS). It wraps globalThis.fetch, which both
  * stacks' HTTP clients (ky) use, and records every URL fetched.
  *
+ * --offline FILE (repeatable) verifies with no network at all: FILE is a DID
+ * document (served at its did:web URL) or a status list credential (served at
+ * its id), saved beforehand; any other fetch fails. The credential, the
+ * issuer's DID document and the status list are all a verifier needs.
+ *
  * Input: a JSON array of credentials, or one credential (file or stdin).
  * Output: one JSON line per credential, in input order:
  *   {"index": 0, "id": "...",
@@ -41,11 +47,24 @@ console.log = console.info = console.warn = (...args) => console.error(...args);
 
 const rewrites = [];
 const positional = [];
+let offline = null;
 const argv = process.argv.slice(2);
+
+/** The https URL a did:web DID's document is served at (did:web method spec §3.2). */
+function didWebUrl(did) {
+  const [host, ...path] = did.slice('did:web:'.length).split(':').map(decodeURIComponent);
+  return `https://${host}/${path.length ? path.join('/') : '.well-known'}/did.json`;
+}
+
 for(let i = 0; i < argv.length; ++i) {
   if(argv[i] === '--rewrite') {
     const [from, to] = argv[++i].split('=');
     rewrites.push([from, to]);
+  } else if(argv[i] === '--offline') {
+    const document = JSON.parse(readFileSync(argv[++i], 'utf8'));
+    offline ??= new Map();
+    const id = document.id || '';
+    offline.set(id.startsWith('did:web:') ? didWebUrl(id) : id, document);
   } else {
     positional.push(argv[i]);
   }
@@ -57,6 +76,14 @@ globalThis.fetch = async (input, init) => {
   const request = input instanceof Request ? input : null;
   let url = request ? request.url : String(input);
   fetched.push(url);
+  if(offline) {
+    const document = offline.get(url);
+    if(!document) {
+      throw new TypeError(`offline: ${url} is not one of the documents given`);
+    }
+    return new Response(JSON.stringify(document),
+      {status: 200, headers: {'content-type': 'application/json'}});
+  }
   for(const [from, to] of rewrites) {
     if(url.startsWith(from)) {
       url = to + url.slice(from.length);
@@ -114,8 +141,9 @@ function digitalBazaarLoader() {
   const resolver = new CachedResolver();
   resolver.use(driver);
   loader.setDidResolver(resolver);
-  // Status list credentials: fetched, as the status list library expects.
-  loader.setProtocolHandler({protocol: 'https', handler: {
+  // Status list credentials: fetched, as the status list library expects (http too,
+  // for a server on a developer's machine).
+  const fetchJson = {
     async get({url}) {
       const response = await globalThis.fetch(url, {
         headers: {accept: 'application/vc+ld+json, application/ld+json, application/json'}
@@ -125,7 +153,9 @@ function digitalBazaarLoader() {
       }
       return response.json();
     }
-  }});
+  };
+  loader.setProtocolHandler({protocol: 'https', handler: fetchJson});
+  loader.setProtocolHandler({protocol: 'http', handler: fetchJson});
   return loader.build();
 }
 

@@ -205,3 +205,35 @@ async def test_a_reissued_pre_change_credential_verifies(node_modules, server, c
     report = (await client.post("/api/v1/verify", json=legacy)).json()
     assert not report["verified"] and {c["check"]: c for c in report["checks"]}[
         "status"]["reason"] == "revoked"
+
+
+async def test_offline_with_the_did_document_and_the_status_list_only(  # type: ignore[no-untyped-def]
+        node_modules, server, client, keys, tmp_path) -> None:
+    """What the README shows a third party: the credential, the issuer's DID document and
+    the status list, saved beforehand; no network at all."""
+    credential = await issue(client, keys, "kuleuven", "MC-EVALUATIE")
+
+    async def save(url: str, name: str) -> str:
+        r = await client.get(url.removeprefix(server.public))
+        assert r.status_code == 200, r.text
+        (tmp_path / name).write_text(r.text)
+        return str(tmp_path / name)
+
+    did = await save(f"{server.public}/institutions/kuleuven/did.json", "did.json")
+    (tmp_path / "credential.json").write_text(json.dumps(credential))
+
+    def offline() -> tuple[str, str]:
+        done = subprocess.run(
+            [node_modules, str(FIELD_VERIFY), "--offline", did, "--offline",
+             str(tmp_path / "status.json"), str(tmp_path / "credential.json")],
+            capture_output=True, text=True, timeout=300, cwd=ROOT / "bench" / "node", check=False)
+        assert done.returncode == 0, done.stderr
+        line = json.loads(done.stdout.splitlines()[0])
+        return line["dcc"]["verdict"], line["digitalbazaar"]["verdict"]
+
+    status = credential["credentialStatus"]["statusListCredential"]
+    await save(status, "status.json")
+    assert offline() == ("valid", "valid")
+    await change(client, keys, credential, "revoke")
+    await save(status, "status.json")
+    assert offline() == ("revoked", "revoked")
