@@ -44,6 +44,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from credentials.jsonld import inspect_to_rdf
 from credentials.rdfc import (
     RDF_JSON,
@@ -73,12 +75,20 @@ _MASKED_KEYS = 32  # objects with more keys are not memoised (bounds _MASKS by b
 _NEVER = itertools.repeat(False)
 
 
+_SORTED = msgspec.json.Encoder(order="sorted")
+
+
 def _freeze(value: Any) -> Any:
     if type(value) is str:
         return (_FROZEN, value)
     if type(value) is list and all(type(v) is str for v in value):
         return (_FROZEN_LIST, *value)
-    return (_FROZEN_JSON, json.dumps(value, sort_keys=True))
+    # Sorted JSON text: an embedded @context (every credential has one) costs ~3 µs here,
+    # json.dumps(sort_keys=True) ~25 µs.
+    try:
+        return (_FROZEN_JSON, _SORTED.encode(value).decode())
+    except (OverflowError, TypeError):  # integers beyond 64 bits
+        return (_FROZEN_JSON, json.dumps(value, sort_keys=True))
 
 
 def _frozen_key(key: str) -> bool:

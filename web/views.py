@@ -1,8 +1,9 @@
 """What the templates show, derived from domain results; no rule is decided here.
 
 A credential's verdict is read off the verification report (``credentials.verifying``);
-the page only names it: valid when every check passed, otherwise the status check's
-outcome (revoked, suspended, status unknown) or, failing that, "invalid".
+the page only names it: valid when every check passed; "invalid" when the proof or the
+issuer fails; otherwise the status check's outcome (revoked, suspended, status unknown)
+or, failing that, "invalid". Never "valid" when the status could not be read.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class CredentialView(msgspec.Struct, kw_only=True):
 def verdict(report: Report) -> str:
     if report.verified:
         return "valid"
+    if any(c.ok is False for c in report.checks if c.check in ("proof", "issuer")):
+        return "invalid"  # not authentic: what it says of its status means nothing
     status = next((c for c in report.checks if c.check == "status"), None)
     if status is not None and status.ok is False and status.reason in ("revoked", "suspended"):
         return status.reason

@@ -6,7 +6,7 @@ import json
 import re
 
 from tests.credentials import support
-from tests.credentials.support import ISSUE, example, issue, request_body
+from tests.credentials.support import ISSUE, example, issue, request_body, resign
 
 ucll = support.ucll  # UCLL's issuing key, after publishing MC-TOETS (a microcredential)
 
@@ -166,6 +166,26 @@ async def test_verify_by_paste_and_by_upload(client, ucll) -> None:  # type: ign
     tampered = json.loads(document)
     tampered["name"] = "Something else"
     r = await client.post("/verify", data={"credential": json.dumps(tampered)})
+    assert r.status_code == 200 and 'data-verdict="invalid"' in r.text
+
+
+async def test_a_status_nobody_can_read_is_unknown_never_valid(app, client, ucll) -> None:  # type: ignore[no-untyped-def]
+    """A genuine credential whose status list we cannot read (another host) says "status
+    unknown"; a forged one says "not valid", whatever its status entry."""
+    cid = await _credential(client, ucll)
+    document = (await client.get(f"/api/v1/credentials/{cid}")).json()
+    elsewhere = {**document["credentialStatus"],
+                 "statusListCredential": "https://status.example.org/lists/1"}
+    unreadable = await resign(app, document, credentialStatus=elsewhere)
+    r = await client.post("/verify", data={"credential": json.dumps(unreadable)},
+                          params={"lang": "en"})
+    assert r.status_code == 200 and 'data-verdict="unknown"' in r.text
+    assert "status unknown" in r.text
+    report = (await client.post("/api/v1/verify", json=unreadable)).json()
+    assert report["verified"] is False
+    assert {c["check"]: c["ok"] for c in report["checks"]}["status"] is None
+    forged = {**unreadable, "name": "Something else"}
+    r = await client.post("/verify", data={"credential": json.dumps(forged)})
     assert r.status_code == 200 and 'data-verdict="invalid"' in r.text
 
 
