@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pyld.jsonld import JsonLdError
 
 from credentials.jsonld import UnsafeDocument
+from credentials.limits import MAX_PROOF_VALUE_CHARS, MAX_PROOFS
 from credentials.multikey import (
     b58decode,
     b58encode,
@@ -286,6 +287,8 @@ def verify(
     proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
     if not proofs:
         return Verification(False, "no proof")
+    if len(proofs) > MAX_PROOFS:
+        return Verification(False, f"{len(proofs)} proofs; at most {MAX_PROOFS} are verified")
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     result = Verification(False, "no proof")
     now = now or datetime.now(UTC)
@@ -333,7 +336,8 @@ def _verify_one(
         return fail("proof has expired")
     value = proof.get("proofValue")
     try:
-        if not isinstance(value, str) or not value.startswith("z"):
+        if (not isinstance(value, str) or not value.startswith("z")
+                or len(value) > MAX_PROOF_VALUE_CHARS):  # before the quadratic decoding
             raise ValueError
         signature = b58decode(value[1:])
     except ValueError:
