@@ -29,7 +29,7 @@ from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
 from api.search import SearchController, new_search_index
 from api.web import template_config, web_handlers
-from api.verification import ProofVerdicts
+from api.verification import ProofVerdicts, warm_verifiers
 from api.workers import CpuPool
 from api.openapi import document_api
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
@@ -73,6 +73,7 @@ def create_app(
             app.state.session_factory = session_factory
         if session_factory is None:  # production: build the search index before serving
             await app.state.search_index.warm(app.state.session_factory)
+            await warm_verifiers(app.state.verify_pool)
             settle_heap()
         stop = asyncio.Event()
         harvester = None

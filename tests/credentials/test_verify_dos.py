@@ -199,3 +199,21 @@ async def test_a_credential_page_keeps_its_proof_verdict_until_the_status_change
     assert "Not verified" in revoked.text
     assert _status_row(revoked.text) == "FAILED: revoked"
     assert verdicts.misses == 1
+
+
+async def test_the_verify_page_has_the_same_bounds(client, credential) -> None:  # type: ignore[no-untyped-def]
+    r = await client.post("/verify", data={"credential": attacks.clique(credential, 7).decode()},
+                          params={"lang": "en"})
+    assert r.status_code == 200 and 'data-verdict="invalid"' in r.text
+    assert "deep iterations" in r.text
+    r = await client.post("/verify", files={"file": ("c.json", attacks.empty_objects(2 * 2**20),
+                                                     "application/json")})
+    assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+
+
+async def test_the_verify_page_counts_toward_the_verify_rate(strict, credential) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        r = await strict.post("/verify", data={"credential": json.dumps(credential)})
+        assert r.status_code == 200
+    r = await strict.post("/verify", data={"credential": json.dumps(credential)})
+    assert r.status_code == 429 and "retry-after" in r.headers
