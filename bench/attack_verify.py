@@ -110,6 +110,7 @@ def _attacks(credential: dict[str, Any]) -> list[tuple[str, bytes]]:
         ("20 MiB of [{}, ...]", attacks.empty_objects(20 * 2**20)),
         ("20,000 proofs", attacks.many_proofs(credential, 20_000)),
         ("proofValue of 300,000 chars", attacks.long_proof_value(credential, 300_000)),
+        ("4,000 strings in one array", attacks.long_array(credential, 4000)),
     ]
 
 

@@ -11,7 +11,8 @@ import copy
 import json
 from typing import Any
 
-__all__ = ["clique", "empty_objects", "long_proof_value", "many_proofs", "new_shapes"]
+__all__ = ["clique", "empty_objects", "long_array", "long_proof_value", "many_proofs",
+           "new_shapes"]
 
 _KNOWS = "https://example.org/vocab#knows"
 
@@ -58,4 +59,11 @@ def long_proof_value(credential: dict[str, Any], chars: int) -> bytes:
     """A proofValue of ``chars`` base58 characters (decoding is quadratic in its length)."""
     forged = copy.deepcopy(credential)
     forged["proof"][0]["proofValue"] = "z" + "2" * chars
+    return json.dumps(forged).encode()
+
+
+def long_array(credential: dict[str, Any], count: int) -> bytes:
+    """A subject property of ``count`` strings (pyld's toRdf compares each with the others)."""
+    forged = copy.deepcopy(credential)
+    forged["credentialSubject"]["https://example.org/vocab#v"] = [f"v{i}" for i in range(count)]
     return json.dumps(forged).encode()
