@@ -111,6 +111,7 @@ def _attacks(credential: dict[str, Any]) -> list[tuple[str, bytes]]:
         ("20,000 proofs", attacks.many_proofs(credential, 20_000)),
         ("proofValue of 300,000 chars", attacks.long_proof_value(credential, 300_000)),
         ("4,000 strings in one array", attacks.long_array(credential, 4000)),
+        ("scoped context, 2,000 terms x 250 nodes", attacks.scoped_context(credential, 2000, 250)),
     ]
 
 

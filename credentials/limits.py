@@ -6,9 +6,10 @@ with the input is bounded before it runs, cheapest check first:
 1. the body: ``MAX_BODY_BYTES`` in all (the route refuses more with 413);
 2. the items of a batch, counted on the raw bytes (``split_items``: msgspec slices the
    top-level array without building its items) before any item is parsed;
-3. per document (``document_problem``): nesting depth, JSON values, array lengths and
-   proofs, counted in one walk before JSON-LD expansion (pyld's toRdf is quadratic in the
-   values of one property, so arrays are bounded on their own);
+3. per document (``document_problem``): nesting depth, JSON values, array lengths, inline
+   context definitions and proofs, counted in one walk before JSON-LD expansion (pyld's
+   toRdf is quadratic in the values of one property, and it applies a scoped context anew
+   at each node, so arrays and contexts are bounded on their own);
 4. canonicalisation: blank nodes per document, and RDFC-1.0's deep iterations, bounded as
    Digital Bazaar's rdf-canonize bounds them (``maxWorkFactor`` 1: Hash N-Degree Quads may
    run as many times as there are blank nodes that share a first-degree hash), so a
@@ -31,6 +32,7 @@ import msgspec
 __all__ = [
     "MAX_BLANK_NODES",
     "MAX_BODY_BYTES",
+    "MAX_CONTEXT_VALUES",
     "MAX_DEPTH",
     "MAX_ARRAY_ITEMS",
     "MAX_ITEMS",
@@ -59,6 +61,10 @@ MAX_VALUES = 10_000
 MAX_ARRAY_ITEMS = 256
 """Items of one array (ours: at most 100 outcomes, 200 parts of a stacked award). pyld's
 toRdf compares each value of a property with the ones before it: 4,000 cost 8.6 s."""
+MAX_CONTEXT_VALUES = 256
+"""JSON values in a credential's own (inline) context definitions (ours: none, only URLs).
+pyld applies a scoped context anew at every node it covers: 2,000 terms over 250 nodes took
+1.8 s."""
 MAX_PROOFS = 4
 """Proofs on one credential (ours: 1; a suite per proof would be 2)."""
 MAX_STATUS_ENTRIES = 4
@@ -144,21 +150,28 @@ def document_problem(document: Any) -> str | None:
         proofs = document.get("proof")
         if isinstance(proofs, list) and len(proofs) > MAX_PROOFS:
             return f"the credential has {len(proofs)} proofs; at most {MAX_PROOFS} are verified"
-    values = 0
-    stack: list[tuple[Any, int, bool]] = [(document, 1, False)]  # node, depth, inside an array
+    values = in_contexts = 0
+    # node, depth, inside an array, inside an @context
+    stack: list[tuple[Any, int, bool, bool]] = [(document, 1, False, False)]
     while stack:
-        node, depth, inside = stack.pop()
+        node, depth, inside, context = stack.pop()
         values += 1
+        in_contexts += context
         if values > MAX_VALUES:
             return f"the credential has more than {MAX_VALUES} JSON values"
+        if in_contexts > MAX_CONTEXT_VALUES:
+            return (f"the credential's own @context definitions have more than "
+                    f"{MAX_CONTEXT_VALUES} JSON values")
         if depth > MAX_DEPTH:
             return f"the credential nests deeper than {MAX_DEPTH} levels"
         kind = type(node)
         if kind is dict:
-            stack.extend((v, depth + 1, False) for v in node.values())
+            stack.extend((v, depth + 1, False, context or k == "@context")
+                         for k, v in node.items())
             values += len(node)  # the keys
+            in_contexts += len(node) if context else 0
         elif kind is list:
             if not inside and _flat_len(node) > MAX_ARRAY_ITEMS:
                 return f"the credential has an array of more than {MAX_ARRAY_ITEMS} items"
-            stack.extend((v, depth + 1, True) for v in node)
+            stack.extend((v, depth + 1, True, context) for v in node)
     return None

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 __all__ = ["clique", "empty_objects", "long_array", "long_proof_value", "many_proofs",
-           "new_shapes"]
+           "new_shapes", "scoped_context"]
 
 _KNOWS = "https://example.org/vocab#knows"
 
@@ -66,4 +66,14 @@ def long_array(credential: dict[str, Any], count: int) -> bytes:
     """A subject property of ``count`` strings (pyld's toRdf compares each with the others)."""
     forged = copy.deepcopy(credential)
     forged["credentialSubject"]["https://example.org/vocab#v"] = [f"v{i}" for i in range(count)]
+    return json.dumps(forged).encode()
+
+
+def scoped_context(credential: dict[str, Any], terms: int, nodes: int) -> bytes:
+    """An inline property-scoped context of ``terms`` terms, applied anew at ``nodes`` nodes."""
+    forged = copy.deepcopy(credential)
+    scoped = {f"t{i}": f"https://example.org/vocab#t{i}" for i in range(terms)}
+    forged["@context"] = [*forged["@context"],
+                          {"n": {"@id": "https://example.org/vocab#n", "@context": scoped}}]
+    forged["credentialSubject"]["n"] = [{"n": {"t1": "y"}} for _ in range(nodes)]
     return json.dumps(forged).encode()
