@@ -135,6 +135,6 @@ def _initial_state(settings: Settings) -> dict[str, Any]:
                                        "verify": settings.verify_rate_per_minute})
     return State({"settings": settings, "learner_resolver": resolve_learner,  # type: ignore[return-value]
                   "rate_limiter": limiter, "cpu_pool": CpuPool(),
-                  "verify_pool": CpuPool(settings.verify_workers),
+                  "verify_pool": CpuPool(max(1, settings.verify_workers)),
                   "proof_verdicts": ProofVerdicts(),
                   "search_index": new_search_index()})

@@ -16,6 +16,10 @@ Five checks, each ``ok`` True, False or None (could not be decided), with a reas
 
 ``verified`` is true only when every check is ``ok: true``. Bad input never raises:
 a tampered or malformed credential is a report with the failing check.
+
+The CPU-bound checks (proof and schema) are ``check_proofs``: bounded by
+``credentials.limits`` (a credential beyond a bound fails with the reason), free of I/O,
+so that a caller's ``prover`` may run it in another process with a deadline.
 """
 
 from __future__ import annotations
