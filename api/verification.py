@@ -22,6 +22,7 @@ import asyncio
 import os
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from typing import Any
@@ -71,8 +72,9 @@ def _undecided(jobs: list[ProofJob], why: str) -> list[tuple[Check, Check]]:
     return [(Check("proof", None, why), Check("schema", None, why)) for _ in jobs]
 
 
-def pool_prover(pool: CpuPool, seconds: float) -> Prover:
-    """A ``Prover`` running ``check_proofs`` in ``pool`` within ``seconds``."""
+def pool_prover(pool: CpuPool, seconds: float,
+                check: Callable[..., list[tuple[Check, Check]]] = check_proofs) -> Prover:
+    """A ``Prover`` running ``check`` (``check_proofs``) in ``pool`` within ``seconds``."""
 
     async def prove(jobs: list[ProofJob], now: datetime) -> list[tuple[Check, Check]]:
         if not jobs:
@@ -82,7 +84,7 @@ def pool_prover(pool: CpuPool, seconds: float) -> Prover:
         chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
         try:
             async with asyncio.timeout(seconds + GRACE_SECONDS):
-                parts = await asyncio.gather(*(pool.run(check_proofs, chunk, now, at)
+                parts = await asyncio.gather(*(pool.run(check, chunk, now, at)
                                                for chunk in chunks))
         except TimeoutError:
             pool.kill()

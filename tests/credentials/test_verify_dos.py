@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,8 @@ from sqlalchemy import event
 
 from api.app import create_app
 from api.settings import load_settings
+from api.verification import pool_prover
+from api.workers import CpuPool
 from credentials.limits import (
     MAX_ARRAY_ITEMS,
     MAX_BODY_BYTES,
@@ -31,6 +35,7 @@ from credentials.limits import (
     MAX_ITEMS,
     MAX_PROOFS,
 )
+from credentials.verifying import Check
 from tests.client import AppClient
 from tests.conftest import TEST_SECRET
 from tests.credentials import attacks, support
@@ -241,3 +246,22 @@ async def test_the_verify_page_counts_toward_the_verify_rate(strict, credential)
         assert r.status_code == 200
     r = await strict.post("/verify", data={"credential": json.dumps(credential)})
     assert r.status_code == 429 and "retry-after" in r.headers
+
+
+def _stuck(jobs: Any, now: Any, at: float) -> Any:
+    """A check that ignores its deadline (as pyld inside one expansion cannot see it)."""
+    threading.Event().wait()
+
+
+async def test_a_worker_stuck_past_the_deadline_is_killed_and_replaced() -> None:
+    pool = CpuPool(1)
+    try:
+        stuck = pool_prover(pool, 0.0, check=_stuck)
+        reports = await stuck([({}, {})], datetime.now(UTC))
+        assert [c.ok for c in reports[0]] == [None, None]
+        assert "deadline" in reports[0][0].reason
+        # The next request gets a new worker that answers.
+        checks = await pool_prover(pool, 30.0)([({}, {})], datetime.now(UTC))
+        assert checks[0][0] == Check("proof", False, "no proof")
+    finally:
+        pool.shutdown()
