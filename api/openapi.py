@@ -298,8 +298,10 @@ RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
     ("GET", "/api/v1/shares/{token}"): {200: {LD_JSON: _OBJECT}},
     ("GET", "/api/v1/me/credentials"): {200: {"application/json": "api.learners:CredentialPage"}},
     ("GET", "/api/v1/me/credentials/export"): {200: {"application/json": {
-        "type": "object", "required": ["learner", "exported_at", "credentials"],
+        "type": "object", "required": ["learner", "scope", "exported_at", "credentials"],
         "properties": {"learner": {"type": "string"}, "exported_at": {"type": "string"},
+                       "scope": {"type": "object", "properties": {
+                           "institution": {"type": ["string", "null"]}}},
                        "credentials": {"type": "array", "items": _OBJECT}}}}},
     ("GET", "/institutions/{slug}/did.json"): {200: {DID_JSON: _OBJECT}},
     ("GET", "/institutions/{slug}/status/{name}"): {200: {LD_JSON: _OBJECT}},

@@ -58,7 +58,6 @@ __all__ = ["PAGE_ERRORS", "WebController", "page", "public_limit", "template_con
 
 FACETS = ("institution", "type", "mode", "language", "city")
 TOKEN_COOKIE = "learner_token"
-TOKEN_DAYS = 30
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
@@ -192,8 +191,9 @@ def _more_url(request: Request, cursor: str) -> str:
 
 def _token_cookie(request: Request, token: str) -> Cookie:
     secure = str(request.app.state.settings.base_url).startswith("https:")
+    hours = request.app.state.settings.learner_token_hours  # a token never outlives that
     return Cookie(key=TOKEN_COOKIE, value=token, path="/me", httponly=True, samesite="strict",
-                  secure=secure, max_age=TOKEN_DAYS * 86400)
+                  secure=secure, max_age=hours * 3600)
 
 
 def _forget_cookie() -> Cookie:
@@ -205,7 +205,7 @@ async def _progress(db_session: DbSession, learner: Learner) -> list[Any] | None
     if learner_progress is None:
         return None
     items, _ = await learner_progress(db_session, learner.email, datetime.now(UTC).date(),
-                                      limit=50)
+                                      limit=50, issuer_id=learner.institution_id)
     return list(items)
 
 
