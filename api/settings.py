@@ -12,7 +12,8 @@ from pathlib import Path
 
 import msgspec
 
-__all__ = ["MIN_SECRET_BITS", "SecretKeyTooWeak", "Settings", "load_settings", "secret_key_bits"]
+__all__ = ["MIN_SECRET_BITS", "SecretKeyTooWeak", "Settings", "check_secret_key", "load_settings",
+           "secret_key_bits"]
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
@@ -62,7 +63,8 @@ def secret_key_bits(key: str) -> float:
     return len(key) * per
 
 
-def _check_secret(key: str) -> str:
+def check_secret_key(key: str) -> str:
+    """``key``, or :class:`SecretKeyTooWeak` with what to do."""
     bits = secret_key_bits(key)
     if bits < MIN_SECRET_BITS:
         raise SecretKeyTooWeak(
@@ -120,7 +122,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     values.update(overrides)
     if "secret_key" not in values:
         values["secret_key"] = _secret_key(data_dir, env)
-    _check_secret(str(values["secret_key"]))
+    check_secret_key(str(values["secret_key"]))
     if not 1 <= int(values["learner_token_hours"]) <= 24 * 90:  # type: ignore[call-overload]
         raise ValueError("ACADEMY_LEARNER_TOKEN_HOURS must be between 1 and 2160 (90 days)")
     return Settings(**values)  # type: ignore[arg-type]

@@ -68,8 +68,12 @@ async def _proof(sessions: _Sessions, keyring: KeyRing, document: dict[str, Any]
     proofs = document.get("proof")
     for proof in proofs if isinstance(proofs, list) else [proofs]:
         method = proof.get("verificationMethod") if isinstance(proof, dict) else None
-        if isinstance(method, str) and keyring.cached_method(method) is None:
-            await keyring.load_method(await sessions.get(), method)
+        if isinstance(method, str):
+            if keyring.stale(method):
+                await keyring.load_method(await sessions.get(), method)
+            # A revoked key (academy keys revoke-signing) proves nothing from its date on.
+            if refused := keyring.refusal(method, proof.get("created")):
+                return Check("proof", False, refused)
     result = verify(document, keyring.cached_method)
     if result.verified:
         return Check("proof", True, f"{result.cryptosuite} proof by {result.verification_method}")
