@@ -103,6 +103,7 @@ class KeyRing:
         self._public: dict[str, Ed25519PublicKey] = {}
         self._revoked: dict[str, IssuerPublicKey] = {}  # methods with a revocation
         self._loaded: dict[str, float] = {}  # slug -> when its keys were read
+        self.refresh_seconds = KEY_REFRESH_SECONDS
 
     def did(self, slug: str) -> str:
         return issuer_did(self.base_url, slug)
@@ -161,8 +162,10 @@ class KeyRing:
         """
         institution_id = await _institution_id(session, slug)
         row = (await session.execute(
-            text("UPDATE issuer_key SET revoked_since = CASE WHEN CAST(:since AS timestamptz) "
-                 "IS NULL OR :since <= created_at THEN created_at ELSE :since END "
+            # Only ever earlier: a second revocation never makes refused proofs valid again.
+            text("UPDATE issuer_key SET revoked_since = least(coalesce(revoked_since, "
+                 "'infinity'), CASE WHEN CAST(:since AS timestamptz) IS NULL "
+                 "OR :since <= created_at THEN created_at ELSE :since END) "
                  "WHERE institution_id = :i AND key_id = :k RETURNING id"),
             {"i": institution_id, "k": key_id, "since": since},
         )).first()
@@ -216,7 +219,7 @@ class KeyRing:
         slug = self.issuers.get(method.partition("#")[0])
         loaded = self._loaded.get(slug or "")
         return (method not in self._public or loaded is None
-                or time.monotonic() - loaded > KEY_REFRESH_SECONDS)
+                or time.monotonic() - loaded >= self.refresh_seconds)
 
     async def load_method(self, session: AsyncSession, method: str) -> Ed25519PublicKey | None:
         """The public key of a partner's verification method, from our database (no network),
