@@ -128,7 +128,8 @@ def _initial_state(settings: Settings) -> dict[str, Any]:
     from litestar.datastructures import State
 
     limiter = RateLimiter.for_process({"public": settings.search_rate_per_minute,
-                                       "write": settings.write_rate_per_minute})
+                                       "write": settings.write_rate_per_minute},
+                                      settings.trusted_proxies)
     return State({"settings": settings, "learner_resolver": resolve_learner,  # type: ignore[return-value]
                   "rate_limiter": limiter, "cpu_pool": CpuPool(),
                   "search_index": new_search_index()})

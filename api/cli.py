@@ -73,8 +73,9 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     settings = load_settings()
     host, port = host or settings.host, port or settings.port
     if workers == 1:
+        # proxy_headers off: X-Forwarded-For is believed only from ACADEMY_TRUSTED_PROXIES
         uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
-                    access_log=False, lifespan="on")
+                    access_log=False, lifespan="on", proxy_headers=False)
         return
     # Several processes (api.serve: a listening socket each, so connections spread over
     # them) share one database: start the embedded server here, once, and hand its address

@@ -34,7 +34,7 @@ from litestar.routes import HTTPRoute
 from api.access import Rule
 from api.openapi_schemas import EMAIL, PYTHON_NON_SPACE, REF, SPACE, json_schema_components
 from api.pagination import MAX_LIMIT
-from api.ratelimit import PUBLIC_LIMITED_PREFIXES
+from api.ratelimit import is_limited
 from catalogue.harvest import MAX_INTERVAL, MIN_INTERVAL, SOURCE_TYPES, URL_PATTERN
 from catalogue.harvest_mapping import CSV_COLUMNS, DEFAULTABLE
 from catalogue.search import MAX_OFFSET, SORTS
@@ -364,8 +364,8 @@ def statuses(op: Operation, takes_input: bool) -> set[int]:
         if op.method not in ("GET", "HEAD"):
             found.add(429)
     elif rule.kind == "learner":
-        found |= {401, 403}
-    elif op.path.startswith(PUBLIC_LIMITED_PREFIXES):
+        found |= {401, 403, 429}
+    elif is_limited(op.path):
         found.add(429)
     found |= EXTRA_STATUSES.get((op.method, op.path), set())
     if op.path.startswith("/ooapi/"):

@@ -139,9 +139,10 @@ def _error_page(request: Request, exc: Exception) -> Response[bytes]:
 
 
 def public_limit(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """The API's public per-IP limit (search, verify) holds for the pages that do the same."""
-    client = connection.client.host if connection.client else "unknown"
-    connection.app.state.rate_limiter.hit("public", client)
+    """The API's public per-client limit; the access guard already counts every page, so
+    this guard is for routes outside it."""
+    limiter = connection.app.state.rate_limiter
+    limiter.hit("public", limiter.client(connection))
 
 
 # --- search form -> SearchQuery -----------------------------------------------------------------
@@ -217,7 +218,7 @@ class WebController(Controller):
     include_in_schema = False
     exception_handlers = PAGE_ERRORS
 
-    @get("/", opt=access(PUBLIC), guards=[public_limit], name="web:search")
+    @get("/", opt=access(PUBLIC), name="web:search")
     async def search(self, request: Request, db_session: DbSession) -> Template:
         query = _search_query(request)
         result = await search_courses(db_session, search_index(request.app.state), query)
@@ -257,7 +258,7 @@ class WebController(Controller):
     async def verify_form(self, request: Request) -> Template:
         return page(request, "verify.html.j2", pasted="")
 
-    @post("/verify", opt=access(PUBLIC), guards=[public_limit], status_code=200,
+    @post("/verify", opt=access(PUBLIC), status_code=200,
           name="web:verify-post")
     async def verify(self, request: Request, db_session: DbSession) -> Template:
         form = await request.form()

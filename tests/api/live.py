@@ -66,7 +66,8 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def live_server(database_url: str, data_dir: Path, *, demo: bool = True,
-                      log_level: str = "WARNING") -> AsyncIterator[LiveServer]:
+                      log_level: str = "WARNING",
+                      env_overrides: dict[str, str] | None = None) -> AsyncIterator[LiveServer]:
     """Serve a fresh database (made next to ``database_url``) until the block ends."""
     name = f"academy_live_{uuid.uuid4().hex[:8]}"
     admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
@@ -79,7 +80,8 @@ async def live_server(database_url: str, data_dir: Path, *, demo: bool = True,
            "ACADEMY_DATA_DIR": str(data_dir),
            "ACADEMY_SECRET_KEY": TEST_SECRET, "ACADEMY_BASE_URL": f"http://127.0.0.1:{port}",
            "ACADEMY_BACKGROUND_HARVEST": "0", "ACADEMY_LOG_LEVEL": log_level,
-           "ACADEMY_SEARCH_RATE_PER_MINUTE": "0", "ACADEMY_WRITE_RATE_PER_MINUTE": "0"}
+           "ACADEMY_SEARCH_RATE_PER_MINUTE": "0", "ACADEMY_WRITE_RATE_PER_MINUTE": "0",
+           **(env_overrides or {})}
     academy(env, "db", "upgrade")
     if demo:
         academy(env, "demo", "load")
