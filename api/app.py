@@ -27,6 +27,7 @@ from api.harvest import HarvestController
 from api.ooapi import OoapiController
 from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
+from api.security import security_headers
 from api.search import SearchController, new_search_index
 from api.web import template_config, web_handlers
 from api.workers import CpuPool
@@ -104,7 +105,7 @@ def create_app(
         before_request=reject_null_queries,
         exception_handlers=exception_handlers,
         middleware=[RequestIdMiddleware],
-        before_send=[ensure_request_id_header],
+        before_send=[ensure_request_id_header, security_headers],
         logging_config=None,
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
