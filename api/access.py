@@ -220,6 +220,10 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
     slug = None if rule.kind == "any_partner" else connection.path_params.get("slug")
     scope = "admin" if rule.kind == "admin" else rule.scope
     assert scope is not None
+    if rule.kind == "partner" and not isinstance(slug, str):
+        # Fail closed: a partner rule on a path without {slug} cannot tell whose data it is.
+        raise PermissionDeniedException("This route names no institution, so no partner key "
+                                        "may act on it.")
     if not principal.may(scope, slug):
         if "admin" not in principal.scopes and scope not in principal.scopes:
             raise PermissionDeniedException(f"This key lacks the '{scope}' scope.")
