@@ -22,7 +22,7 @@ from api.db import DbSession
 from api.issuers import LD_JSON
 from api.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 from catalogue.validation import loads_strict
-from credentials.errors import Invalid
+from credentials.errors import Invalid, LearnerTokenNotFound
 from credentials.learners import (
     IssuedToken,
     Learner,
@@ -162,9 +162,9 @@ class LearnerTokenController(Controller):
                      token_id: FromPath[str]) -> None:
         try:
             ident = uuid.UUID(token_id)
-        except ValueError:
-            raise Invalid([("path:token_id", "is not a token id (a UUID from the mint "
-                                             "response or the token list)")]) from None
+        except ValueError:  # no token has such an id
+            raise LearnerTokenNotFound(f"{slug} minted no learner token with this id (ids are "
+                                       "UUIDs, from the mint response or the list).") from None
         key = request.state.principal
         await revoke_token(db_session, slug, ident, f"key:{key.key_id}")
 

@@ -120,9 +120,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "trusted_proxies": _proxies(env.get("ACADEMY_TRUSTED_PROXIES", "")),
     }
     values.update(overrides)
-    if "secret_key" not in values:
-        values["secret_key"] = _secret_key(data_dir, env)
-    check_secret_key(str(values["secret_key"]))
+    if "secret_key" not in values:  # what the operator configured (an override is code's)
+        values["secret_key"] = check_secret_key(_secret_key(data_dir, env))
     if not 1 <= int(values["learner_token_hours"]) <= 24 * 90:  # type: ignore[call-overload]
         raise ValueError("ACADEMY_LEARNER_TOKEN_HOURS must be between 1 and 2160 (90 days)")
     return Settings(**values)  # type: ignore[arg-type]
