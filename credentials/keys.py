@@ -171,8 +171,8 @@ class KeyRing:
         )).first()
         if row is None:
             known = [k.key_id for k in await self.public_keys(session, slug)]
-            raise Invalid([("--key", f"{slug} has no signing key {key_id!r}; its keys are "
-                                     f"{', '.join(known) or 'none yet'}")])
+            raise Invalid([("--key", (f"{slug} has no signing key {key_id!r}; its keys are "
+                                      f"{', '.join(known) or 'none yet'}"))])
         await session.execute(
             text("UPDATE status_list SET signed = NULL, signed_version = NULL "
                  "WHERE institution_id = :i"), {"i": institution_id})

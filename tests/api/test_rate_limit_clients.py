@@ -20,12 +20,12 @@ from tests.client import AppClient
 
 
 async def test_a_loopback_client_cannot_spoof_x_forwarded_for(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    async with live_server(database_url, tmp_path, demo=False,
-                           env_overrides={"ACADEMY_SEARCH_RATE_PER_MINUTE": "3"}) as server:
-        async with httpx.AsyncClient(base_url=server.base) as client:
-            codes = [(await client.get("/api/v1/suggest", params={"q": "zorg"},
-                                       headers={"X-Forwarded-For": f"198.51.100.{n}"})).status_code
-                     for n in range(5)]
+    overrides = {"ACADEMY_SEARCH_RATE_PER_MINUTE": "3"}
+    async with live_server(database_url, tmp_path, demo=False, env_overrides=overrides) as server, \
+            httpx.AsyncClient(base_url=server.base) as client:
+        codes = [(await client.get("/api/v1/suggest", params={"q": "zorg"},
+                                   headers={"X-Forwarded-For": f"198.51.100.{n}"})).status_code
+                 for n in range(5)]
     assert codes == [200, 200, 200, 429, 429], codes
 
 

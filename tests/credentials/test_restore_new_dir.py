@@ -9,6 +9,7 @@ whose keys do not decrypt answers 503 problems, never 500.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import stat
@@ -78,17 +79,17 @@ async def test_restore_into_a_new_directory_with_a_new_process(committed_app, tm
                                   stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "the restored server never became ready"
-            try:
-                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            deadline = time.monotonic() + 120
+            while True:  # until the new process answers (or dies)
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "the restored server never became ready"
+                try:
+                    if (await client.get("/ready", timeout=2)).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.2)
             body = request_body(learner={"email": "new@example.org", "name": "New Learner"})
             r = await client.post("/api/v1/institutions/ucll/credentials", json=body,
                                   headers=bearer(key))
