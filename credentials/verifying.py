@@ -4,7 +4,8 @@ Five checks, each ``ok`` True, False or None (could not be decided), with a reas
 
 * ``proof``: every Data Integrity proof (eddsa-rdfc-2022 or eddsa-jcs-2022) holds, with
   the key its verification method names, taken from *our* issuer keys (the DID documents
-  we serve), never fetched.
+  we serve), never fetched; a key revoked with ``academy keys revoke-signing`` proves
+  nothing created from its revocation on (``KeyRing.refusal``).
 * ``issuer``: the issuer is one of the six partners (their did:web under our base URL).
 * ``status``: the BitstringStatusListEntry (``statusPurpose`` ``message``, ``statusSize``
   2) is looked up in our status lists and its 2-bit value read, first bit revoked, second
