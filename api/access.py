@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.ratelimit import PUBLIC_LIMITED_PREFIXES
+from api.ratelimit import is_limited
 from catalogue.models import Base, Institution
 from catalogue.errors import NotFound, Invalid
 
@@ -197,10 +197,11 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
         raise PermissionDeniedException("This route declares no access rule.")
     limiter = connection.app.state.rate_limiter
     if rule.kind == "public":
-        if connection.scope["path"].startswith(PUBLIC_LIMITED_PREFIXES):
-            limiter.hit("public", connection.client.host if connection.client else "unknown")
+        if is_limited(connection.scope["path"]):
+            limiter.hit("public", limiter.client(connection))
         return
     if rule.kind == "learner":
+        limiter.hit("public", limiter.client(connection))  # before the token is even looked up
         resolver = connection.app.state.learner_resolver
         connection.state.learner = await resolver(connection)
         return
@@ -219,6 +220,10 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
     slug = None if rule.kind == "any_partner" else connection.path_params.get("slug")
     scope = "admin" if rule.kind == "admin" else rule.scope
     assert scope is not None
+    if rule.kind == "partner" and not isinstance(slug, str):
+        # Fail closed: a partner rule on a path without {slug} cannot tell whose data it is.
+        raise PermissionDeniedException("This route names no institution, so no partner key "
+                                        "may act on it.")
     if not principal.may(scope, slug):
         if "admin" not in principal.scopes and scope not in principal.scopes:
             raise PermissionDeniedException(f"This key lacks the '{scope}' scope.")

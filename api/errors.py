@@ -117,7 +117,8 @@ def _domain(request: Request, exc: DomainError) -> Response[dict[str, Any]]:
     errors = None
     if isinstance(exc, Invalid):
         errors = [{"pointer": p, "message": m} for p, m in exc.errors]
-    return problem(status, exc.detail, title=exc.title, errors=errors)
+    headers = {"Retry-After": "30"} if status == 503 else None
+    return problem(status, exc.detail, title=exc.title, errors=errors, headers=headers)
 
 
 def _decode(request: Request, exc: msgspec.DecodeError) -> Response[dict[str, Any]]:

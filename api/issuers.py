@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.access import PUBLIC, access
 from api.db import DbSession
 from api.settings import Settings
+from catalogue.errors import DomainError, Unavailable
 from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL, context_document
 from credentials.keys import KeyRing
 from credentials.status import StatusCache, list_credential
@@ -85,7 +86,15 @@ class IssuerController(Controller):
          summary="A signed Bitstring Status List credential (message-N, 2-bit entries)")
     async def status_list(self, request: Request, db_session: DbSession, slug: FromPath[str],
                           name: FromPath[str]) -> Response[bytes]:
-        body = await list_credential(db_session, keyring_of(request.app), slug, name)
+        try:
+            body = await list_credential(db_session, keyring_of(request.app), slug, name)
+        except DomainError:
+            raise  # 404 for an unknown list, 503 for a key that does not decrypt
+        except Exception:
+            # Verifiers everywhere depend on this list: say "unavailable, retry", never 500.
+            log.exception("status list %s/%s could not be served", slug, name)
+            raise Unavailable(f"The status list {slug}/{name} cannot be served right now; "
+                              "retry shortly.") from None
         return Response(body, media_type=LD_JSON, headers={"Cache-Control": "no-cache"})
 
     @get("/contexts/microcredential/v1", opt=access(PUBLIC),

@@ -22,8 +22,9 @@ from api.db import DbSession
 from api.issuers import LD_JSON, keyring_of
 from api.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 from catalogue.validation import loads_strict
-from credentials.errors import Invalid
+from credentials.errors import Invalid, LearnerTokenNotFound
 from credentials.learners import (
+    IssuedToken,
     Learner,
     LearnerCredential,
     create_share,
@@ -31,12 +32,16 @@ from credentials.learners import (
     delete_share,
     learner_credentials,
     learner_for_token,
+    list_tokens,
+    revoke_session,
+    revoke_token,
     shared_credential,
 )
 from credentials.reissue import reissue
 from credentials.service import parse_id
 
-__all__ = ["LearnerController", "LearnerTokenController", "ShareController", "resolve_learner"]
+__all__ = ["LearnerController", "LearnerTokenController", "Scope", "ShareController",
+           "resolve_learner", "scope_of"]
 
 _encode = msgspec.json.Encoder().encode
 
@@ -50,15 +55,32 @@ async def resolve_learner(connection: ASGIConnection) -> Learner:
     async with connection.app.state.session_factory() as session:
         learner = await learner_for_token(session, token)
     if learner is None:
-        raise NotAuthorizedException("The learner token is unknown or expired.",
+        raise NotAuthorizedException("The learner token is unknown, expired or revoked.",
                                      headers={"WWW-Authenticate": "Bearer"})
     return learner
 
 
+class Scope(msgspec.Struct):
+    """What a learner token sees: the credentials of one institution."""
+
+    institution: str | None
+
+
+def scope_of(learner: Learner) -> Scope:
+    return Scope(learner.institution)
+
+
 class TokenOut(msgspec.Struct):
+    id: str
     token: str
     email: str
     expires_at: datetime
+    scope: Scope
+
+
+class IssuedTokenPage(msgspec.Struct):
+    items: list[IssuedToken]
+    next_cursor: str | None
 
 
 class CredentialItem(msgspec.Struct):
@@ -74,12 +96,24 @@ class CredentialItem(msgspec.Struct):
 class CredentialPage(msgspec.Struct):
     items: list[CredentialItem]
     next_cursor: str | None
+    scope: Scope
 
 
 class ShareOut(msgspec.Struct):
     token: str
     url: str
     credential_id: str
+    scope: Scope
+
+
+def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    if not cursor:
+        return None
+    at, ident = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(str(at)), uuid.UUID(str(ident))
+    except ValueError:
+        raise Invalid([("query:cursor", "not a cursor this server issued")]) from None
 
 
 def _item(request: Request, found: LearnerCredential) -> CredentialItem:
@@ -101,8 +135,39 @@ class LearnerTokenController(Controller):
         body: Any = loads_strict(await request.body())
         if not isinstance(body, dict) or set(body) - {"email"}:
             raise Invalid([("", "the body is {\"email\": \"...\"}")])
-        token, email, expires = await create_token(db_session, slug, body.get("email"))
-        return TokenOut(token, email, expires)
+        minted = await create_token(
+            db_session, slug, body.get("email"),
+            hours=request.app.state.settings.learner_token_hours,
+            api_key_id=request.state.principal.key_id)
+        return TokenOut(str(minted.id), minted.token, minted.email, minted.expires_at,
+                        Scope(minted.institution))
+
+    @get("/", opt=access(partner("issue")),
+         summary="Every learner token this institution minted (the audit log), newest first")
+    async def audit(self, db_session: DbSession, slug: FromPath[str], limit: FromQuery[int] = 50,
+                    cursor: FromQuery[str | None] = None,
+                    email: FromQuery[str | None] = None) -> IssuedTokenPage:
+        if not 1 <= limit <= MAX_LIMIT:
+            raise Invalid([("query:limit", f"must be between 1 and {MAX_LIMIT}")])
+        rows = await list_tokens(db_session, slug, email=email, after=_after(cursor),
+                                 limit=limit + 1)
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = encode_cursor([last.minted_at.isoformat(), str(last.id)])
+        return IssuedTokenPage(rows[:limit], next_cursor)
+
+    @delete("/{token_id:str}", opt=access(partner("issue")), status_code=HTTP_204_NO_CONTENT,
+            summary="Revoke a learner token this institution minted")
+    async def revoke(self, request: Request, db_session: DbSession, slug: FromPath[str],
+                     token_id: FromPath[str]) -> None:
+        try:
+            ident = uuid.UUID(token_id)
+        except ValueError:  # no token has such an id
+            raise LearnerTokenNotFound(f"{slug} minted no learner token with this id (ids are "
+                                       "UUIDs, from the mint response or the list).") from None
+        key = request.state.principal
+        await revoke_token(db_session, slug, ident, f"key:{key.key_id}")
 
 
 class LearnerController(Controller):
@@ -114,20 +179,15 @@ class LearnerController(Controller):
                    cursor: FromQuery[str | None] = None) -> Response[bytes]:
         if not 1 <= limit <= MAX_LIMIT:
             raise Invalid([("query:limit", f"must be between 1 and {MAX_LIMIT}")])
-        after = None
-        if cursor:
-            at, ident = decode_cursor(cursor, 2)
-            try:
-                after = (datetime.fromisoformat(str(at)), uuid.UUID(str(ident)))
-            except ValueError:
-                raise Invalid([("query:cursor", "not a cursor this server issued")]) from None
-        rows = await learner_credentials(db_session, request.state.learner, after=after,
+        learner: Learner = request.state.learner
+        rows = await learner_credentials(db_session, learner, after=_after(cursor),
                                          limit=limit + 1)
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
             next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
-        page = CredentialPage([_item(request, r) for r in rows[:limit]], next_cursor)
+        page = CredentialPage([_item(request, r) for r in rows[:limit]], next_cursor,
+                              scope_of(learner))
         return Response(_encode(page), media_type="application/json")
 
     @get("/credentials/export", opt=access(LEARNER),
@@ -137,6 +197,7 @@ class LearnerController(Controller):
         rows = await learner_credentials(db_session, learner)
         body = _encode({
             "learner": learner.email,
+            "scope": scope_of(learner),
             "exported_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "credentials": [msgspec.Raw(r.document) for r in rows],
         })
@@ -148,7 +209,13 @@ class LearnerController(Controller):
     async def share(self, request: Request, db_session: DbSession, id: FromPath[str]) -> ShareOut:
         share = await create_share(db_session, request.state.learner, parse_id(id))
         base = request.app.state.settings.base_url
-        return ShareOut(share.token, f"{base}/api/v1/shares/{share.token}", str(share.credential_id))
+        return ShareOut(share.token, f"{base}/api/v1/shares/{share.token}",
+                        str(share.credential_id), scope_of(request.state.learner))
+
+    @delete("/session", opt=access(LEARNER), status_code=HTTP_204_NO_CONTENT,
+            summary="Sign out: revoke the learner token of this request")
+    async def sign_out(self, request: Request, db_session: DbSession) -> None:
+        await revoke_session(db_session, request.state.learner)
 
     @post("/credentials/{id:str}/reissue", opt=access(LEARNER),
           summary="My credential again, in the form every standard verifier reads")
@@ -160,7 +227,8 @@ class LearnerController(Controller):
         copy stays valid until the institution revokes the credential (both copies follow
         every status change)."""
         learner: Learner = request.state.learner
-        done = await reissue(db_session, keyring_of(request.app), learner.email, parse_id(id))
+        done = await reissue(db_session, keyring_of(request.app), learner.email, parse_id(id),
+                             learner.institution)
         return Response(done.document, media_type=LD_JSON,
                         status_code=HTTP_201_CREATED if done.reissued else HTTP_200_OK,
                         headers={"Location": f"/api/v1/credentials/{done.id}"})

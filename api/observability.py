@@ -13,6 +13,8 @@ from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.security import redact_path
+
 __all__ = [
     "JsonFormatter",
     "RequestIdMiddleware",
@@ -101,7 +103,7 @@ class RequestIdMiddleware:
                     "request",
                     extra={"fields": {
                         "method": scope["method"],
-                        "path": scope["path"],
+                        "path": redact_path(scope["path"]),  # no share or learner tokens
                         "status": status,
                         "ms": round((time.perf_counter() - started) * 1000, 2),
                     }},

@@ -34,7 +34,7 @@ from litestar.routes import HTTPRoute
 from api.access import Rule
 from api.openapi_schemas import EMAIL, PYTHON_NON_SPACE, REF, SPACE, json_schema_components
 from api.pagination import MAX_LIMIT
-from api.ratelimit import PUBLIC_LIMITED_PREFIXES
+from api.ratelimit import is_limited
 from catalogue.harvest import MAX_INTERVAL, MIN_INTERVAL, SOURCE_TYPES, URL_PATTERN
 from catalogue.harvest_mapping import CSV_COLUMNS, DEFAULTABLE
 from catalogue.search import MAX_OFFSET, SORTS
@@ -301,8 +301,10 @@ RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
         201: {LD_JSON: _OBJECT}, 200: {LD_JSON: _OBJECT}},
     ("GET", "/api/v1/me/credentials"): {200: {"application/json": "api.learners:CredentialPage"}},
     ("GET", "/api/v1/me/credentials/export"): {200: {"application/json": {
-        "type": "object", "required": ["learner", "exported_at", "credentials"],
+        "type": "object", "required": ["learner", "scope", "exported_at", "credentials"],
         "properties": {"learner": {"type": "string"}, "exported_at": {"type": "string"},
+                       "scope": {"type": "object", "properties": {
+                           "institution": {"type": ["string", "null"]}}},
                        "credentials": {"type": "array", "items": _OBJECT}}}}},
     ("GET", "/institutions/{slug}/did.json"): {200: {DID_JSON: _OBJECT}},
     ("GET", "/institutions/{slug}/status/{name}"): {200: {LD_JSON: _OBJECT}},
@@ -366,8 +368,8 @@ def statuses(op: Operation, takes_input: bool) -> set[int]:
         if op.method not in ("GET", "HEAD"):
             found.add(429)
     elif rule.kind == "learner":
-        found |= {401, 403}
-    elif op.path.startswith(PUBLIC_LIMITED_PREFIXES):
+        found |= {401, 403, 429}
+    elif is_limited(op.path):
         found.add(429)
     found |= EXTRA_STATUSES.get((op.method, op.path), set())
     if op.path.startswith("/ooapi/"):

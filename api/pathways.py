@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -21,6 +22,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from api.access import LEARNER, PUBLIC, Principal, access, any_partner, partner
 from api.db import DbSession
 from api.issuers import keyring_of
+from api.learners import Scope, scope_of
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
 from catalogue.errors import Invalid
 from catalogue.validation import loads_strict
@@ -175,11 +177,21 @@ class LearnerPathwayController(Controller):
     @get("/", opt=access(LEARNER),
          summary="My progress on every pathway my credentials count towards")
     async def mine(self, request: Request, db_session: DbSession, limit: FromQuery[int] = 20,
-                   cursor: FromQuery[str | None] = None) -> Page[PathwayProgress]:
+                   cursor: FromQuery[str | None] = None) -> LearnerPathwayPage:
+        learner = request.state.learner
         items, after = await learner_progress(
-            db_session, request.state.learner.email, datetime.now(UTC).date(),
-            after=_after_id(cursor), limit=check_limit(limit))
-        return Page(items=items, next_cursor=encode_cursor([str(after)]) if after else None)
+            db_session, learner.email, datetime.now(UTC).date(),
+            after=_after_id(cursor), limit=check_limit(limit), issuer_id=learner.institution_id)
+        return LearnerPathwayPage(items=items, scope=scope_of(learner),
+                                  next_cursor=encode_cursor([str(after)]) if after else None)
+
+
+class LearnerPathwayPage(msgspec.Struct, kw_only=True):
+    """Progress counted on the credentials the token's institution issued (``scope``)."""
+
+    items: list[PathwayProgress]
+    next_cursor: str | None = None
+    scope: Scope
 
 
 def pathway_handlers() -> list[type[Controller]]:

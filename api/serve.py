@@ -52,7 +52,8 @@ def _worker(factory: str, host: str, port: int) -> None:
     import uvicorn
 
     config = uvicorn.Config(factory, factory=True, host=host, port=port, log_config=None,
-                            access_log=False, lifespan="on", backlog=BACKLOG)
+                            access_log=False, lifespan="on", backlog=BACKLOG,
+                            proxy_headers=False)  # see ACADEMY_TRUSTED_PROXIES
     uvicorn.Server(config).run(sockets=[_listen(host, port)])
 
 

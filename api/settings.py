@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 import secrets
+import string
 from collections.abc import Mapping
 from pathlib import Path
 
 import msgspec
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["MIN_SECRET_BITS", "SecretKeyTooWeak", "Settings", "check_secret_key", "load_settings",
+           "secret_key_bits"]
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
+MIN_SECRET_BITS = 256
+_HEX = frozenset(string.hexdigits)
+_BASE64 = frozenset(string.ascii_letters + string.digits + "+/-_=")
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -30,6 +37,57 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     verify_deadline_seconds: float = 10.0
     verify_workers: int = 2
     log_level: str = "INFO"
+    learner_token_hours: int = 24
+    # Peers whose X-Forwarded-For is believed (the reverse proxies in front of us); nobody else's.
+    trusted_proxies: tuple[str, ...] = ()
+
+
+class SecretKeyTooWeak(ValueError):
+    """``ACADEMY_SECRET_KEY`` carries less than 32 bytes of entropy."""
+
+
+def secret_key_bits(key: str) -> float:
+    """A conservative estimate of the key's entropy in bits.
+
+    Each character counts for the smallest usual alphabet the whole key fits in (hex: 4
+    bits, base64: 6, any other text: log2 of 95 printable characters), and never for more
+    than the key's distinct characters allow, so ``"a" * 100`` or ``"abab..."`` count for
+    little. A key from ``secrets.token_urlsafe(32)`` or ``openssl rand -hex 32`` passes.
+    """
+    chars = set(key)
+    if chars <= _HEX:
+        per = 4.0
+    elif chars <= _BASE64:
+        per = 6.0
+    else:
+        per = math.log2(95)
+    if len(chars) < 8:  # a random key of 32+ characters has more: this is a pattern
+        per = min(per, math.log2(max(len(chars), 1)))
+    return len(key) * per
+
+
+def check_secret_key(key: str) -> str:
+    """``key``, or :class:`SecretKeyTooWeak` with what to do."""
+    bits = secret_key_bits(key)
+    if bits < MIN_SECRET_BITS:
+        raise SecretKeyTooWeak(
+            f"ACADEMY_SECRET_KEY is too weak (about {int(bits)} bits; at least {MIN_SECRET_BITS} "
+            "bits, 32 random bytes, are needed). Generate one with: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'  or  openssl rand -hex 32")
+    return key
+
+
+def _proxies(value: str) -> tuple[str, ...]:
+    """``ACADEMY_TRUSTED_PROXIES``: comma-separated addresses or networks, checked here."""
+    out = []
+    for item in (v.strip() for v in value.split(",")):
+        if item:
+            try:
+                out.append(str(ipaddress.ip_network(item, strict=False)))
+            except ValueError:
+                raise ValueError(f"ACADEMY_TRUSTED_PROXIES: {item!r} is not an IP address "
+                                 "or network (e.g. 10.0.0.5 or 10.0.0.0/24)") from None
+    return tuple(out)
 
 
 def _secret_key(data_dir: Path, env: Mapping[str, str]) -> str:
@@ -64,8 +122,12 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "verify_deadline_seconds": float(env.get("ACADEMY_VERIFY_DEADLINE_SECONDS", 10)),
         "verify_workers": int(env.get("ACADEMY_VERIFY_WORKERS", 2)),
         "log_level": env.get("ACADEMY_LOG_LEVEL", "INFO"),
+        "learner_token_hours": int(env.get("ACADEMY_LEARNER_TOKEN_HOURS", 24)),
+        "trusted_proxies": _proxies(env.get("ACADEMY_TRUSTED_PROXIES", "")),
     }
     values.update(overrides)
-    if "secret_key" not in values:
-        values["secret_key"] = _secret_key(data_dir, env)
+    if "secret_key" not in values:  # what the operator configured (an override is code's)
+        values["secret_key"] = check_secret_key(_secret_key(data_dir, env))
+    if not 1 <= int(values["learner_token_hours"]) <= 24 * 90:  # type: ignore[call-overload]
+        raise ValueError("ACADEMY_LEARNER_TOKEN_HOURS must be between 1 and 2160 (90 days)")
     return Settings(**values)  # type: ignore[arg-type]

@@ -44,8 +44,9 @@ GRACE_SECONDS = 2.0
 
 
 def client_of(request: Request) -> str:
-    """The client a rate limit counts (as ``api.access.access_guard`` names it)."""
-    return request.client.host if request.client else "unknown"
+    """The client a rate limit counts (as ``api.access.access_guard`` names it: trusted
+    proxies and IPv6 /64 groups in ``api.ratelimit.RateLimiter.client``)."""
+    return request.app.state.rate_limiter.client(request)
 
 
 def parse_verify_body(raw: bytes) -> tuple[list[Any], bool]:

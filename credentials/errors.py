@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from catalogue.errors import Conflict, Forbidden, Invalid, NotFound
 
-__all__ = ["AlreadyInStatus", "CredentialNotFound", "IdempotencyConflict", "Invalid", "NotYours",
-           "ShareNotFound"]
+__all__ = ["AlreadyInStatus", "CredentialNotFound", "IdempotencyConflict", "Invalid",
+           "LearnerTokenNotFound", "NotYours", "ShareNotFound"]
 
 
 class CredentialNotFound(NotFound):
@@ -14,6 +14,10 @@ class CredentialNotFound(NotFound):
 
 class ShareNotFound(NotFound):
     title = "Share link not found"
+
+
+class LearnerTokenNotFound(NotFound):
+    title = "Learner token not found"
 
 
 class AlreadyInStatus(Conflict):

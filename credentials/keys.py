@@ -3,15 +3,29 @@
 A private key is stored as ``nonce || AES-256-GCM(seed)``, with the AES key derived by
 HKDF-SHA256 from ``ACADEMY_SECRET_KEY`` and the key's ``slug/key_id`` as associated data,
 so a ciphertext moved to another institution or key id does not decrypt. The newest key
-of an institution signs; every key stays in its DID document so older credentials keep
-verifying. Private keys are never logged, returned or put in an exception message.
+of an institution that is not revoked signs; every key stays in its DID document so older
+credentials keep verifying. Private keys are never logged, returned or put in an exception
+message.
+
+A key can be revoked (``academy keys revoke-signing``): entirely, when it leaked, or from a
+date on, when it was retired (``revoked_since``). The DID document then gives its
+verification method the Controlled Identifiers ``revoked`` date, and a key revoked entirely
+(``revoked_since`` at or before its creation) leaves ``assertionMethod``, so third-party
+verifiers refuse every proof by it. Our verifier refuses a proof whose ``created`` is not
+before ``revoked_since``. Public keys are cached for :data:`KEY_REFRESH_SECONDS`, so a
+revocation made by another process is seen within that time.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
+from cryptography.exceptions import InvalidTag
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -21,7 +35,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.errors import NotFound
+from catalogue.errors import Invalid, NotFound, Unavailable
 from catalogue.structs import INSTITUTIONS
 from credentials.multikey import (
     did_document,
@@ -32,9 +46,28 @@ from credentials.multikey import (
     verification_method_id,
 )
 
-__all__ = ["KeyRing", "SigningKey", "rotate_signing_key"]
+__all__ = ["KEY_REFRESH_SECONDS", "IssuerPublicKey", "KeyRing", "SigningKey",
+           "SigningKeyUnavailable", "revoke_signing_key", "rotate_signing_key"]
 
 _HKDF_INFO = b"academy issuer signing keys v1"
+KEY_REFRESH_SECONDS = 30.0
+
+
+class SigningKeyUnavailable(Unavailable):
+    """A stored private key does not decrypt under this server's ``ACADEMY_SECRET_KEY``."""
+
+    title = "Signing key unavailable"
+
+
+class IssuerPublicKey(msgspec.Struct, frozen=True):
+    key_id: str
+    public_multibase: str
+    created_at: datetime
+    revoked_since: datetime | None
+
+    @property
+    def revoked_entirely(self) -> bool:
+        return self.revoked_since is not None and self.revoked_since <= self.created_at
 
 
 class SigningKey:
@@ -68,6 +101,9 @@ class KeyRing:
         self.issuers: Mapping[str, str] = {issuer_did(self.base_url, s): s for s in INSTITUTIONS}
         self._signing: dict[tuple[int, str], SigningKey] = {}
         self._public: dict[str, Ed25519PublicKey] = {}
+        self._revoked: dict[str, IssuerPublicKey] = {}  # methods with a revocation
+        self._loaded: dict[str, float] = {}  # slug -> when its keys were read
+        self.refresh_seconds = KEY_REFRESH_SECONDS
 
     def did(self, slug: str) -> str:
         return issuer_did(self.base_url, slug)
@@ -80,16 +116,23 @@ class KeyRing:
         return nonce + self._aead.encrypt(nonce, seed, aad.encode())
 
     def decrypt(self, blob: bytes, aad: str) -> Ed25519PrivateKey:
-        seed = self._aead.decrypt(blob[:12], blob[12:], aad.encode())
+        try:
+            seed = self._aead.decrypt(blob[:12], blob[12:], aad.encode())
+        except InvalidTag:
+            raise SigningKeyUnavailable(
+                f"The signing key {aad} does not decrypt with this server's ACADEMY_SECRET_KEY "
+                "(was the database restored under another secret key?).") from None
         return Ed25519PrivateKey.from_private_bytes(seed)
 
     # --- signing -------------------------------------------------------------------------
 
     async def signing_key(self, session: AsyncSession, institution_id: int, slug: str) -> SigningKey:
-        """The institution's newest key, created on first use (race-safe: unique key id)."""
+        """The institution's newest key not revoked, created on first use (race-safe: unique
+        key id)."""
         row = await _newest(session, institution_id)
         if row is None:
-            await self._insert(session, institution_id, slug, "key-1")
+            await self._insert(session, institution_id, slug,
+                               await _next_key_id(session, institution_id))
             row = await _newest(session, institution_id)
             assert row is not None
         key_id, blob = row
@@ -105,12 +148,40 @@ class KeyRing:
     async def rotate(self, session: AsyncSession, slug: str) -> str:
         """Add a key that signs from now on; returns its verification method id."""
         institution_id = await _institution_id(session, slug)
-        count = await session.scalar(
-            text("SELECT count(*) FROM issuer_key WHERE institution_id = :i"), {"i": institution_id}
-        )
-        key_id = f"key-{int(count or 0) + 1}"
+        key_id = await _next_key_id(session, institution_id)
         await self._insert(session, institution_id, slug, key_id)
         return verification_method_id(self.did(slug), key_id)
+
+    async def revoke(self, session: AsyncSession, slug: str, key_id: str,
+                     since: datetime | None = None) -> tuple[str, str | None]:
+        """Revoke ``slug``'s key ``key_id`` entirely, or for proofs created from ``since`` on.
+
+        Returns (the revoked verification method, the method of a key rotated in because
+        the revoked one was signing, or None). Status lists signed by the key are signed
+        again on their next read.
+        """
+        institution_id = await _institution_id(session, slug)
+        row = (await session.execute(
+            # Only ever earlier: a second revocation never makes refused proofs valid again.
+            text("UPDATE issuer_key SET revoked_since = least(coalesce(revoked_since, "
+                 "'infinity'), CASE WHEN CAST(:since AS timestamptz) IS NULL "
+                 "OR :since <= created_at THEN created_at ELSE :since END) "
+                 "WHERE institution_id = :i AND key_id = :k RETURNING id"),
+            {"i": institution_id, "k": key_id, "since": since},
+        )).first()
+        if row is None:
+            known = [k.key_id for k in await self.public_keys(session, slug)]
+            raise Invalid([("--key", (f"{slug} has no signing key {key_id!r}; its keys are "
+                                      f"{', '.join(known) or 'none yet'}"))])
+        await session.execute(
+            text("UPDATE status_list SET signed = NULL, signed_version = NULL "
+                 "WHERE institution_id = :i"), {"i": institution_id})
+        self._loaded.pop(slug, None)
+        self._signing.pop((institution_id, key_id), None)
+        rotated = None
+        if await _newest(session, institution_id) is None:  # it was the only live key
+            rotated = await self.rotate(session, slug)
+        return verification_method_id(self.did(slug), key_id), rotated
 
     async def _insert(self, session: AsyncSession, institution_id: int, slug: str, key_id: str) -> None:
         private = generate_private_key()
@@ -123,49 +194,105 @@ class KeyRing:
 
     # --- verifying -----------------------------------------------------------------------
 
-    async def public_keys(self, session: AsyncSession, slug: str) -> list[tuple[str, str]]:
+    async def public_keys(self, session: AsyncSession, slug: str) -> list[IssuerPublicKey]:
         rows = await session.execute(
-            text("SELECT k.key_id, k.public_multibase FROM issuer_key k "
-                 "JOIN institution i ON i.id = k.institution_id WHERE i.slug = :s ORDER BY k.id"),
+            text("SELECT k.key_id, k.public_multibase, k.created_at, k.revoked_since "
+                 "FROM issuer_key k JOIN institution i ON i.id = k.institution_id "
+                 "WHERE i.slug = :s ORDER BY k.id"),
             {"s": slug},
         )
-        return [(key_id, public) for key_id, public in rows]
+        return [IssuerPublicKey(*row) for row in rows]
 
     async def did_document(self, session: AsyncSession, slug: str) -> dict[str, Any]:
         await _institution_id(session, slug)
-        return did_document(self.did(slug), await self.public_keys(session, slug))
+        keys = await self.public_keys(session, slug)
+        document = did_document(self.did(slug), [(k.key_id, k.public_multibase) for k in keys])
+        for key, method in zip(keys, document["verificationMethod"]):
+            if key.revoked_since is not None:  # Controlled Identifiers 1.0 (multikey/v1 term)
+                method["revoked"] = _xsd(key.revoked_since)
+                if key.revoked_entirely:
+                    document["assertionMethod"].remove(method["id"])
+        return document
+
+    def stale(self, method: str) -> bool:
+        """Whether ``method``'s keys should be read (again) before verifying with it."""
+        slug = self.issuers.get(method.partition("#")[0])
+        loaded = self._loaded.get(slug or "")
+        return (method not in self._public or loaded is None
+                or time.monotonic() - loaded >= self.refresh_seconds)
 
     async def load_method(self, session: AsyncSession, method: str) -> Ed25519PublicKey | None:
-        """The public key of a partner's verification method, from our database (no network).
-
-        Keys are only ever added, so a found key is cached for good; an unknown method is
-        looked up again next time (it may be a key rotated in by another process).
-        """
-        if method in self._public:
-            return self._public[method]
+        """The public key of a partner's verification method, from our database (no network),
+        with its revocation; read again after :data:`KEY_REFRESH_SECONDS`."""
         did, _, key_id = method.partition("#")
         slug = self.issuers.get(did)
         if slug is None or not key_id:
             return None
-        for found_id, public in await self.public_keys(session, slug):
-            self._public[verification_method_id(did, found_id)] = public_key_from_multikey(public)
+        keys = await self.public_keys(session, slug)
+        for key in keys:
+            found = verification_method_id(did, key.key_id)
+            self._public[found] = public_key_from_multikey(key.public_multibase)
+            if key.revoked_since is not None:
+                self._revoked[found] = key
+            else:
+                self._revoked.pop(found, None)
+        self._loaded[slug] = time.monotonic()
         return self._public.get(method)
 
     def cached_method(self, method: str) -> Ed25519PublicKey | None:
         return self._public.get(method)
+
+    def refusal(self, method: str, created: object) -> str | None:
+        """Why a proof by ``method`` created at ``created`` must not verify, or None."""
+        key = self._revoked.get(method)
+        if key is None or key.revoked_since is None:
+            return None
+        if key.revoked_entirely:
+            return f"the signing key {method} is revoked"
+        when = _instant(created)
+        if when is None or when >= key.revoked_since:
+            return (f"the signing key {method} is revoked for proofs created from "
+                    f"{_xsd(key.revoked_since)} on (this proof: {created!r})")
+        return None
 
 
 async def rotate_signing_key(session: AsyncSession, keyring: KeyRing, slug: str) -> str:
     return await keyring.rotate(session, slug)
 
 
+async def revoke_signing_key(session: AsyncSession, keyring: KeyRing, slug: str, key_id: str,
+                             since: datetime | None = None) -> tuple[str, str | None]:
+    return await keyring.revoke(session, slug, key_id, since)
+
+
+def _xsd(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _instant(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
 async def _newest(session: AsyncSession, institution_id: int) -> tuple[str, bytes] | None:
     row = (await session.execute(
         text("SELECT key_id, private_encrypted FROM issuer_key WHERE institution_id = :i "
-             "ORDER BY id DESC LIMIT 1"),
+             "AND revoked_since IS NULL ORDER BY id DESC LIMIT 1"),
         {"i": institution_id},
     )).first()
     return (row[0], bytes(row[1])) if row else None
+
+
+async def _next_key_id(session: AsyncSession, institution_id: int) -> str:
+    count = await session.scalar(
+        text("SELECT count(*) FROM issuer_key WHERE institution_id = :i"), {"i": institution_id}
+    )
+    return f"key-{int(count or 0) + 1}"
 
 
 async def _institution_id(session: AsyncSession, slug: str) -> int:

@@ -1,8 +1,12 @@
 """Learner access: bearer tokens handed out by institutions, the learner's own credentials, shares.
 
-A learner is their normalised email address. Tokens (``lrn_`` + 256 random bits) and
-share tokens (``shr_`` + 256 random bits) are stored as SHA-256 only; every learner query
-filters on the token's email, so a token never reaches another learner's credentials.
+A learner is their normalised email address, seen through one institution: a token minted
+by an institution (``lrn_`` + 256 random bits) shows only the credentials that institution
+issued, so a partner holding a token learns nothing of what other partners issued to the
+same address. Tokens expire (24 hours by default), can be revoked by the learner or by
+the institution, and are never deleted: each row records who minted it, for whom and
+when, and who revoked it, which is the institution's audit log of mints. Tokens and share
+tokens (``shr_`` + 256 random bits) are stored as SHA-256 only.
 """
 
 from __future__ import annotations
@@ -18,30 +22,41 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credentials.builder import normalise_email
-from credentials.errors import CredentialNotFound, Invalid, ShareNotFound
+from credentials.errors import CredentialNotFound, Invalid, LearnerTokenNotFound, ShareNotFound
 from credentials.issuing import get_institution
 
 __all__ = [
-    "TOKEN_DAYS",
+    "TOKEN_HOURS",
+    "IssuedToken",
     "Learner",
     "LearnerCredential",
+    "MintedToken",
     "Share",
     "create_share",
     "create_token",
     "delete_share",
     "learner_credentials",
     "learner_for_token",
+    "list_tokens",
+    "owned_credential",
+    "revoke_session",
+    "revoke_token",
     "shared_credential",
 ]
 
-TOKEN_DAYS = 30
+TOKEN_HOURS = 24
 TOKEN_PREFIX = "lrn_"
 SHARE_PREFIX = "shr_"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class Learner(msgspec.Struct, frozen=True):
+    """Who a token stands for; ``institution`` (slug and id) is the only issuer it sees."""
+
     email: str
+    institution: str | None = None
+    institution_id: int | None = None
+    token_id: uuid.UUID | None = None
 
 
 class LearnerCredential(msgspec.Struct, frozen=True):
@@ -59,36 +74,106 @@ class Share(msgspec.Struct, frozen=True):
     credential_id: uuid.UUID
 
 
+class MintedToken(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    token: str
+    email: str
+    institution: str
+    expires_at: datetime
+
+
+class IssuedToken(msgspec.Struct, frozen=True):
+    """One mint, as the institution's audit log shows it (never the token itself)."""
+
+    id: uuid.UUID
+    email: str
+    minted_at: datetime
+    minted_by: str | None
+    expires_at: datetime
+    revoked_at: datetime | None
+    revoked_by: str | None
+    state: str  # active, expired or revoked
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def create_token(
-    session: AsyncSession, slug: str, email: object, *, days: int = TOKEN_DAYS
-) -> tuple[str, str, datetime]:
-    """A new learner token for ``email`` (returned once); (token, normalised email, expiry)."""
+    session: AsyncSession, slug: str, email: object, *, hours: int = TOKEN_HOURS,
+    api_key_id: uuid.UUID | None = None,
+) -> MintedToken:
+    """A new learner token for ``email`` seeing ``slug``'s credentials (the token is returned
+    once); ``api_key_id`` is the partner key that minted it, recorded for the audit log."""
     if not isinstance(email, str) or len(email) > 320 or not _EMAIL.match(email):
         raise Invalid([("/email", "is not a valid email address")])
     institution = await get_institution(session, slug)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires = datetime.now(UTC) + timedelta(days=days)
+    expires = datetime.now(UTC) + timedelta(hours=hours)
     normalised = normalise_email(email)
-    await session.execute(
-        text("INSERT INTO learner_token (token_hash, email, institution_id, expires_at) "
-             "VALUES (:h, :e, :i, :x)"),
-        {"h": _hash(token), "e": normalised, "i": institution.id, "x": expires},
+    token_id = await session.scalar(
+        # clock_timestamp: the log orders mints as they happened, even within one transaction
+        text("INSERT INTO learner_token (token_hash, email, institution_id, expires_at, "
+             "api_key_id, created_at) VALUES (:h, :e, :i, :x, :k, clock_timestamp()) RETURNING id"),
+        {"h": _hash(token), "e": normalised, "i": institution.id, "x": expires, "k": api_key_id},
     )
-    return token, normalised, expires
+    return MintedToken(token_id, token, normalised, slug, expires)
 
 
 async def learner_for_token(session: AsyncSession, token: str) -> Learner | None:
+    """The learner of a live token: known, not expired, not revoked; else None."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    email = await session.scalar(
-        text("SELECT email FROM learner_token WHERE token_hash = :h AND expires_at > now()"),
+    row = (await session.execute(
+        text("SELECT t.email, i.slug, t.institution_id, t.id FROM learner_token t "
+             "JOIN institution i ON i.id = t.institution_id "
+             "WHERE t.token_hash = :h AND t.expires_at > now() AND t.revoked_at IS NULL"),
         {"h": _hash(token)},
+    )).first()
+    return Learner(row[0], row[1], row[2], row[3]) if row is not None else None
+
+
+async def revoke_session(session: AsyncSession, learner: Learner) -> None:
+    """The learner ends the token they are using."""
+    await session.execute(
+        text("UPDATE learner_token SET revoked_at = now(), revoked_by = 'learner' "
+             "WHERE id = :t AND revoked_at IS NULL"),
+        {"t": learner.token_id},
     )
-    return Learner(email) if email is not None else None
+
+
+async def revoke_token(session: AsyncSession, slug: str, token_id: uuid.UUID, by: str) -> None:
+    """The institution revokes one of the tokens it minted (idempotent); ``by`` is recorded."""
+    institution = await get_institution(session, slug)
+    found = await session.scalar(
+        text("UPDATE learner_token SET revoked_at = coalesce(revoked_at, now()), "
+             "revoked_by = coalesce(revoked_by, :by) "
+             "WHERE id = :t AND institution_id = :i RETURNING id"),
+        {"t": token_id, "i": institution.id, "by": by},
+    )
+    if found is None:
+        raise LearnerTokenNotFound(f"{slug} minted no learner token {token_id}.")
+
+
+async def list_tokens(
+    session: AsyncSession, slug: str, *, email: str | None = None,
+    after: tuple[datetime, uuid.UUID] | None = None, limit: int = 50,
+) -> list[IssuedToken]:
+    """The tokens ``slug`` minted, newest first, keyset-paginated on (minted_at, id)."""
+    institution = await get_institution(session, slug)
+    rows = await session.execute(
+        text("SELECT t.id, t.email, t.created_at, t.api_key_id, t.expires_at, t.revoked_at, "
+             "t.revoked_by, CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked' "
+             "WHEN t.expires_at <= now() THEN 'expired' ELSE 'active' END "
+             "FROM learner_token t WHERE t.institution_id = :i "
+             "AND (CAST(:e AS text) IS NULL OR t.email = CAST(:e AS text)) "
+             "AND (CAST(:at AS timestamptz) IS NULL OR (t.created_at, t.id) < (:at, :aid)) "
+             "ORDER BY t.created_at DESC, t.id DESC LIMIT :n"),
+        {"i": institution.id, "e": normalise_email(email) if email else None,
+         "at": after[0] if after else None, "aid": after[1] if after else None, "n": limit},
+    )
+    return [IssuedToken(r[0], r[1], r[2], f"key:{r[3]}" if r[3] else None, r[4], r[5], r[6],
+                        r[7]) for r in rows]
 
 
 _SELECT = """
@@ -97,6 +182,10 @@ SELECT c.id, i.slug, o.slug || '/' || c.course_code, c.issued_on, c.status, c.cr
 FROM credential c JOIN institution i ON i.id = c.institution_id
 JOIN institution o ON o.id = c.course_institution_id
 """
+
+
+# A token of an institution sees what that institution issued; none (a later sign-in) sees all.
+_SCOPE = " AND (CAST(:scope AS integer) IS NULL OR c.institution_id = :scope)"
 
 
 def _row(row: tuple) -> LearnerCredential:  # type: ignore[type-arg]
@@ -109,8 +198,8 @@ async def learner_credentials(
     after: tuple[datetime, uuid.UUID] | None = None, limit: int | None = None,
 ) -> list[LearnerCredential]:
     """The learner's credentials, newest first, keyset-paginated on (created_at, id)."""
-    where = " WHERE c.learner_email = :e"
-    params: dict[str, object] = {"e": learner.email}
+    where = " WHERE c.learner_email = :e" + _SCOPE
+    params: dict[str, object] = {"e": learner.email, "scope": learner.institution_id}
     if after is not None:
         where += " AND (c.created_at, c.id) < (:at, :aid)"
         params |= {"at": after[0], "aid": after[1]}
@@ -121,13 +210,21 @@ async def learner_credentials(
     return [_row(r) for r in await session.execute(text(sql), params)]
 
 
-async def create_share(session: AsyncSession, learner: Learner, credential_id: uuid.UUID) -> Share:
-    owned = await session.scalar(
-        text("SELECT 1 FROM credential WHERE id = :id AND learner_email = :e"),
-        {"id": credential_id, "e": learner.email},
-    )
-    if owned is None:  # someone else's credential looks exactly like a missing one
+async def owned_credential(session: AsyncSession, learner: Learner,
+                           credential_id: uuid.UUID) -> LearnerCredential:
+    """One of the learner's credentials within the token's scope; another learner's, or
+    another institution's, looks exactly like a missing one."""
+    row = (await session.execute(
+        text(_SELECT + " WHERE c.id = :id AND c.learner_email = :e" + _SCOPE),
+        {"id": credential_id, "e": learner.email, "scope": learner.institution_id},
+    )).first()
+    if row is None:
         raise CredentialNotFound(f"You hold no credential {credential_id}.")
+    return _row(row)
+
+
+async def create_share(session: AsyncSession, learner: Learner, credential_id: uuid.UUID) -> Share:
+    await owned_credential(session, learner, credential_id)
     token = SHARE_PREFIX + secrets.token_urlsafe(32)
     await session.execute(
         text("INSERT INTO credential_share (token_hash, credential_id, email) VALUES (:h, :c, :e)"),
@@ -138,8 +235,9 @@ async def create_share(session: AsyncSession, learner: Learner, credential_id: u
 
 async def delete_share(session: AsyncSession, learner: Learner, token: str) -> None:
     deleted = await session.scalar(
-        text("DELETE FROM credential_share WHERE token_hash = :h AND email = :e RETURNING 1"),
-        {"h": _hash(token), "e": learner.email},
+        text("DELETE FROM credential_share s USING credential c WHERE s.token_hash = :h "
+             "AND s.email = :e AND c.id = s.credential_id" + _SCOPE + " RETURNING 1"),
+        {"h": _hash(token), "e": learner.email, "scope": learner.institution_id},
     )
     if deleted is None:
         raise ShareNotFound("You have no share link with this token.")

@@ -50,6 +50,8 @@ class IssuerKey(Base):
     public_multibase: Mapped[str] = mapped_column(Text)
     private_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Proofs created at or after this instant no longer verify (``keys revoke-signing``).
+    revoked_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class StatusList(Base):
@@ -122,10 +124,14 @@ class LearnerToken(Base):
     __tablename__ = "learner_token"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(UUID, unique=True, server_default=func.gen_random_uuid())
     email: Mapped[str] = mapped_column(Text)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_key.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(Text)
 
 
 class CredentialShare(Base):

@@ -142,15 +142,18 @@ async def compiled(
     return found
 
 
-async def held_credentials(session: AsyncSession, email: str) -> list[tuple[str, Held]]:
-    """The learner's credentials (stacked ones excepted) as (issuer slug, Held)."""
+async def held_credentials(
+    session: AsyncSession, email: str, issuer_id: int | None = None
+) -> list[tuple[str, Held]]:
+    """The learner's credentials (stacked ones excepted) as (issuer slug, Held); only those
+    ``issuer_id`` issued when given (a learner token's scope)."""
     rows = await session.execute(
         text("SELECT c.id, o.slug || '/' || c.course_code, c.ects, c.grade, c.issued_on, "
              "c.status, c.valid_until, i.slug FROM credential c "
              "JOIN institution o ON o.id = c.course_institution_id "
              "JOIN institution i ON i.id = c.institution_id "
-             "WHERE c.learner_email = :e AND c.course_code NOT LIKE 'pathway:%'"),
-        {"e": email},
+             "WHERE c.learner_email = :e AND c.course_code NOT LIKE 'pathway:%'" + _ISSUER),
+        {"e": email, "issuer": issuer_id},
     )
     return [(r[7], Held(str(r[0]), r[1], float(r[2]), r[3], r[4], r[5], r[6])) for r in rows]
 
@@ -312,18 +315,22 @@ def _tree(node: NodeResult, labels: dict[str, dict[str, str]]) -> RuleProgress:
     )
 
 
+_ISSUER = " AND (CAST(:issuer AS integer) IS NULL OR c.institution_id = :issuer)"
+
+
 async def _touched(
-    session: AsyncSession, email: str, after: uuid.UUID | None, limit: int
+    session: AsyncSession, email: str, after: uuid.UUID | None, limit: int,
+    issuer_id: int | None = None,
 ) -> list[tuple[Any, ...]]:
     """(version id, pathway id, version, state, owner, code, award id, award status)."""
     rows = await session.execute(
         text("WITH mine AS (SELECT DISTINCT o.slug || '/' || c.course_code AS course "
              "FROM credential c JOIN institution o ON o.id = c.course_institution_id "
-             "WHERE c.learner_email = :e), "
+             "WHERE c.learner_email = :e" + _ISSUER + "), "
              "awarded AS (SELECT DISTINCT ON (s.pathway_id) s.pathway_id, s.version_id, "
              "s.credential_id, c.status FROM stacked_credential s JOIN credential c "
-             "ON c.id = s.credential_id WHERE s.learner_email = :e "
-             "ORDER BY s.pathway_id, c.status = 'revoked', s.created_at DESC), "
+             "ON c.id = s.credential_id WHERE s.learner_email = :e" + _ISSUER +
+             " ORDER BY s.pathway_id, c.status = 'revoked', s.created_at DESC), "
              "touched AS (SELECT v.pathway_id FROM pathway_version v JOIN pathway_unit u "
              "ON u.version_id = v.id JOIN mine ON mine.course = u.course "
              "WHERE v.state = 'active' UNION SELECT pathway_id FROM awarded) "
@@ -336,7 +343,7 @@ async def _touched(
              "AND state = 'active')) "
              "WHERE CAST(:after AS uuid) IS NULL OR t.pathway_id > CAST(:after AS uuid) "
              "ORDER BY t.pathway_id LIMIT :n"),
-        {"e": email, "after": after, "n": limit},
+        {"e": email, "after": after, "n": limit, "issuer": issuer_id},
     )
     return [tuple(r) for r in rows]
 
@@ -369,14 +376,18 @@ async def _offerings(
 
 async def learner_progress(
     session: AsyncSession, email: str, today: date, *, after: uuid.UUID | None = None,
-    limit: int = 50,
+    limit: int = 50, issuer_id: int | None = None,
 ) -> tuple[list[PathwayProgress], uuid.UUID | None]:
-    """A page of the learner's pathways, keyset on pathway id; the next page's key or None."""
-    rows = await _touched(session, email, after, limit + 1)
+    """A page of the learner's pathways, keyset on pathway id; the next page's key or None.
+
+    With ``issuer_id`` (a learner token's institution) only that institution's credentials
+    count, and only pathways they touch are shown: a partner never learns through a
+    pathway what another partner issued to the learner."""
+    rows = await _touched(session, email, after, limit + 1, issuer_id)
     page = rows[:limit]
     if not page:
         return [], None
-    held = by_course(await held_credentials(session, email))
+    held = by_course(await held_credentials(session, email, issuer_id))
     bodies = await compiled(session, [(r[0], str(r[1])) for r in page])
     # An award is judged as awarding judges it (no age limit on parts already combined).
     evaluations = {r[0]: standing(bodies[r[0]], held, today,

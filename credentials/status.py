@@ -46,10 +46,12 @@ least significant bit, hence ``8 * (k / 8) + 7 - k % 8``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import re
 import secrets
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -330,13 +332,29 @@ class StatusCache:
     database. A list read from the database is kept only if no notification arrived
     while it was being read (``generation``), so a slow read cannot store a stale copy.
     The lag is that of NOTIFY delivery, well under a millisecond on one host.
+
+    A connection can also be lost without a word (a stalled server, a half-open socket):
+    a heartbeat queries it every ``heartbeat`` seconds, and the cache stops answering as
+    soon as no heartbeat succeeded for ``3 * heartbeat``, so it never serves statuses
+    older than that.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, heartbeat: float = 5.0, clock: Any = time.monotonic) -> None:
         self._lists: dict[ListKey, bytes] = {}
         self._generation = 0
         self._connection: Any = None
-        self.live = False
+        self._live = False
+        self._beat = 0.0
+        self._pulse: asyncio.Task[None] | None = None
+        self.heartbeat = heartbeat
+        self.clock = clock
+
+    @property
+    def live(self) -> bool:
+        if self._live and self.clock() - self._beat >= 3 * self.heartbeat:
+            self._live = False  # silent for too long: what we hold may be stale
+            self.invalidate()
+        return self._live
 
     @property
     def generation(self) -> int:
@@ -390,22 +408,47 @@ class StatusCache:
         await connection.add_listener(CHANNEL, self._notified)
         self._connection = connection
         self.invalidate()
-        self.live = True
+        self._beat = self.clock()
+        self._live = True
+        self._pulse = asyncio.create_task(self._heartbeat(connection))
+
+    async def _heartbeat(self, connection: Any) -> None:
+        while self._connection is connection:
+            await asyncio.sleep(self.heartbeat)
+            try:
+                await asyncio.wait_for(connection.fetchval("SELECT 1"), self.heartbeat)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # timed out, or the connection broke: stop trusting it
+                self._lost(connection)
+                return
+            self._beat = self.clock()
 
     async def close(self) -> None:
-        self.live = False
+        self._live = False
         self.invalidate()
+        if self._pulse is not None:
+            self._pulse.cancel()
+            self._pulse = None
         if self._connection is not None:
             connection, self._connection = self._connection, None
-            await connection.close()
+            await _close(connection)
 
     def _notified(self, connection: Any, pid: int, channel: str, payload: str) -> None:
         slug, purpose, seq = payload.split("/")
         self.invalidate((slug, purpose, int(seq)))
 
     def _lost(self, connection: Any) -> None:
-        self.live = False
+        self._live = False
         self.invalidate()
+
+
+async def _close(connection: Any) -> None:
+    """Close politely, or drop the socket when the server does not answer in time."""
+    try:
+        await asyncio.wait_for(connection.close(), 5)
+    except Exception:
+        connection.terminate()
 
 
 def parse_name(name: str) -> tuple[str, int] | None:

@@ -4,7 +4,8 @@ Five checks, each ``ok`` True, False or None (could not be decided), with a reas
 
 * ``proof``: every Data Integrity proof (eddsa-rdfc-2022 or eddsa-jcs-2022) holds, with
   the key its verification method names, taken from *our* issuer keys (the DID documents
-  we serve), never fetched.
+  we serve), never fetched; a key revoked with ``academy keys revoke-signing`` proves
+  nothing created from its revocation on (``KeyRing.refusal``).
 * ``issuer``: the issuer is one of the six partners (their did:web under our base URL).
 * ``status``: the BitstringStatusListEntry is looked up in our status lists
   (``credentials.status``): a 1-bit ``revocation`` entry (set: revoked, or suspended,
@@ -110,13 +111,26 @@ async def _proof_jobs(sessions: _Sessions, keyring: KeyRing,
         keys = {}
         for method in _methods(document):
             key = keyring.cached_method(method)
-            if key is None and method not in looked_up and len(looked_up) < _MAX_KEY_LOOKUPS:
+            # stale: never read, or read long enough ago that a revocation may have come
+            if (keyring.stale(method) and method not in looked_up
+                    and len(looked_up) < _MAX_KEY_LOOKUPS):
                 looked_up.add(method)
                 key = await keyring.load_method(await sessions.get(), method)
             if key is not None:
                 keys[method] = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
         jobs.append((document, keys))
     return jobs
+
+
+def _refusal(keyring: KeyRing, document: dict[str, Any]) -> Check | None:
+    """A revoked key (``academy keys revoke-signing``) proves nothing from its date on."""
+    proofs = document.get("proof")
+    proofs = proofs if isinstance(proofs, list) else [proofs]
+    for proof in proofs[:MAX_PROOFS]:
+        method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+        if isinstance(method, str) and (refused := keyring.refusal(method, proof.get("created"))):
+            return Check("proof", False, refused)
+    return None
 
 
 def _resolver(keys: dict[str, bytes]) -> Callable[[str], Ed25519PublicKey | None]:
@@ -374,6 +388,7 @@ async def _verify_many(sessions: _Sessions, keyring: KeyRing, documents: list[An
             partial.append(None)
             continue
         proof, schema = next(proved)
+        proof = _refusal(keyring, document) or proof
         status = _many_entries(document) or _status_entries(keyring, document)
         partial.append(([proof, _issuer(keyring, document)], schema, status))
     wanted = [w for p in partial if p and isinstance(p[2], list) for w in p[2]]

@@ -85,7 +85,7 @@ class _SecretWatch:
         except ImportError:  # learners not built yet
             pass
         else:
-            self.remember(credentials.learners, "create_token", lambda result: result[0])
+            self.remember(credentials.learners, "create_token", lambda result: result.token)
         logging.getLogger().addHandler(self.capture)
 
     def stop(self) -> None:

@@ -68,7 +68,7 @@ def free_port() -> int:
 @asynccontextmanager
 async def live_server(database_url: str, data_dir: Path, *, demo: bool = True,
                       log_level: str = "WARNING", public_scheme: str = "http",
-                      extra_env: dict[str, str] | None = None) -> AsyncIterator[LiveServer]:
+                      env_overrides: dict[str, str] | None = None) -> AsyncIterator[LiveServer]:
     """Serve a fresh database (made next to ``database_url``) until the block ends.
 
     ``public_scheme="https"``: the public base URL (ids, did:web, status lists) is https, as
@@ -87,7 +87,7 @@ async def live_server(database_url: str, data_dir: Path, *, demo: bool = True,
            "ACADEMY_BASE_URL": f"{public_scheme}://127.0.0.1:{port}",
            "ACADEMY_BACKGROUND_HARVEST": "0", "ACADEMY_LOG_LEVEL": log_level,
            "ACADEMY_SEARCH_RATE_PER_MINUTE": "0", "ACADEMY_WRITE_RATE_PER_MINUTE": "0",
-           **(extra_env or {})}
+           **(env_overrides or {})}
     academy(env, "db", "upgrade")
     if demo:
         academy(env, "demo", "load")

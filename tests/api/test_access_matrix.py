@@ -122,7 +122,7 @@ async def test_learner_routes_hold_against_another_learners_token(app: Litestar,
                               headers=ucll)
         return bearer(r.json()["token"])
 
-    owner, other = await token("owner@example.org"), await token("other@example.org")
+    owner = await token("owner@example.org")
     share = (await client.post(f"/api/v1/me/credentials/{owned_id}/shares", headers=owner)).json()
     values = {"id": owned_id, "token": share["token"]}
     problems = []
@@ -130,6 +130,7 @@ async def test_learner_routes_hold_against_another_learners_token(app: Litestar,
         if rule != LEARNER:
             continue
         target = re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)
+        other = await token("other@example.org")  # a fresh one: DELETE /me/session ends it
         r = await client.request(method, target, headers=other)
         if r.status_code in (401, 403):
             problems.append((method, path, "valid token refused", r.status_code))

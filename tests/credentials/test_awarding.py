@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import pytest
 
 from credentials.jsonld import expand_strict
@@ -32,9 +33,12 @@ async def issue(client, keys, slug: str, code: str, grade: float = 15,  # type: 
     return r.json()
 
 
-async def learner_headers(client, keys, email: str = EMAIL) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    r = await client.post("/api/v1/institutions/ucll/learners/tokens", json={"email": email},
-                          headers=keys["ucll"])
+async def learner_headers(client, keys, email: str = EMAIL,  # type: ignore[no-untyped-def]
+                          slug: str = "kuleuven") -> dict[str, str]:
+    """A learner token minted by ``slug``: it sees what ``slug`` issued (#13), by default
+    KU Leuven, which awards the pathway's stacked credential."""
+    r = await client.post(f"/api/v1/institutions/{slug}/learners/tokens", json={"email": email},
+                          headers=keys[slug])
     assert r.status_code == 201, r.text
     return bearer(r.json()["token"])
 
@@ -186,15 +190,27 @@ async def test_activation_awards_learners_who_already_qualify(client, keys) -> N
     assert award["credential"]["credentialSubject"]["totalEcts"] == 14  # 4 + 3 + 4 + 3
 
 
-async def test_learners_see_their_progress_and_where_to_follow_missing_units(client, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_learners_see_their_progress_and_where_to_follow_missing_units(  # type: ignore[no-untyped-def]
+        client, keys, session_factory) -> None:
+    """The progress view over all the learner's credentials (what the learner's own sign-in
+    shows), and through a partner's token, over that partner's credentials only (#13)."""
+    from datetime import date
+
+    from credentials.progress import learner_progress
+
+    async def everything() -> list[Any]:
+        async with session_factory() as session:
+            items, _ = await learner_progress(session, EMAIL, date.today())
+        return [msgspec.to_builtins(item) for item in items]
+
     pathway = await active_pathway(client, keys)
-    me = await learner_headers(client, keys)
+    me = await learner_headers(client, keys, slug="ucll")
     assert (await client.get("/api/v1/me/pathways", headers=me)).json()["items"] == []
     await issue(client, keys, "ucll", "MC-UDL")
     await issue(client, keys, "thomasmore", "MC-DIVERSITEIT")
 
-    (progress,) = (await client.get("/api/v1/me/pathways", headers=me)).json()["items"]
-    assert progress["pathway_id"] == pathway["id"] and progress["version"] == 1
+    (progress,) = await everything()
+    assert str(progress["pathway_id"]) == pathway["id"] and progress["version"] == 1
     assert progress["satisfied"] is False and progress["award"] is None
     assert progress["ects_earned"] == 8 and progress["ects_required"] == 12
     groups = progress["rules"]["children"]
@@ -204,13 +220,22 @@ async def test_learners_see_their_progress_and_where_to_follow_missing_units(cli
     missing = {m["course"]: m for m in progress["missing"]}
     assert set(missing) == {"kuleuven/MC-EVALUATIE", "kuleuven/MC-DIGITAAL", "ucll/MC-TOETS"}
     offerings = missing["kuleuven/MC-EVALUATIE"]["upcoming_offerings"]
-    assert [o["start_date"] for o in offerings] == ["2027-02-01"]  # the cancelled one is left out
+    assert [str(o["start_date"]) for o in offerings] == ["2027-02-01"]  # not the cancelled one
     assert missing["kuleuven/MC-DIGITAAL"]["ects"] == 3
 
+    # UCLL's token counts UCLL's credential only: Thomas More's stays unseen
+    (seen,) = (await client.get("/api/v1/me/pathways", headers=me)).json()["items"]
+    assert seen["pathway_id"] == pathway["id"] and seen["ects_earned"] == 4
+    assert [g["met"] for g in seen["rules"]["children"]] == [True, False, False]
+    assert "thomasmore/MC-DIVERSITEIT" in {m["course"] for m in seen["missing"]}
+
     await issue(client, keys, "kuleuven", "MC-EVALUATIE")
-    (progress,) = (await client.get("/api/v1/me/pathways", headers=me)).json()["items"]
+    (progress,) = await everything()
     assert progress["satisfied"] is True and progress["missing"] == []
     assert progress["award"]["status"] == "valid"
+    kul = await learner_headers(client, keys)  # the awarding institution sees its award
+    (seen,) = (await client.get("/api/v1/me/pathways", headers=kul)).json()["items"]
+    assert seen["award"]["status"] == "valid"
 
     other = await learner_headers(client, keys, "someone.else@example.org")
     assert (await client.get("/api/v1/me/pathways", headers=other)).json()["items"] == []

@@ -147,8 +147,8 @@ async def test_stacked_award_across_three_institutions(node_modules, server, cli
     udl = await issue(client, keys, "ucll", "MC-UDL", learner)
     await issue(client, keys, "thomasmore", "MC-DIVERSITEIT", learner)
     await issue(client, keys, "kuleuven", "MC-EVALUATIE", learner)
-    r = await client.post("/api/v1/institutions/ucll/learners/tokens",
-                          json={"email": learner["email"]}, headers=keys["ucll"])
+    r = await client.post("/api/v1/institutions/kuleuven/learners/tokens",  # the awarder
+                          json={"email": learner["email"]}, headers=keys["kuleuven"])
     assert r.status_code == 201, r.text
     mine = (await client.get("/api/v1/me/credentials",
                              headers=bearer(r.json()["token"]))).json()["items"]
