@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -27,6 +28,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     search_rate_per_minute: int = 6000
     write_rate_per_minute: int = 6000
     log_level: str = "INFO"
+    harvest_allow_http: bool = False
+    harvest_private_networks: tuple[str, ...] = ()
+    harvest_deadline_seconds: float = 600.0
+    harvest_max_bytes: int = 64 * 1024 * 1024
+    harvest_max_items: int = 50_000
+
+
+def _private_networks(value: str) -> tuple[str, ...]:
+    """``ACADEMY_HARVEST_ALLOW_PRIVATE``: ``1`` exempts every address, or a list of networks."""
+    value = value.strip()
+    if value in ("", "0", "false", "no"):
+        return ()
+    if value in ("1", "true", "yes"):
+        return ("0.0.0.0/0", "::/0")
+    try:
+        return tuple(str(ipaddress.ip_network(n.strip(), strict=False))
+                     for n in value.split(",") if n.strip())
+    except ValueError as exc:
+        raise ValueError(f"ACADEMY_HARVEST_ALLOW_PRIVATE: {exc} (expected 1, or networks "
+                         "such as 10.1.0.0/16,fd00::/8)") from None
 
 
 def _secret_key(data_dir: Path, env: Mapping[str, str]) -> str:
@@ -58,6 +79,11 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "search_rate_per_minute": int(env.get("ACADEMY_SEARCH_RATE_PER_MINUTE", 6000)),
         "write_rate_per_minute": int(env.get("ACADEMY_WRITE_RATE_PER_MINUTE", 6000)),
         "log_level": env.get("ACADEMY_LOG_LEVEL", "INFO"),
+        "harvest_allow_http": env.get("ACADEMY_HARVEST_ALLOW_HTTP", "0") in ("1", "true", "yes"),
+        "harvest_private_networks": _private_networks(env.get("ACADEMY_HARVEST_ALLOW_PRIVATE", "")),
+        "harvest_deadline_seconds": float(env.get("ACADEMY_HARVEST_DEADLINE_SECONDS", 600)),
+        "harvest_max_bytes": int(env.get("ACADEMY_HARVEST_MAX_BYTES", 64 * 1024 * 1024)),
+        "harvest_max_items": int(env.get("ACADEMY_HARVEST_MAX_ITEMS", 50_000)),
     }
     values.update(overrides)
     if "secret_key" not in values:
