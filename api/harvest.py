@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
@@ -22,7 +21,7 @@ from api.db import DbSession
 from api.errors import problem
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
 from api.settings import Settings
-from catalogue.errors import Invalid
+from catalogue.errors import Invalid, NotFound
 from catalogue.harvest import (
     MAX_INTERVAL,
     MIN_INTERVAL,
@@ -142,9 +141,8 @@ class HarvestController(Controller):
 
     @post("/sources/{name:str}/run", opt=access(partner("publish")),
           status_code=HTTP_202_ACCEPTED,
-          summary="Queue a harvest of this source now (202); follow it at the Location given",
-          responses={409: ResponseSpec(None, description="A run of this source is queued or "
-                                                         "running; the problem names it")})
+          summary="Queue a harvest of this source now (202); follow it at the Location given "
+                  "(409 while a run of it is queued or running)")
     async def run(self, db_session: DbSession, slug: FromPath[str],
                   name: FromPath[str]) -> Response[Any]:
         source = await get_source(db_session, slug, name)
@@ -160,11 +158,14 @@ class HarvestController(Controller):
         return Response(_run_out(run, name), status_code=HTTP_202_ACCEPTED,
                         headers={"Location": f"/api/v1/institutions/{slug}/harvests/{run.id}"})
 
-    @get("/harvests/{run_id:int}", opt=access(partner("publish")),
+    @get("/harvests/{run_id:str}", opt=access(partner("publish")),
          summary="One harvest run: its status, progress, counts and errors")
     async def read_run(self, db_session: DbSession, slug: FromPath[str],
-                       run_id: FromPath[int]) -> RunOut:
-        run, source_name = await get_run(db_session, slug, run_id)
+                       run_id: FromPath[str]) -> RunOut:
+        # A string in the route, so that the access rule answers before the id is parsed.
+        if not run_id.isdigit() or len(run_id) > 18:
+            raise NotFound(f"{slug} has no harvest run {run_id!r}.")
+        run, source_name = await get_run(db_session, slug, int(run_id))
         return _run_out(run, source_name)
 
     @get("/harvests", opt=access(partner("publish")), summary="Harvest runs, newest first")

@@ -164,7 +164,8 @@ COMPONENT_OVERRIDES: dict[str, dict[str, Any]] = {
             "type": {"type": "string", "enum": list(SOURCE_TYPES)},
             "location": {"type": "string", "maxLength": 2048,
                          "pattern": URL_PATTERN.replace(r"\s", SPACE),
-                         "description": "An http(s) URL; local files only through the CLI."},
+                         "description": "An https URL of a public host (http only where the "
+                                        "server allows it); local files only through the CLI."},
             "interval_minutes": {"type": "integer", "minimum": MIN_INTERVAL, "maximum": MAX_INTERVAL,
                                  "default": 1440},
             "mapping": {"$ref": REF + "HarvestMapping"},
@@ -304,11 +305,14 @@ RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
     ("GET", "/institutions/{slug}/did.json"): {200: {DID_JSON: _OBJECT}},
     ("GET", "/institutions/{slug}/status/{name}"): {200: {LD_JSON: _OBJECT}},
     ("GET", "/contexts/microcredential/v1"): {200: {LD_JSON: _OBJECT}},
+    ("POST", "/api/v1/institutions/{slug}/sources/{name}/run"): {
+        202: {"application/json": "api.harvest:RunOut"}},
 }
 
 # Statuses only the domain knows about, by (method, path).
 EXTRA_STATUSES: dict[tuple[str, str], set[int]] = {
     ("PUT", "/api/v1/institutions/{slug}/courses/{code}"): {412},
+    ("POST", "/api/v1/institutions/{slug}/sources/{name}/run"): {409},
     ("POST", "/api/v1/institutions/{slug}/credentials"): {409},
     ("POST", "/api/v1/institutions/{slug}/credentials/batch"): {409},
     **{("POST", f"/api/v1/institutions/{{slug}}/credentials/{{id}}/{action}"): {409}
