@@ -92,7 +92,8 @@ async def enqueue_due(session_factory: Factory, *, now: datetime | None = None,
         async with session_factory() as session:
             due = list(await session.scalars(
                 select(HarvestSource)
-                .where(or_(HarvestSource.next_run_at.is_(None), HarvestSource.next_run_at <= moment))
+                .where(or_(HarvestSource.next_run_at.is_(None),
+                           HarvestSource.next_run_at <= moment))
                 .order_by(HarvestSource.next_run_at.asc().nulls_first(), HarvestSource.id)
                 .limit(batch).with_for_update(skip_locked=True)))
             for source in due:
@@ -194,8 +195,9 @@ async def _finish(session: AsyncSession, run_id: int, source: HarvestSource,
         .returning(HarvestRun.id))
     if done is None:
         return False
+    next_run = finished + timedelta(minutes=source.interval_minutes)
     await session.execute(update(HarvestSource).where(HarvestSource.id == source.id)
-                          .values(next_run_at=finished + timedelta(minutes=source.interval_minutes)))
+                          .values(next_run_at=next_run))
     return True
 
 

@@ -286,7 +286,8 @@ def csv_documents(header_row: list[str], rows: Iterable[list[str]], mapping: Map
     header = {ours: mapping.get("columns", {}).get(ours, ours) for ours in CSV_COLUMNS}
     if header_row and header["code"] not in header_row:
         raise FeedError(f"{where} has no {header['code']!r} column")
-    position = {name: i for i, name in enumerate(header_row)}  # the last of a repeated name, as DictReader
+    # A repeated header name means its last column, as csv.DictReader reads it.
+    position = {name: i for i, name in enumerate(header_row)}
     at = {ours: position.get(theirs) for ours, theirs in header.items()}
     courses: dict[str, dict[str, Any]] = {}
     anonymous: list[dict[str, Any]] = []

@@ -26,7 +26,7 @@ from api.app import create_app
 from api.db import make_engine, run_migrations
 from api.settings import Settings, load_settings
 from catalogue.harvest import fetch_documents, put_source
-from catalogue.harvest_jobs import work_queue
+from catalogue.harvest_jobs import claim_run, reap_stale_runs, work_queue
 from catalogue.harvest_mapping import FeedError
 from catalogue.harvest_net import ALLOW_ALL, FetchPolicy
 from tests.client import AppClient
@@ -125,6 +125,24 @@ async def test_a_run_stops_at_its_deadline(client, ucll, feed, session_factory) 
     finally:
         release.set()
     assert run["status"] == "failed" and "longer than 0.5 s" in run["errors"][0]["message"]
+
+
+async def test_a_run_whose_worker_died_is_failed_and_frees_its_source(  # type: ignore[no-untyped-def]
+        client, ucll, feed, session_factory) -> None:
+    url = feed.serve("/ok.json", "application/json", b"[]")
+    async with session_factory() as session:
+        await put_source(session, "ucll", "orphan", "json", url, 60, policy=POLICY)
+        await session.commit()
+    queued = (await client.post(f"{BASE}/sources/orphan/run", headers=ucll)).json()
+    # A worker takes the run and dies: its deadline (here already two minutes gone) passes.
+    claimed = await claim_run(session_factory, msgspec.structs.replace(POLICY, deadline=-120))
+    assert claimed is not None and claimed[0] == queued["id"]
+    busy = await client.post(f"{BASE}/sources/orphan/run", headers=ucll)
+    assert busy.status_code == 409 and busy.json()["run"] == queued["id"]
+    assert await reap_stale_runs(session_factory) == 1
+    run = (await client.get(f"{BASE}/harvests/{queued['id']}", headers=ucll)).json()
+    assert run["status"] == "failed" and "stopped before finishing" in run["errors"][0]["message"]
+    assert (await client.post(f"{BASE}/sources/orphan/run", headers=ucll)).status_code == 202
 
 
 async def test_streamed_csv_keeps_quoted_newlines_and_rows(feed) -> None:  # type: ignore[no-untyped-def]
