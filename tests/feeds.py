@@ -82,6 +82,7 @@ class Feed:
         self.redirects: dict[str, str] = {}
         self.faults: dict[tuple[str, int], str] = {}
         self.requests: list[str] = []
+        self.hosts: list[str] = []
         self.release: threading.Event | None = None
         self.waiting = threading.Semaphore(0)
 
@@ -147,6 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         url = urlparse(self.path)
         feed: Feed = self.server.feed  # type: ignore[attr-defined]
+        feed.hosts.append(self.headers.get("Host", ""))
         if feed.release is not None:
             feed.waiting.release()
             feed.release.wait(60)

@@ -176,3 +176,69 @@ async def test_in_development_mode_run_errors_still_never_quote_the_feed(
     assert (None, "/2/code") in where  # a code that is not a code is not repeated either
     assert any(e["pointer"] == "/1/offerings/0/start_date"
                and e["message"] == "is not a valid date (YYYY-MM-DD)" for e in json_run["errors"])
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for ``localhost`` that no client trusts, and its key."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=1)).not_valid_after(now + timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+async def test_the_checked_address_is_reached_under_the_host_name(metadata, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Pinning the address keeps the name: in the Host header, and in TLS (SNI, verification)."""
+    import socket
+    import ssl
+    import threading
+
+    dev = FetchPolicy(allow_http=True, private_networks=ALLOW_ALL)
+    by_name = metadata.base_url.replace("127.0.0.1", "localhost")
+    url = metadata.serve("/ok.json", "application/json", b"[]").replace(metadata.base_url, by_name)
+    assert await fetch_documents("json", url, {}, policy=dev) == []
+    assert metadata.hosts == [by_name.removeprefix("http://")]
+
+    cert, key = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    names: list[str | None] = []
+    context.sni_callback = lambda conn, name, ctx: names.append(name)  # type: ignore[assignment,misc,return-value]
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve_one() -> None:
+        conn, _ = listener.accept()
+        try:
+            context.wrap_socket(conn, server_side=True).close()
+        except (ssl.SSLError, OSError):
+            pass  # the client refuses our certificate, as it must
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=serve_one, daemon=True)
+    thread.start()
+    try:
+        port = listener.getsockname()[1]
+        with pytest.raises(FeedError, match="cannot connect"):
+            await fetch_documents("json", f"https://localhost:{port}/feed.json", {},
+                                  policy=FetchPolicy(private_networks=ALLOW_ALL))
+    finally:
+        thread.join(10)
+        listener.close()
+    assert names == ["localhost"]  # SNI names the host, though the socket went to 127.0.0.1
