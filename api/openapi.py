@@ -35,7 +35,8 @@ from api.access import Rule
 from api.openapi_schemas import EMAIL, PYTHON_NON_SPACE, REF, SPACE, json_schema_components
 from api.pagination import MAX_LIMIT
 from api.ratelimit import PUBLIC_LIMITED_PREFIXES
-from catalogue.harvest import MAX_INTERVAL, MIN_INTERVAL, SOURCE_TYPES, URL_PATTERN
+from catalogue.harvest import MAX_INTERVAL, MIN_INTERVAL, SOURCE_TYPES
+from catalogue.harvest_net import PUBLIC_URL_PATTERN
 from catalogue.harvest_mapping import CSV_COLUMNS, DEFAULTABLE
 from catalogue.search import MAX_OFFSET, SORTS
 from catalogue.search import MAX_LIMIT as SEARCH_MAX_LIMIT
@@ -163,7 +164,7 @@ COMPONENT_OVERRIDES: dict[str, dict[str, Any]] = {
         "properties": {
             "type": {"type": "string", "enum": list(SOURCE_TYPES)},
             "location": {"type": "string", "maxLength": 2048,
-                         "pattern": URL_PATTERN.replace(r"\s", SPACE),
+                         "pattern": PUBLIC_URL_PATTERN.replace(r"\s", SPACE),
                          "description": "An https URL of a public host (http only where the "
                                         "server allows it); local files only through the CLI."},
             "interval_minutes": {"type": "integer", "minimum": MIN_INTERVAL, "maximum": MAX_INTERVAL,

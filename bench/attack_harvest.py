@@ -161,6 +161,8 @@ def attack(which: str, feed: str, port: int, window: float, probe_timeout: float
                     r = httpx.post(f"{base}/api/v1/institutions/ucll/sources/bomb/run",
                                    headers=headers, timeout=window + 30)
                     answer["status"] = r.status_code
+                    if r.status_code == 202:
+                        answer["location"] = r.headers["location"]
                 except httpx.HTTPError as exc:
                     answer["status"] = type(exc).__name__
                 answer["seconds"] = time.perf_counter() - started
@@ -175,6 +177,11 @@ def attack(which: str, feed: str, port: int, window: float, probe_timeout: float
             print(f"  /health, quiet:         {summary(*quiet)}")
             print(f"  /health, during bomb:   {summary(*attacked)}")
             print(f"  POST .../run answered:  {answer or 'not within the window'}")
+            if "location" in answer:
+                run = httpx.get(base + answer["location"], headers=headers).json()
+                errors = run["errors"][:1]
+                print(f"  the run, after the window: {run['status']} "
+                      f"{errors[0]['message'] if errors else ''}")
             print("  peak RSS (MB):          " + ", ".join(
                 f"{k} {v:.0f}" for k, v in rss.items() if v is not None))
         finally:

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 import zlib
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -34,6 +36,7 @@ from catalogue.harvest_mapping import FeedError
 
 __all__ = [
     "ALLOW_ALL",
+    "PUBLIC_URL_PATTERN",
     "Budget",
     "FetchPolicy",
     "address_problem",
@@ -43,6 +46,13 @@ __all__ = [
 ]
 
 ALLOW_ALL = ("0.0.0.0/0", "::/0")
+# A feed URL names its host: the last label of a DNS name starts with a letter, which no
+# spelling of an IP address does (``2130706433``, ``0x7f.1``, ``127.1``, ``[::1]``).
+_HOST_NAME = r"(?:[^/?#@:\[\]\s]+\.)?[A-Za-z][^/?#@:\[\]\s.]*\.?"
+_REST = r"(:[0-9]*)?([/?#][^\n]*)?$"
+PUBLIC_URL_PATTERN = rf"^https://{_HOST_NAME}{_REST}"
+"""What a partner may set where the server keeps its defaults (OpenAPI's ``location``)."""
+_NAMED = re.compile(rf"^https?://{_HOST_NAME}{_REST}")
 _PIECE = 64 * 1024  # at most this much is inflated from the compressed input at once
 _RATIO_FLOOR = 1024 * 1024  # below this many decoded bytes, the ratio is not judged
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
@@ -141,15 +151,18 @@ def _numeric_host(host: str) -> str | None:
 def location_problem(url: str, policy: FetchPolicy) -> str | None:
     """What is wrong with a feed URL before any lookup: its scheme, or a literal address."""
     try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
+        parsed = urlsplit(url)
+        host = parsed.hostname
+    except ValueError:
         return "not a valid URL"
-    if parsed.scheme != "https" and not (parsed.scheme == "http" and policy.allow_http):
+    scheme = parsed.scheme.lower()
+    if scheme != "https" and not (scheme == "http" and policy.allow_http):
         return "must be an https URL (plain http is not allowed on this server)"
-    host = parsed.host
     if host and (address := _numeric_host(host)) is not None:
         if why := address_problem(address, policy.private_networks):
             return f"the host {why}"
+    if not policy.private_networks and not _NAMED.fullmatch(url):
+        return "must name its host (a DNS name such as feeds.example.org, not an IP address)"
     return None
 
 

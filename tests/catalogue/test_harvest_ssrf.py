@@ -132,12 +132,15 @@ async def test_a_redirect_to_ipv6_loopback_is_not_followed(client, ucll, metadat
         assert inner.requests == []
 
 
-async def test_https_is_required_unless_the_server_allows_http(client, ucll, session_factory) -> None:  # type: ignore[no-untyped-def]
+async def test_https_and_a_host_name_are_required_by_default(client, ucll, session_factory) -> None:  # type: ignore[no-untyped-def]
     strict = load_settings(env={}, secret_key=TEST_SECRET, database_url="postgresql://x/y")
     assert harvest_policy(strict).allow_http is False and harvest_policy(strict).private_networks == ()
     async with session_factory() as session:
         with pytest.raises(Exception, match="must be an https URL"):
             await put_source(session, "ucll", "plain", "json", "http://partner.example/feed", 60,
+                             policy=harvest_policy(strict))
+        with pytest.raises(Exception, match="must name its host"):  # even a public address
+            await put_source(session, "ucll", "ip", "json", "https://8.8.8.8/feed", 60,
                              policy=harvest_policy(strict))
 
 
