@@ -102,28 +102,32 @@ def children(pid: int) -> list[int]:
         return []
 
 
-def probe(base: str, seconds: float, timeout: float) -> tuple[list[float], int]:
+def probe(base: str, seconds: float, timeout: float) -> tuple[list[float], int, float]:
+    """/health latencies (ms), probes unanswered within ``timeout``, longest answerless gap (s)."""
     latencies, unanswered = [], 0
-    end = time.monotonic() + seconds
+    start_all = last = time.monotonic()
+    gap = 0.0
+    end = start_all + seconds
     with httpx.Client(timeout=timeout) as client:
         while time.monotonic() < end:
             start = time.perf_counter()
             try:
                 client.get(f"{base}/health").raise_for_status()
                 latencies.append((time.perf_counter() - start) * 1000)
+                gap, last = max(gap, time.monotonic() - last), time.monotonic()
             except httpx.HTTPError:
                 unanswered += 1
             time.sleep(0.05)
-    return latencies, unanswered
+    return latencies, unanswered, max(gap, time.monotonic() - last)
 
 
-def summary(latencies: list[float], unanswered: int) -> str:
+def summary(latencies: list[float], unanswered: int, gap: float) -> str:
     if not latencies:
-        return f"no answers, {unanswered} unanswered"
+        return f"no answers, {unanswered} unanswered, {gap:.0f} s without an answer"
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return (f"p50 {statistics.median(ordered):.1f} ms, p99 {p99:.1f} ms, max {ordered[-1]:.0f} ms, "
-            f"{len(ordered)} answered, {unanswered} unanswered")
+            f"{len(ordered)} answered, {unanswered} unanswered, longest gap {gap:.1f} s")
 
 
 def attack(which: str, feed: str, port: int, window: float, probe_timeout: float) -> None:
@@ -149,10 +153,13 @@ def attack(which: str, feed: str, port: int, window: float, probe_timeout: float
         base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
         try:
             wait_ready(base, 90)
+            time.sleep(5)  # let start-up (the new code's harvest worker imports) settle
+            quiet = probe(base, 3, probe_timeout)
+            # A new source is due at once: the new code's scheduler may queue it before the
+            # POST below does (which then answers 409 naming that run). Either way it runs.
             put = httpx.put(f"{base}/api/v1/institutions/ucll/sources/bomb", headers=headers,
                             json={"type": "json", "location": feed, "interval_minutes": 1440})
             put.raise_for_status()
-            quiet = probe(base, 3, probe_timeout)
             answer: dict[str, Any] = {}
 
             def post() -> None:
@@ -161,7 +168,7 @@ def attack(which: str, feed: str, port: int, window: float, probe_timeout: float
                     r = httpx.post(f"{base}/api/v1/institutions/ucll/sources/bomb/run",
                                    headers=headers, timeout=window + 30)
                     answer["status"] = r.status_code
-                    if r.status_code == 202:
+                    if r.status_code in (202, 409):
                         answer["location"] = r.headers["location"]
                 except httpx.HTTPError as exc:
                     answer["status"] = type(exc).__name__
