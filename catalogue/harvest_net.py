@@ -224,7 +224,8 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
 
 
 def open_client(policy: FetchPolicy) -> httpx.AsyncClient:
-    """An HTTP client that fetches only what ``policy`` allows, on every redirect hop too."""
+    """An HTTP client that fetches only what ``policy`` allows (``stream_body`` follows
+    redirects, each hop through the same checks)."""
 
     async def check_hop(request: httpx.Request) -> None:
         if request.url.scheme != "https" and not (request.url.scheme == "http"
@@ -235,8 +236,7 @@ def open_client(policy: FetchPolicy) -> httpx.AsyncClient:
                "Accept-Encoding": "gzip, deflate"}
     return httpx.AsyncClient(
         transport=_GuardedTransport(policy), timeout=policy.request_timeout, headers=headers,
-        follow_redirects=True, max_redirects=policy.max_redirects, trust_env=False,
-        event_hooks={"request": [check_hop]})
+        follow_redirects=False, trust_env=False, event_hooks={"request": [check_hop]})
 
 
 # --------------------------------------------------------------------------- bodies
@@ -280,33 +280,41 @@ async def stream_body(client: httpx.AsyncClient, url: str, budget: Budget, where
                       params: Mapping[str, Any] | None = None) -> AsyncIterator[bytes]:
     """The decoded body of ``GET url`` in pieces, within the budget and the request timeout."""
     policy, received, decoded = budget.policy, 0, 0
+    target: str | httpx.URL = url
     try:
         async with asyncio.timeout(policy.request_timeout):
-            async with client.stream("GET", url, params=params) as response:
-                if not response.is_success:
-                    raise FeedError(f"{where}: HTTP {response.status_code}")
-                inflater = _decoder(response.headers, where)
-                async for chunk in response.aiter_raw():
-                    received += len(chunk)
-                    pieces = inflater.feed(chunk) if inflater else (chunk,)
-                    for piece in pieces:
-                        decoded += len(piece)
-                        budget.take_bytes(len(piece), where)
-                        if decoded > _RATIO_FLOOR and decoded > received * policy.max_ratio:
-                            raise FeedError(
-                                f"{where}: the body expands more than {policy.max_ratio} times "
-                                "when decompressed (a decompression bomb?); nothing was stored")
-                        yield piece
-                if inflater and (rest := inflater.flush()):
-                    budget.take_bytes(len(rest), where)
-                    yield rest
+            # Redirects are followed here, not by httpx, which would read a redirect's whole
+            # body (decompressed, uncapped) before following it; each hop is a new request
+            # through the same checks, and a redirect's body is dropped unread.
+            for _ in range(policy.max_redirects + 1):
+                async with client.stream("GET", target, params=params) as response:
+                    if response.has_redirect_location and response.next_request is not None:
+                        target, params = response.next_request.url, None
+                        continue
+                    if not response.is_success:
+                        raise FeedError(f"{where}: HTTP {response.status_code}")
+                    inflater = _decoder(response.headers, where)
+                    async for chunk in response.aiter_raw():
+                        received += len(chunk)
+                        for piece in inflater.feed(chunk) if inflater else (chunk,):
+                            decoded += len(piece)
+                            budget.take_bytes(len(piece), where)
+                            if decoded > _RATIO_FLOOR and decoded > received * policy.max_ratio:
+                                raise FeedError(
+                                    f"{where}: the body expands more than {policy.max_ratio} "
+                                    "times when decompressed (a decompression bomb?); nothing "
+                                    "was stored")
+                            yield piece
+                    if inflater and (rest := inflater.flush()):
+                        budget.take_bytes(len(rest), where)
+                        yield rest
+                    return
+            raise FeedError(f"{where}: more than {policy.max_redirects} redirects")
     except zlib.error:
         raise FeedError(f"{where}: the compressed body is corrupt") from None
     except (TimeoutError, httpx.TimeoutException):
         raise FeedError(f"{where}: no complete answer within "
                         f"{policy.request_timeout:g} s") from None
-    except httpx.TooManyRedirects:
-        raise FeedError(f"{where}: more than {policy.max_redirects} redirects") from None
     except httpx.ConnectError:
         raise FeedError(f"{where}: cannot connect") from None
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:

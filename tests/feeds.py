@@ -79,7 +79,7 @@ class Feed:
         self.offerings: dict[str, list[dict[str, Any]]] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
         self.encodings: dict[str, str] = {}
-        self.redirects: dict[str, str] = {}
+        self.redirects: dict[str, tuple[str, bytes]] = {}
         self.faults: dict[tuple[str, int], str] = {}
         self.requests: list[str] = []
         self.hosts: list[str] = []
@@ -103,8 +103,8 @@ class Feed:
             self.encodings[path] = encoding
         return self.base_url + path
 
-    def redirect(self, path: str, location: str) -> str:
-        self.redirects[path] = location
+    def redirect(self, path: str, location: str, gzipped_body: bytes = b"") -> str:
+        self.redirects[path] = (location, gzipped_body)
         return self.base_url + path
 
     def hold(self) -> threading.Event:
@@ -154,10 +154,17 @@ class _Handler(BaseHTTPRequestHandler):
             feed.release.wait(60)
         if url.path in feed.redirects:
             feed.requests.append(url.path)
+            location, body = feed.redirects[url.path]
             self.send_response(302)
-            self.send_header("Location", feed.redirects[url.path])
-            self.send_header("Content-Length", "0")
+            self.send_header("Location", location)
+            if body:
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the harvester does not read a redirect's body
             return
         status, content_type, body = feed.respond(url.path, parse_qs(url.query))
         try:

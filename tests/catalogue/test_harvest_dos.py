@@ -101,6 +101,21 @@ async def test_a_bomb_is_never_inflated_in_memory(feed) -> None:  # type: ignore
     assert peak < 16 * 1024 * 1024, peak
 
 
+async def test_a_bomb_in_a_redirect_is_not_read(feed) -> None:  # type: ignore[no-untyped-def]
+    target = feed.serve("/feed.json", "application/json", b"[]")
+    body = gzip.compress(b" " * (256 * 1024 * 1024), 9)
+    start = feed.redirect("/moved", target, gzipped_body=body)
+    del body
+    tracemalloc.start()
+    try:
+        assert await fetch_documents("json", start, {}, policy=POLICY) == []
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024, peak
+    assert feed.requests == ["/moved", "/feed.json"]
+
+
 async def test_items_and_bytes_are_capped(client, ucll, feed, session_factory) -> None:  # type: ignore[no-untyped-def]
     many = feed.serve("/many.json", "application/json", b"[" + b"{}," * 60_000 + b"{}]")
     run = await harvest(client, ucll, session_factory, "many", many)
