@@ -189,8 +189,10 @@ class _PinnedBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectError(f"cannot resolve {host}") from exc
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
         if not addresses or any(address_problem(a, self._exempt) for a in addresses):
-            raise _Refused(f"{host} resolves to an address that is not public (loopback, "
-                           "private, link-local or reserved); harvests only reach public hosts")
+            # The host is not named: past a redirect, the feed's server chose it.
+            raise _Refused("the feed's host, or a host it redirects to, resolves to an address "
+                           "that is not public (loopback, private, link-local or reserved); "
+                           "harvests only reach public hosts")
         failure: Exception | None = None
         for address in addresses:
             try:
@@ -310,6 +312,8 @@ async def stream_body(client: httpx.AsyncClient, url: str, budget: Budget, where
                         yield rest
                     return
             raise FeedError(f"{where}: more than {policy.max_redirects} redirects")
+    except _Refused as refused:
+        raise FeedError(f"{where}: {refused}") from None
     except zlib.error:
         raise FeedError(f"{where}: the compressed body is corrupt") from None
     except (TimeoutError, httpx.TimeoutException):
