@@ -33,6 +33,7 @@ from catalogue.harvest import (
     put_source,
     run_harvest,
 )
+from catalogue.harvest_jobs import active_run
 from catalogue.models import HarvestRun, HarvestSource
 
 __all__ = ["harvest", "sources"]
@@ -81,6 +82,12 @@ async def _harvest(slug: str | None, name: str | None, timeout: float) -> int:
         with Progress(*columns, console=console, transient=True) as bar:
             for source, institution in found:
                 label = f"{institution}/{source.name}"
+                async with database.session_factory() as session:
+                    busy = await active_run(session, source.id)
+                if busy is not None:  # one run at a time per source, as through the API
+                    console.print(f"[bold]{label}[/]: run {busy} is queued or running in a "
+                                  "harvest worker; skipped")
+                    continue
                 task = bar.add_task(f"{label} fetching", total=None)
 
                 def progress(done: int, total: int | None, phase: str, task: Any = task,

@@ -39,6 +39,7 @@ from catalogue.models import HarvestRun, HarvestSource
 __all__ = [
     "ACTIVE",
     "RunInProgress",
+    "active_run",
     "claim_run",
     "enqueue_due",
     "execute_run",
@@ -68,6 +69,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+async def active_run(session: AsyncSession, source_id: int) -> int | None:
+    """The id of the source's queued or running run, if it has one."""
+    return await session.scalar(select(HarvestRun.id).where(
+        HarvestRun.source_id == source_id, HarvestRun.status.in_(ACTIVE)))
+
+
 async def request_run(session: AsyncSession, source: HarvestSource) -> HarvestRun:
     """Queue a run of ``source``; ``RunInProgress`` when one is queued or running already."""
     stmt = (insert(HarvestRun).values(source_id=source.id, status="queued", counts={},
@@ -77,9 +84,7 @@ async def request_run(session: AsyncSession, source: HarvestSource) -> HarvestRu
             .returning(HarvestRun))
     run = (await session.scalars(stmt)).first()
     if run is None:
-        active = await session.scalar(select(HarvestRun.id).where(
-            HarvestRun.source_id == source.id, HarvestRun.status.in_(ACTIVE)))
-        raise RunInProgress(int(active or 0))
+        raise RunInProgress(await active_run(session, source.id) or 0)
     return run
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 import pytest
 from litestar import Litestar
+from sqlalchemy import text
 
 from api.app import create_app
 from api.db import make_engine, normalise_url
@@ -431,6 +432,17 @@ def test_the_cli_sets_sources_and_harvests(scratch_database, tmp_path: Path) -> 
     bad = academy("sources", "set", "--institution", "ucll", "x", "--type", "json",
                   "--location", str(tmp_path / "missing.json"), code=2)
     assert "is not a file" in bad
+
+    async def queue_a_run() -> None:  # as the API does, for a harvest worker
+        engine = make_engine(normalise_url(scratch_database))
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO harvest_run (source_id, status) "
+                                    "SELECT id, 'queued' FROM harvest_source WHERE name = 'csv'"))
+        await engine.dispose()
+
+    asyncio.run(queue_a_run())
+    out = academy("harvest", "--source", "csv")
+    assert "ucll/csv: run" in out and "queued or running in a harvest worker; skipped" in out, out
 
 
 def test_odd_ooapi_values_are_left_out_not_guessed() -> None:
