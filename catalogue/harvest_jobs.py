@@ -6,8 +6,9 @@ workers never take one run twice), marks it ``running`` with a deadline and comm
 it fetches with no database session open, and stores the feed and the run's outcome in
 one transaction. A partial unique index allows one queued or running run per source.
 
-A worker that dies mid-run leaves its run ``running``; once the run's deadline is a
-minute past, any worker marks it failed, and the source can run again. While a run
+A worker that is stopped mid-run puts its runs back in the queue; one that dies leaves
+them ``running``, and once a run's deadline is a minute past, any worker marks it failed
+and the source can run again. While a run
 fetches, its progress (phase, done, total) is written at most once a second, each time in
 a short transaction of its own.
 """
@@ -206,9 +207,21 @@ async def _finish(session: AsyncSession, run_id: int, source: HarvestSource,
     return True
 
 
+async def _requeue(session_factory: Factory, run_id: int) -> None:
+    async with session_factory() as session:
+        await session.execute(
+            update(HarvestRun).where(HarvestRun.id == run_id, HarvestRun.status == "running")
+            .values(status="queued", started_at=None, deadline_at=None,
+                    progress={"phase": "queued"}))
+        await session.commit()
+
+
 async def execute_run(session_factory: Factory, run_id: int, source: HarvestSource,
                       policy: FetchPolicy) -> str:
-    """Fetch (no session open), then store and record in one transaction; returns the status."""
+    """Fetch (no session open), then store and record in one transaction; returns the status.
+
+    A worker that is stopped (cancelled) mid-run puts the run back in the queue.
+    """
     try:
         async with asyncio.timeout(policy.deadline):
             writer = _ProgressWriter(session_factory, run_id)
@@ -229,6 +242,12 @@ async def execute_run(session_factory: Factory, run_id: int, source: HarvestSour
         outcome = failed(str(exc))
     except TimeoutError:
         outcome = failed(deadline_message(policy))
+    except asyncio.CancelledError:
+        try:
+            await asyncio.shield(_requeue(session_factory, run_id))
+        except Exception:  # the reaper fails it after its deadline instead
+            log.warning("could not put harvest run %s back in the queue", run_id)
+        raise
     except Exception:
         log.exception("harvest run %s of %s crashed", run_id, source.name)
         outcome = failed("the harvest failed unexpectedly; nothing was stored (the server log "

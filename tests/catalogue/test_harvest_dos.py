@@ -160,6 +160,29 @@ async def test_a_run_whose_worker_died_is_failed_and_frees_its_source(  # type: 
     assert (await client.post(f"{BASE}/sources/orphan/run", headers=ucll)).status_code == 202
 
 
+async def test_a_stopped_worker_puts_its_run_back_in_the_queue(  # type: ignore[no-untyped-def]
+        client, ucll, feed, session_factory) -> None:
+    url = feed.serve("/later.json", "application/json", b"[]")
+    async with session_factory() as session:
+        await put_source(session, "ucll", "later", "json", url, 60, policy=POLICY)
+        await session.commit()
+    queued = (await client.post(f"{BASE}/sources/later/run", headers=ucll)).json()
+    release = feed.hold()
+    try:
+        worker = asyncio.create_task(work_queue(session_factory, POLICY))
+        assert await asyncio.to_thread(feed.waiting.acquire, True, 60)  # fetching, held
+        worker.cancel()  # the worker is stopped (SIGTERM) mid-run
+        with pytest.raises(asyncio.CancelledError):
+            await worker
+    finally:
+        release.set()
+    run = (await client.get(f"{BASE}/harvests/{queued['id']}", headers=ucll)).json()
+    assert (run["status"], run["started_at"]) == ("queued", None)
+    assert await work_queue(session_factory, POLICY) == 1  # the next worker runs it
+    run = (await client.get(f"{BASE}/harvests/{queued['id']}", headers=ucll)).json()
+    assert run["status"] == "empty"
+
+
 async def test_streamed_csv_keeps_quoted_newlines_and_rows(feed) -> None:  # type: ignore[no-untyped-def]
     rows = "".join(f'C-{i},module,"Titel {i}\nmet ""twee"" regels",{i % 7}\n' for i in range(5000))
     url = feed.serve("/rows.csv", "text/csv", ("\ufeffcode,type,title_nl,ects\r\n" + rows).encode())
