@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
@@ -24,6 +24,7 @@ from api.credentials import credential_handlers
 from api.pathways import pathway_handlers
 from api.learners import resolve_learner
 from api.harvest import HarvestController
+from api.harvest_worker import HarvestProcess
 from api.ooapi import OoapiController
 from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
@@ -37,7 +38,6 @@ from api.observability import RequestIdMiddleware, configure_logging, ensure_req
 from api.ops import OpsController
 from api.queries import reject_null_queries
 from api.settings import Settings, load_settings
-from catalogue.harvest import harvest_loop
 
 __all__ = ["create_app"]
 
@@ -76,18 +76,17 @@ def create_app(
             await app.state.search_index.warm(app.state.session_factory)
             await warm_verifiers(app.state.verify_pool)
             settle_heap()
-        stop = asyncio.Event()
         harvester = None
-        if settings.harvest_in_background:
-            harvester = asyncio.create_task(harvest_loop(app.state.session_factory, stop))
+        if settings.harvest_in_background and database.engine is not None:
+            # Harvests run in a process of their own (api.harvest_worker), on this database.
+            harvester = HarvestProcess(
+                settings, database.engine.url.render_as_string(hide_password=False))
+            harvester.start()
         try:
             yield
         finally:
-            stop.set()
             if harvester is not None:
-                harvester.cancel()
-                with suppress(asyncio.CancelledError):
-                    await harvester
+                await asyncio.to_thread(harvester.stop)
             app.state.cpu_pool.shutdown()
             app.state.verify_pool.shutdown()
             await app.state.search_index.close()

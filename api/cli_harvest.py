@@ -1,7 +1,8 @@
-"""``academy harvest`` and ``academy sources``: harvest sources from the command line.
+"""``academy harvest``, ``academy harvest-worker`` and ``academy sources``.
 
 Unlike the API, the CLI may point a source at a local file (``--location ./feed.csv``);
-the path is stored absolute, so the server's background harvester finds it too.
+the path is stored absolute, so the server's background harvester finds it too. URLs obey
+the same ``ACADEMY_HARVEST_*`` settings as the server's harvests.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import click
+import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli import main, run_async
 from api.db import Database
+from api.harvest import harvest_policy
+from api.harvest_worker import run_worker
 from api.settings import load_settings
 from catalogue.errors import DomainError
 from catalogue.harvest import (
@@ -29,6 +33,7 @@ from catalogue.harvest import (
     put_source,
     run_harvest,
 )
+from catalogue.harvest_jobs import active_run
 from catalogue.models import HarvestRun, HarvestSource
 
 __all__ = ["harvest", "sources"]
@@ -60,7 +65,9 @@ def _summary(console: Console, label: str, source: HarvestSource, run: HarvestRu
 async def _harvest(slug: str | None, name: str | None, timeout: float) -> int:
     """Run the matching sources, each in its own transaction; return how many failed."""
     console = Console(soft_wrap=True)
-    database = Database(load_settings())
+    settings = load_settings()
+    policy = msgspec.structs.replace(harvest_policy(settings), request_timeout=timeout)
+    database = Database(settings)
     database.open()
     assert database.session_factory is not None
     failed = 0
@@ -75,6 +82,12 @@ async def _harvest(slug: str | None, name: str | None, timeout: float) -> int:
         with Progress(*columns, console=console, transient=True) as bar:
             for source, institution in found:
                 label = f"{institution}/{source.name}"
+                async with database.session_factory() as session:
+                    busy = await active_run(session, source.id)
+                if busy is not None:  # one run at a time per source, as through the API
+                    console.print(f"[bold]{label}[/]: run {busy} is queued or running in a "
+                                  "harvest worker; skipped")
+                    continue
                 task = bar.add_task(f"{label} fetching", total=None)
 
                 def progress(done: int, total: int | None, phase: str, task: Any = task,
@@ -82,7 +95,7 @@ async def _harvest(slug: str | None, name: str | None, timeout: float) -> int:
                     bar.update(task, description=f"{label} {phase}", completed=done, total=total)
 
                 async with database.session_factory() as session:
-                    run = await run_harvest(session, source, progress=progress, timeout=timeout)
+                    run = await run_harvest(session, source, policy=policy, progress=progress)
                     await session.commit()
                 bar.remove_task(task)
                 _summary(console, label, source, run)
@@ -105,6 +118,16 @@ def harvest(institution: str | None, source: str | None, timeout: float) -> None
         raise click.ClickException(exc.detail) from exc
     if failed:
         sys.exit(1)
+
+
+@main.command("harvest-worker")
+def harvest_worker() -> None:
+    """Run queued and scheduled harvests until stopped (a process of its own).
+
+    `academy serve` starts one itself unless ACADEMY_BACKGROUND_HARVEST=0; run this where
+    harvests should happen apart from the servers (several may run at once).
+    """
+    run_worker(load_settings())
 
 
 @main.group()
@@ -141,9 +164,11 @@ def sources_set(institution: str, name: str, type_: str, location: str, interval
         raise click.BadParameter("must be a JSON object", param_hint="--mapping")
     where = _location(location)
 
+    policy = harvest_policy(load_settings())
+
     async def go(session: AsyncSession) -> tuple[HarvestSource, bool]:
         return await put_source(session, institution, name, type_, where, interval,
-                                mapping_value, overwrite_push, allow_files=True)
+                                mapping_value, overwrite_push, allow_files=True, policy=policy)
 
     _, created = run_async(go)
     click.echo(f"{'created' if created else 'updated'} source {institution}/{name} ({type_} {where})")

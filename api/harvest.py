@@ -1,7 +1,9 @@
 """Harvest sources of an institution, manual runs and the run history.
 
-Partner keys may only set http(s) locations; local files are for operators, through
-``academy sources set`` (see ``catalogue.harvest``).
+Partner keys may only set URLs (https, unless the server allows http) of public hosts;
+local files are for operators, through ``academy sources set`` (see ``catalogue.harvest``).
+A manual run is queued for the harvest worker (``catalogue.harvest_jobs``): ``POST .../run``
+answers 202 at once with the run, which ``GET .../harvests/{id}`` then follows.
 """
 
 from __future__ import annotations
@@ -12,27 +14,42 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from api.access import access, partner
 from api.db import DbSession
+from api.errors import problem
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
-from catalogue.errors import Invalid
+from api.settings import Settings
+from catalogue.errors import Invalid, NotFound
 from catalogue.harvest import (
     MAX_INTERVAL,
     MIN_INTERVAL,
     delete_source,
+    get_run,
     get_source,
     list_runs,
     list_sources,
     put_source,
-    run_harvest,
 )
+from catalogue.harvest_jobs import RunInProgress, request_run
+from catalogue.harvest_net import FetchPolicy
 from catalogue.models import HarvestRun, HarvestSource
 from catalogue.validation import loads_strict
 from catalogue.wire import Struct
 
-__all__ = ["HarvestController", "RunOut", "SourceIn", "SourceOut"]
+__all__ = ["HarvestController", "RunOut", "SourceIn", "SourceOut", "harvest_policy"]
+
+
+def harvest_policy(settings: Settings) -> FetchPolicy:
+    """What harvests may reach and read on this server (``ACADEMY_HARVEST_*``)."""
+    return FetchPolicy(
+        allow_http=settings.harvest_allow_http,
+        private_networks=settings.harvest_private_networks,
+        deadline=settings.harvest_deadline_seconds,
+        max_bytes=settings.harvest_max_bytes,
+        max_items=settings.harvest_max_items,
+    )
 
 
 class SourceIn(Struct):
@@ -56,13 +73,17 @@ class SourceOut(msgspec.Struct, kw_only=True):
 
 
 class RunOut(msgspec.Struct, kw_only=True):
-    """``status``: succeeded, failed (nothing written), empty or partial (nothing withdrawn)."""
+    """``status``: queued, running, then succeeded, failed (nothing written), empty or partial
+    (nothing withdrawn). ``progress``: the phase (queued, fetch, offerings, store, finished)
+    with ``done`` of ``total`` where known. ``errors`` say where, never what the feed held."""
 
     id: int
     source: str
-    started_at: datetime
+    queued_at: datetime
+    started_at: datetime | None
     finished_at: datetime | None
     status: str
+    progress: dict[str, Any] | None
     counts: dict[str, int]
     errors: list[dict[str, Any]]
 
@@ -91,7 +112,7 @@ class HarvestController(Controller):
         loads_strict(await request.body())  # what msgspec lets through: duplicate keys, NUL
         source, created = await put_source(
             db_session, slug, name, data.type, data.location, data.interval_minutes,
-            data.mapping, data.overwrite_push)
+            data.mapping, data.overwrite_push, policy=harvest_policy(request.app.state.settings))
         if created:
             return Response(_source_out(source, slug), status_code=HTTP_201_CREATED,
                             headers={"Location": f"/api/v1/institutions/{slug}/sources/{name}"})
@@ -118,11 +139,34 @@ class HarvestController(Controller):
                             name: FromPath[str]) -> None:
         await delete_source(db_session, slug, name)
 
-    @post("/sources/{name:str}/run", opt=access(partner("publish")), status_code=HTTP_200_OK,
-          summary="Harvest this source now; the run's status says whether it succeeded")
-    async def run(self, db_session: DbSession, slug: FromPath[str], name: FromPath[str]) -> RunOut:
+    @post("/sources/{name:str}/run", opt=access(partner("publish")),
+          status_code=HTTP_202_ACCEPTED,
+          summary="Queue a harvest of this source now (202); follow it at the Location given "
+                  "(409 while a run of it is queued or running)")
+    async def run(self, db_session: DbSession, slug: FromPath[str],
+                  name: FromPath[str]) -> Response[Any]:
         source = await get_source(db_session, slug, name)
-        return _run_out(await run_harvest(db_session, source), name)
+        try:
+            run = await request_run(db_session, source)
+        except RunInProgress as busy:
+            path = f"/api/v1/institutions/{slug}/harvests/{busy.run_id}"
+            refused = problem(409, f"Run {busy.run_id} of {name!r} is still queued or running; "
+                                   f"a source runs one harvest at a time. Follow it at {path}.",
+                              title="Harvest already running", headers={"Location": path})
+            refused.content["run"] = busy.run_id
+            return refused
+        return Response(_run_out(run, name), status_code=HTTP_202_ACCEPTED,
+                        headers={"Location": f"/api/v1/institutions/{slug}/harvests/{run.id}"})
+
+    @get("/harvests/{run_id:str}", opt=access(partner("publish")),
+         summary="One harvest run: its status, progress, counts and errors")
+    async def read_run(self, db_session: DbSession, slug: FromPath[str],
+                       run_id: FromPath[str]) -> RunOut:
+        # A string in the route, so that the access rule answers before the id is parsed.
+        if not run_id.isdigit() or len(run_id) > 18:
+            raise NotFound(f"{slug} has no harvest run {run_id!r}.")
+        run, source_name = await get_run(db_session, slug, int(run_id))
+        return _run_out(run, source_name)
 
     @get("/harvests", opt=access(partner("publish")), summary="Harvest runs, newest first")
     async def runs(

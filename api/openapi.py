@@ -35,7 +35,8 @@ from api.access import Rule
 from api.openapi_schemas import EMAIL, PYTHON_NON_SPACE, REF, SPACE, json_schema_components
 from api.pagination import MAX_LIMIT
 from api.ratelimit import is_limited
-from catalogue.harvest import MAX_INTERVAL, MIN_INTERVAL, SOURCE_TYPES, URL_PATTERN
+from catalogue.harvest import MAX_INTERVAL, MIN_INTERVAL, SOURCE_TYPES
+from catalogue.harvest_net import PUBLIC_URL_PATTERN
 from catalogue.harvest_mapping import CSV_COLUMNS, DEFAULTABLE
 from catalogue.search import MAX_OFFSET, SORTS
 from catalogue.search import MAX_LIMIT as SEARCH_MAX_LIMIT
@@ -163,8 +164,9 @@ COMPONENT_OVERRIDES: dict[str, dict[str, Any]] = {
         "properties": {
             "type": {"type": "string", "enum": list(SOURCE_TYPES)},
             "location": {"type": "string", "maxLength": 2048,
-                         "pattern": URL_PATTERN.replace(r"\s", SPACE),
-                         "description": "An http(s) URL; local files only through the CLI."},
+                         "pattern": PUBLIC_URL_PATTERN.replace(r"\s", SPACE),
+                         "description": "An https URL of a public host (http only where the "
+                                        "server allows it); local files only through the CLI."},
             "interval_minutes": {"type": "integer", "minimum": MIN_INTERVAL, "maximum": MAX_INTERVAL,
                                  "default": 1440},
             "mapping": {"$ref": REF + "HarvestMapping"},
@@ -309,11 +311,14 @@ RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
     ("GET", "/institutions/{slug}/did.json"): {200: {DID_JSON: _OBJECT}},
     ("GET", "/institutions/{slug}/status/{name}"): {200: {LD_JSON: _OBJECT}},
     ("GET", "/contexts/microcredential/v1"): {200: {LD_JSON: _OBJECT}},
+    ("POST", "/api/v1/institutions/{slug}/sources/{name}/run"): {
+        202: {"application/json": "api.harvest:RunOut"}},
 }
 
 # Statuses only the domain knows about, by (method, path).
 EXTRA_STATUSES: dict[tuple[str, str], set[int]] = {
     ("PUT", "/api/v1/institutions/{slug}/courses/{code}"): {412},
+    ("POST", "/api/v1/institutions/{slug}/sources/{name}/run"): {409},
     ("POST", "/api/v1/institutions/{slug}/credentials"): {409},
     ("POST", "/api/v1/institutions/{slug}/credentials/batch"): {409},
     ("POST", "/api/v1/me/credentials/{id}/reissue"): {409},

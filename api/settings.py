@@ -40,6 +40,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     learner_token_hours: int = 24
     # Peers whose X-Forwarded-For is believed (the reverse proxies in front of us); nobody else's.
     trusted_proxies: tuple[str, ...] = ()
+    harvest_allow_http: bool = False
+    harvest_private_networks: tuple[str, ...] = ()
+    harvest_deadline_seconds: float = 600.0
+    harvest_max_bytes: int = 64 * 1024 * 1024
+    harvest_max_items: int = 50_000
 
 
 class SecretKeyTooWeak(ValueError):
@@ -90,6 +95,22 @@ def _proxies(value: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+
+def _private_networks(value: str) -> tuple[str, ...]:
+    """``ACADEMY_HARVEST_ALLOW_PRIVATE``: ``1`` exempts every address, or a list of networks."""
+    value = value.strip()
+    if value in ("", "0", "false", "no"):
+        return ()
+    if value in ("1", "true", "yes"):
+        return ("0.0.0.0/0", "::/0")
+    try:
+        return tuple(str(ipaddress.ip_network(n.strip(), strict=False))
+                     for n in value.split(",") if n.strip())
+    except ValueError as exc:
+        raise ValueError(f"ACADEMY_HARVEST_ALLOW_PRIVATE: {exc} (expected 1, or networks "
+                         "such as 10.1.0.0/16,fd00::/8)") from None
+
+
 def _secret_key(data_dir: Path, env: Mapping[str, str]) -> str:
     """The key that encrypts signing keys at rest; generated into the data dir for local use."""
     if key := env.get("ACADEMY_SECRET_KEY"):
@@ -124,6 +145,11 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "log_level": env.get("ACADEMY_LOG_LEVEL", "INFO"),
         "learner_token_hours": int(env.get("ACADEMY_LEARNER_TOKEN_HOURS", 24)),
         "trusted_proxies": _proxies(env.get("ACADEMY_TRUSTED_PROXIES", "")),
+        "harvest_allow_http": env.get("ACADEMY_HARVEST_ALLOW_HTTP", "0") in ("1", "true", "yes"),
+        "harvest_private_networks": _private_networks(env.get("ACADEMY_HARVEST_ALLOW_PRIVATE", "")),
+        "harvest_deadline_seconds": float(env.get("ACADEMY_HARVEST_DEADLINE_SECONDS", 600)),
+        "harvest_max_bytes": int(env.get("ACADEMY_HARVEST_MAX_BYTES", 64 * 1024 * 1024)),
+        "harvest_max_items": int(env.get("ACADEMY_HARVEST_MAX_ITEMS", 50_000)),
     }
     values.update(overrides)
     if "secret_key" not in values:  # what the operator configured (an override is code's)

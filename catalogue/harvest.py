@@ -10,7 +10,11 @@ code withdraws this source's courses that are absent from it (an invalid item st
 as present). Each run is one ``harvest_run`` row; the caller commits.
 
 Sources with a local file location can only be set with ``allow_files`` (the CLI); the API
-accepts http(s) URLs only, so a partner key cannot make the server read its disk.
+accepts URLs only, so a partner key cannot make the server read its disk. What a URL may
+reach and how much a run may read is the ``FetchPolicy`` (``catalogue.harvest_net``); the
+feed is parsed as it arrives (``catalogue.harvest_stream``) and a run's errors never quote
+it (``catalogue.harvest_report``). Runs requested through the API are jobs
+(``catalogue.harvest_jobs``); ``run_harvest`` is the direct way (the CLI).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,24 +30,20 @@ from urllib.parse import quote, urlparse
 from urllib.request import url2pathname
 
 import httpx
-from sqlalchemy import literal_column, or_, select, update
+from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
 from catalogue.errors import Invalid, NotFound
-from catalogue.harvest_mapping import (
-    FeedError,
-    apply_defaults,
-    check_mapping,
-    csv_documents,
-    ooapi_document,
-)
+from catalogue.harvest_mapping import FeedError, apply_defaults, check_mapping, ooapi_document
+from catalogue.harvest_net import Budget, FetchPolicy, location_problem, open_client, stream_body
+from catalogue.harvest_report import safe_code, safe_violation
+from catalogue.harvest_stream import csv_stream, json_array_stream, json_value
 from catalogue.institutions import get_institution
 from catalogue.models import HarvestRun, HarvestSource, Institution
 from catalogue.service import prepare_many, store, withdraw_absent
-from catalogue.validation import MalformedJSON, loads_strict
 
 __all__ = [
     "MAX_INTERVAL",
@@ -52,17 +52,19 @@ __all__ = [
     "SOURCE_TYPES",
     "URL_PATTERN",
     "FeedError",
+    "FetchPolicy",
+    "Outcome",
     "Progress",
     "delete_source",
     "fetch_documents",
     "find_sources",
+    "get_run",
     "get_source",
-    "harvest_loop",
     "list_runs",
     "list_sources",
     "put_source",
-    "run_due_harvests",
     "run_harvest",
+    "store_documents",
 ]
 
 log = logging.getLogger("academy.harvest")
@@ -71,7 +73,6 @@ SOURCE_TYPES = ("ooapi-v5", "json", "csv")
 MIN_INTERVAL = 5
 MAX_INTERVAL = 60 * 24 * 366  # a year: longer is a typo, and the column is int32
 DEFAULT_TIMEOUT = 10.0
-MAX_FEED_BYTES = 100 * 1024 * 1024
 MAX_PAGES = 10_000
 MAX_ERRORS = 20
 STORE_CHUNK = 1_000
@@ -96,7 +97,7 @@ def _is_url(location: str) -> bool:
 
 
 def _check_source(name: str, type_: str, location: str, interval_minutes: int,
-                  mapping: Mapping[str, Any], allow_files: bool) -> None:
+                  mapping: Mapping[str, Any], allow_files: bool, policy: FetchPolicy) -> None:
     errors: list[tuple[str, str]] = []
     if not _NAME.match(name):
         errors.append(("path:name", "1 to 64 lower-case letters, digits, '-' or '_'"))
@@ -116,6 +117,8 @@ def _check_source(name: str, type_: str, location: str, interval_minutes: int,
                 errors.append(("/location", "the URL has no host"))
             elif not _URL.fullmatch(location):
                 errors.append(("/location", "not a valid URL: a host and an optional port number"))
+            elif why := location_problem(location, policy):
+                errors.append(("/location", why))
     elif type_ == "ooapi-v5" or not allow_files:
         errors.append(("/location", "must be an http(s) URL (local files only through the CLI)"))
     errors += check_mapping(type_, mapping)
@@ -127,11 +130,13 @@ async def put_source(
     session: AsyncSession, slug: str, name: str, type: str, location: str,
     interval_minutes: int, mapping: Mapping[str, Any] | None = None,
     overwrite_push: bool = False, *, allow_files: bool = False,
+    policy: FetchPolicy | None = None,
 ) -> tuple[HarvestSource, bool]:
     """Create or replace a source; returns it and whether it was created (it is due at once)."""
     institution = await get_institution(session, slug)
     mapping = dict(mapping or {})
-    _check_source(name, type, location, interval_minutes, mapping, allow_files)
+    _check_source(name, type, location, interval_minutes, mapping, allow_files,
+                  policy or FetchPolicy())
     values: dict[str, Any] = {"type": type, "location": location, "mapping": mapping,
                               "interval_minutes": interval_minutes, "overwrite_push": overwrite_push}
     stmt: Executable = (
@@ -201,55 +206,39 @@ async def list_runs(
     return rows[:limit], rows[limit - 1][0].id if len(rows) > limit else None
 
 
+async def get_run(session: AsyncSession, slug: str, run_id: int) -> tuple[HarvestRun, str]:
+    """One run of one of the institution's sources, with the source's name."""
+    institution = await get_institution(session, slug)
+    found = (await session.execute(
+        select(HarvestRun, HarvestSource.name).join(HarvestSource)
+        .where(HarvestRun.id == run_id, HarvestSource.institution_id == institution.id))).first()
+    if found is None:
+        raise NotFound(f"{slug} has no harvest run {run_id}.")
+    return found[0], found[1]
+
+
 # --------------------------------------------------------------------------- fetching
 
-async def _get(client: httpx.AsyncClient, url: str, timeout: float,
-               params: Mapping[str, Any] | None = None) -> bytes:
-    """One whole response body; ``timeout`` bounds the request including the body."""
-    try:
-        async with asyncio.timeout(timeout):
-            async with client.stream("GET", url, params=params) as response:
-                if not response.is_success:
-                    raise FeedError(f"HTTP {response.status_code} from {response.url}")
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > MAX_FEED_BYTES:
-                        raise FeedError(f"{url} sends more than {MAX_FEED_BYTES} bytes")
-                return bytes(body)
-    except (TimeoutError, httpx.TimeoutException):
-        raise FeedError(f"no complete answer from {url} within {timeout:g} s") from None
-    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
-        raise FeedError(f"cannot fetch {url}: {exc or type(exc).__name__}") from None
-
-
-def _json(raw: bytes, where: str) -> Any:
-    try:
-        return loads_strict(raw)
-    except MalformedJSON as exc:
-        raise FeedError(f"{where} is not valid JSON: {exc}") from None
-
-
-async def _read(client: httpx.AsyncClient, location: str, timeout: float) -> bytes:
-    if _is_url(location):
-        return await _get(client, location, timeout)
+async def _file_chunks(location: str, budget: Budget) -> AsyncIterator[bytes]:
+    """A local file (sources set through the CLI only) in pieces, within the budget."""
     path = Path(url2pathname(urlparse(location).path) if location.startswith("file:") else location)
     try:
-        if path.stat().st_size > MAX_FEED_BYTES:
-            raise FeedError(f"{path} is larger than {MAX_FEED_BYTES} bytes")
-        return await asyncio.to_thread(path.read_bytes)
+        with path.open("rb") as fh:
+            while chunk := await asyncio.to_thread(fh.read, 1024 * 1024):
+                budget.take_bytes(len(chunk), str(path))
+                yield chunk
     except OSError as exc:
-        raise FeedError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise FeedError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
 
 
 async def _ooapi_pages(client: httpx.AsyncClient, url: str, page_size: int,
-                       timeout: float) -> list[dict[str, Any]]:
-    """Every item of an OOAPI paginated list, following ``hasNextPage``."""
+                       budget: Budget) -> list[dict[str, Any]]:
+    """Every item of an OOAPI paginated list, following ``hasNextPage``, a page at a time."""
     items: list[dict[str, Any]] = []
     for number in range(1, MAX_PAGES + 1):
         where = f"{url} page {number}"
-        page = _json(await _get(client, url, timeout, {"pageSize": page_size, "pageNumber": number}),
-                     where)
+        page = await json_value(stream_body(client, url, budget, where,
+                                            {"pageSize": page_size, "pageNumber": number}), where)
         if not isinstance(page, dict) or not isinstance(page.get("items"), list):
             raise FeedError(f"{where} is not an OOAPI page (no 'items' list)")
         if not all(isinstance(item, dict) for item in page["items"]):
@@ -263,9 +252,10 @@ async def _ooapi_pages(client: httpx.AsyncClient, url: str, page_size: int,
 
 
 async def _ooapi(client: httpx.AsyncClient, base: str, mapping: Mapping[str, Any],
-                 timeout: float, progress: Progress) -> list[dict[str, Any]]:
+                 budget: Budget, progress: Progress) -> list[dict[str, Any]]:
     base, size = base.rstrip("/"), int(mapping.get("page_size", 100))
-    courses = await _ooapi_pages(client, f"{base}/courses", size, timeout)
+    courses = await _ooapi_pages(client, f"{base}/courses", size, budget)
+    budget.take_items(len(courses), f"{base}/courses")
     progress(0, len(courses), "offerings")
     ids = [c.get("courseId") for c in courses]
     if bad := [i for i, cid in enumerate(ids) if not isinstance(cid, str) or not cid]:
@@ -277,7 +267,7 @@ async def _ooapi(client: httpx.AsyncClient, base: str, mapping: Mapping[str, Any
         nonlocal done
         async with gate:
             found = await _ooapi_pages(
-                client, f"{base}/courses/{quote(course_id, safe='')}/offerings", size, timeout)
+                client, f"{base}/courses/{quote(course_id, safe='')}/offerings", size, budget)
         done += 1
         progress(done, len(courses), "offerings")
         return found
@@ -293,69 +283,74 @@ async def _ooapi(client: httpx.AsyncClient, base: str, mapping: Mapping[str, Any
 
 async def fetch_documents(
     type_: str, location: str, mapping: Mapping[str, Any], *,
-    timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None,
+    policy: FetchPolicy | None = None, progress: Progress | None = None,
 ) -> list[Any]:
-    """The whole feed as course documents (not yet validated); ``FeedError`` if incomplete."""
+    """The whole feed as course documents (not yet validated); ``FeedError`` if incomplete.
+
+    Within ``policy``: only the hosts it allows, its caps on bytes, compression and items.
+    """
+    policy = policy or FetchPolicy()
     report = progress or (lambda done, total, phase: None)
-    headers = {"Accept": "application/json, text/csv;q=0.9", "User-Agent": "academy-harvester/1"}
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=True, headers=headers) as client:
+    budget = Budget(policy)
+    report(0, None, "fetch")
+    if not _is_url(location):
+        chunks = _file_chunks(location, budget)
+        return await _parse(type_, chunks, mapping, budget, location)
+    if why := location_problem(location, policy):
+        raise FeedError(f"the source's location {why}")
+    async with open_client(policy) as client:
         if type_ == "ooapi-v5":
-            return await _ooapi(client, location, mapping, timeout, report)
-        report(0, None, "fetch")
-        raw = await _read(client, location, timeout)
+            return await _ooapi(client, location, mapping, budget, report)
+        return await _parse(type_, stream_body(client, location, budget, location), mapping,
+                            budget, location)
+
+
+async def _parse(type_: str, chunks: AsyncIterator[bytes], mapping: Mapping[str, Any],
+                 budget: Budget, where: str) -> list[Any]:
     if type_ == "csv":
-        return csv_documents(raw, mapping)
-    docs = _json(raw, location)
-    if not isinstance(docs, list):
-        raise FeedError(f"{location} holds no JSON array of course documents")
+        return await csv_stream(chunks, mapping, budget, where)
+    docs = await json_array_stream(chunks, budget, where)
     return [apply_defaults(d, mapping.get("defaults", {})) for d in docs]
 
 
-# --------------------------------------------------------------------------- running
+# --------------------------------------------------------------------------- storing
 
 def _error(code: str | None, pointer: str, message: str) -> dict[str, Any]:
     return {"code": code, "pointer": pointer, "message": message}
 
 
-async def _record(session: AsyncSession, source: HarvestSource, started: datetime, status: str,
-                  counts: dict[str, int], errors: Sequence[dict[str, Any]]) -> HarvestRun:
-    finished = _now()
-    run = HarvestRun(source_id=source.id, started_at=started, finished_at=finished,
-                     status=status, counts=counts, errors=list(errors[:MAX_ERRORS]))
-    session.add(run)
-    await session.execute(update(HarvestSource).where(HarvestSource.id == source.id)
-                          .values(next_run_at=finished + timedelta(minutes=source.interval_minutes)))
-    await session.flush()
-    return run
+Outcome = tuple[str, dict[str, int], list[dict[str, Any]]]
+"""``(status, counts, errors)`` of a run."""
 
 
-async def run_harvest(
-    session: AsyncSession, source: HarvestSource, *,
-    progress: Progress | None = None, timeout: float = DEFAULT_TIMEOUT,
-) -> HarvestRun:
-    """Harvest ``source`` now and record the run (see the module docstring for the rules).
+def empty_counts() -> dict[str, int]:
+    return dict.fromkeys(("fetched", "created", "updated", "unchanged", "skipped",
+                          "withdrawn", "invalid"), 0)
 
-    The database is first touched after the fetch, so a detached ``source`` keeps no
-    transaction open while the feed is read. Statuses: ``succeeded``; ``failed`` (nothing
-    written); ``empty`` and ``partial`` (stored, nothing withdrawn).
+
+def failed(message: str, counts: dict[str, int] | None = None) -> Outcome:
+    return "failed", counts or empty_counts(), [_error(None, "", message)]
+
+
+async def store_documents(session: AsyncSession, source: HarvestSource, docs: Sequence[Any],
+                          progress: Progress | None = None) -> Outcome:
+    """Validate and store a complete feed under snapshot semantics; flushes, never commits.
+
+    Runs of one source store one after another (a transaction-scoped advisory lock), so a
+    CLI run and a job that fetched at the same time cannot interleave their withdrawals.
     """
-    started = _now()
-    counts = dict.fromkeys(("fetched", "created", "updated", "unchanged", "skipped",
-                            "withdrawn", "invalid"), 0)
-    try:
-        docs = await fetch_documents(source.type, source.location, source.mapping,
-                                     timeout=timeout, progress=progress)
-    except FeedError as exc:
-        return await _record(session, source, started, "failed", counts, [_error(None, "", str(exc))])
+    counts = empty_counts()
     counts["fetched"] = len(docs)
     ready, invalid = prepare_many(docs)
     counts["invalid"] = len(invalid)
-    errors = [_error(r.code, f"/{r.index}{v.pointer}", v.message)
+    errors = [_error(safe_code(r.code), *safe_violation(r.index, v))
               for r in invalid for v in (r.errors or [])][:MAX_ERRORS]
     unnamed = sum(1 for r in invalid if not r.code)
     name = f"harvest:{source.name}"
     try:
         async with session.begin_nested():
+            await session.execute(select(func.pg_advisory_xact_lock(
+                func.hashtextextended(f"harvest_source:{source.id}", 0))))
             stored: dict[str, Any] = {}
             for start in range(0, len(ready), STORE_CHUNK):
                 stored |= await store(session, source.institution_id,
@@ -370,8 +365,7 @@ async def run_harvest(
     except SQLAlchemyError as exc:
         log.exception("harvest %s could not be stored", source.name)
         cause = type(getattr(exc, "orig", None) or exc).__name__
-        message = f"the catalogue refused the harvest ({cause}); nothing was stored"
-        return await _record(session, source, started, "failed", counts, [_error(None, "", message)])
+        return failed(f"the catalogue refused the harvest ({cause}); nothing was stored", counts)
     for code, outcome in stored.items():
         counts[outcome.status] += 1
         if outcome.status == "skipped" and len(errors) < MAX_ERRORS:
@@ -385,60 +379,46 @@ async def run_harvest(
         status = "partial"
         errors.insert(0, _error(None, "", f"{unnamed} item(s) have no usable code; "
                                           "nothing was withdrawn"))
-    return await _record(session, source, started, status, counts, errors)
+    return status, counts, errors[:MAX_ERRORS]
 
 
-# --------------------------------------------------------------------------- background
+def deadline_message(policy: FetchPolicy) -> str:
+    return f"the harvest took longer than {policy.deadline:g} s; nothing was stored"
 
-async def run_due_harvests(
-    session_factory: async_sessionmaker[AsyncSession], *,
-    now: datetime | None = None, timeout: float = DEFAULT_TIMEOUT, batch: int = 20,
-) -> int:
-    """Run every source that is due (never run, or ``next_run_at <= now``); return how many ran.
 
-    Due sources are claimed with ``FOR UPDATE SKIP LOCKED`` and moved to ``now + interval``
-    in one short transaction, so several workers never run one source twice; each source is
-    then harvested in its own transaction. A crash mid-run leaves it for the next interval.
+async def _record(session: AsyncSession, source: HarvestSource, started: datetime,
+                  outcome: Outcome) -> HarvestRun:
+    status, counts, errors = outcome
+    finished = _now()
+    run = HarvestRun(source_id=source.id, queued_at=started, started_at=started,
+                     finished_at=finished, status=status, counts=counts,
+                     errors=list(errors[:MAX_ERRORS]))
+    session.add(run)
+    await session.execute(update(HarvestSource).where(HarvestSource.id == source.id)
+                          .values(next_run_at=finished + timedelta(minutes=source.interval_minutes)))
+    await session.flush()
+    return run
+
+
+async def run_harvest(
+    session: AsyncSession, source: HarvestSource, *,
+    policy: FetchPolicy | None = None, progress: Progress | None = None,
+) -> HarvestRun:
+    """Harvest ``source`` now, in this process, and record the run (the CLI's way).
+
+    The database is first touched after the fetch, so a detached ``source`` keeps no
+    transaction open while the feed is read. Statuses: ``succeeded``; ``failed`` (nothing
+    written); ``empty`` and ``partial`` (stored, nothing withdrawn).
     """
-    ran = 0
-    while True:
-        moment = now or _now()
-        async with session_factory() as session:
-            due = list(await session.scalars(
-                select(HarvestSource)
-                .where(or_(HarvestSource.next_run_at.is_(None), HarvestSource.next_run_at <= moment))
-                .order_by(HarvestSource.next_run_at.asc().nulls_first(), HarvestSource.id)
-                .limit(batch).with_for_update(skip_locked=True)))
-            for source in due:
-                source.next_run_at = moment + timedelta(minutes=source.interval_minutes)
-            await session.flush()
-            session.expunge_all()
-            await session.commit()
-        for source in due:
-            try:
-                async with session_factory() as session:
-                    run = await run_harvest(session, source, timeout=timeout)
-                    await session.commit()
-                log.info("harvest %s: %s %s", source.name, run.status, run.counts)
-            except Exception:
-                log.exception("harvest %s crashed", source.name)
-            ran += 1
-        if len(due) < batch:
-            return ran
-
-
-async def harvest_loop(
-    session_factory: async_sessionmaker[AsyncSession], stop: asyncio.Event, *,
-    period_seconds: float = 60, timeout: float = DEFAULT_TIMEOUT,
-) -> None:
-    """Run due harvests every ``period_seconds`` until ``stop`` is set (a background task)."""
-    while not stop.is_set():
-        try:
-            await run_due_harvests(session_factory, timeout=timeout)
-        except Exception:
-            log.exception("background harvesting failed; retrying in %s s", period_seconds)
-        try:
-            await asyncio.wait_for(stop.wait(), period_seconds)
-        except TimeoutError:
-            pass
-
+    policy = policy or FetchPolicy()
+    started = _now()
+    try:
+        async with asyncio.timeout(policy.deadline):
+            docs = await fetch_documents(source.type, source.location, source.mapping,
+                                         policy=policy, progress=progress)
+    except FeedError as exc:
+        return await _record(session, source, started, failed(str(exc)))
+    except TimeoutError:
+        return await _record(session, source, started, failed(deadline_message(policy)))
+    return await _record(session, source, started,
+                         await store_documents(session, source, docs, progress))

@@ -49,8 +49,6 @@ offerings (course fields are read from the first such row). Default column names
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -282,24 +280,20 @@ def _boolean(value: str) -> Any:
     return True if value.lower() in _TRUE else False if value.lower() in _FALSE else value
 
 
-def csv_documents(raw: bytes, mapping: Mapping[str, Any]) -> list[dict[str, Any]]:
+def csv_documents(header_row: list[str], rows: Iterable[list[str]], mapping: Mapping[str, Any],
+                  where: str = "the CSV") -> list[dict[str, Any]]:
     """Rows (one per offering) grouped by ``code`` into course documents, in feed order."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FeedError(f"the CSV is not UTF-8 (byte {exc.start})") from None
     header = {ours: mapping.get("columns", {}).get(ours, ours) for ours in CSV_COLUMNS}
-    try:
-        rows = list(csv.DictReader(io.StringIO(text, newline=""),
-                                   delimiter=mapping.get("delimiter", ",")))
-    except csv.Error as exc:
-        raise FeedError(f"the CSV cannot be read: {exc}") from None
-    if rows and header["code"] not in rows[0]:
-        raise FeedError(f"the CSV has no {header['code']!r} column")
+    if header_row and header["code"] not in header_row:
+        raise FeedError(f"{where} has no {header['code']!r} column")
+    # A repeated header name means its last column, as csv.DictReader reads it.
+    position = {name: i for i, name in enumerate(header_row)}
+    at = {ours: position.get(theirs) for ours, theirs in header.items()}
     courses: dict[str, dict[str, Any]] = {}
     anonymous: list[dict[str, Any]] = []
     for row in rows:
-        cell = {ours: (row.get(theirs) or "").strip() or None for ours, theirs in header.items()}
+        cell = {ours: (row[i] if i is not None and i < len(row) else "").strip() or None
+                for ours, i in at.items()}
         code = cell["code"]
         doc = courses.get(code) if code else None
         if doc is None:

@@ -128,12 +128,17 @@ class HarvestSource(Base):
 
 
 class HarvestRun(Base):
+    """A run, and the job queue: ``queued`` → ``running`` → a final status (see harvest_jobs)."""
+
     __tablename__ = "harvest_run"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("harvest_source.id", ondelete="CASCADE"))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default="queued")
     counts: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     errors: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

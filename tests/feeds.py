@@ -3,12 +3,16 @@
 It runs ``http.server`` in a thread, so the harvester talks to it over real sockets. The
 OOAPI shapes follow ``Course``/``CourseOffering`` and ``Pagination`` of the v5 spec
 (``pageSize``, ``pageNumber``, ``hasPreviousPage``, ``hasNextPage``, ``items``). A test
-can break one page (``faults[(path, page)] = "500" | "malformed" | "slow"``).
+can break one page (``faults[(path, page)] = "500" | "malformed" | "slow"``), redirect a
+path (``redirect``), serve a body with a ``Content-Encoding`` (``serve(..., encoding=)``),
+hold every answer until it sets ``release`` (``hold()``), and listen on ``::1``
+(``feed_server("::1")``).
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import uuid
@@ -74,8 +78,13 @@ class Feed:
         self.courses: list[dict[str, Any]] = []
         self.offerings: dict[str, list[dict[str, Any]]] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
+        self.encodings: dict[str, str] = {}
+        self.redirects: dict[str, tuple[str, bytes]] = {}
         self.faults: dict[tuple[str, int], str] = {}
         self.requests: list[str] = []
+        self.hosts: list[str] = []
+        self.release: threading.Event | None = None
+        self.waiting = threading.Semaphore(0)
 
     @property
     def ooapi_url(self) -> str:
@@ -88,9 +97,20 @@ class Feed:
     def remove(self, code: str) -> None:
         self.courses = [c for c in self.courses if c["primaryCode"]["code"] != code]
 
-    def serve(self, path: str, content_type: str, body: bytes) -> str:
+    def serve(self, path: str, content_type: str, body: bytes, encoding: str | None = None) -> str:
         self.files[path] = (content_type, body)
+        if encoding:
+            self.encodings[path] = encoding
         return self.base_url + path
+
+    def redirect(self, path: str, location: str, gzipped_body: bytes = b"") -> str:
+        self.redirects[path] = (location, gzipped_body)
+        return self.base_url + path
+
+    def hold(self) -> threading.Event:
+        """Every answer waits for the returned event (each waiting request signals ``waiting``)."""
+        self.release = threading.Event()
+        return self.release
 
     def respond(self, path: str, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
         self.requests.append(path)
@@ -127,9 +147,30 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         url = urlparse(self.path)
-        status, content_type, body = self.server.feed.respond(url.path, parse_qs(url.query))  # type: ignore[attr-defined]
+        feed: Feed = self.server.feed  # type: ignore[attr-defined]
+        feed.hosts.append(self.headers.get("Host", ""))
+        if feed.release is not None:
+            feed.waiting.release()
+            feed.release.wait(60)
+        if url.path in feed.redirects:
+            feed.requests.append(url.path)
+            location, body = feed.redirects[url.path]
+            self.send_response(302)
+            self.send_header("Location", location)
+            if body:
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the harvester does not read a redirect's body
+            return
+        status, content_type, body = feed.respond(url.path, parse_qs(url.query))
         try:
             self.send_response(status)
+            if url.path in feed.encodings:
+                self.send_header("Content-Encoding", feed.encodings[url.path])
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -141,17 +182,24 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server6(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
 @contextmanager
-def feed_server() -> Iterator[Feed]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+def feed_server(host: str = "127.0.0.1") -> Iterator[Feed]:
+    server = (_Server6 if ":" in host else ThreadingHTTPServer)((host, 0), _Handler)
     server.daemon_threads = True
-    server.feed = Feed(f"http://127.0.0.1:{server.server_address[1]}")  # type: ignore[attr-defined]
+    netloc = f"[{host}]" if ":" in host else host
+    server.feed = Feed(f"http://{netloc}:{server.server_address[1]}")  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()
     try:
         yield server.feed  # type: ignore[attr-defined]
     finally:
+        if server.feed.release is not None:  # type: ignore[attr-defined]
+            server.feed.release.set()  # type: ignore[attr-defined]
         server.shutdown()
         server.server_close()
         thread.join()

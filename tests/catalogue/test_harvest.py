@@ -12,18 +12,32 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar import Litestar
+from sqlalchemy import text
 
 from api.app import create_app
 from api.db import make_engine, normalise_url
-from api.harvest import HarvestController
-from catalogue.harvest import put_source, run_due_harvests, run_harvest
+from api.harvest import HarvestController, harvest_policy
+from api.settings import Settings, load_settings
+from catalogue.harvest import put_source, run_harvest
+from catalogue.harvest_jobs import run_due_harvests, work_queue
 from catalogue.harvest_mapping import language_code, ooapi_document
-from tests.conftest import bearer
+from catalogue.harvest_net import ALLOW_ALL, FetchPolicy
+from tests.conftest import TEST_SECRET, bearer
 from tests.feeds import Feed, feed_server, ooapi_course, ooapi_offering
 
 BASE = "/api/v1/institutions/ucll"
+# The test feeds are plain http on loopback: allowed here, as in development, never by default.
+LOOPBACK = {"ACADEMY_HARVEST_ALLOW_PRIVATE": "1", "ACADEMY_HARVEST_ALLOW_HTTP": "1"}
+POLICY = FetchPolicy(allow_http=True, private_networks=ALLOW_ALL)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return load_settings(env=LOOPBACK, data_dir=tmp_path, database_url=database_url,
+                         secret_key=TEST_SECRET, harvest_in_background=False)
 
 
 @pytest.fixture
@@ -59,9 +73,15 @@ async def set_source(client, headers, name: str, type_: str, location: str, **ex
 
 
 async def run(client, headers, name: str = "catalog") -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Queue a run (202), let a harvest worker take the queue, and read the run back."""
     r = await client.post(f"{BASE}/sources/{name}/run", headers=headers)
-    assert r.status_code == 200, r.text
-    return r.json()
+    assert r.status_code == 202, r.text
+    queued = r.json()
+    assert queued["status"] == "queued" and r.headers["location"] == f"{BASE}/harvests/{queued['id']}"
+    await work_queue(client.app.state.session_factory, harvest_policy(client.app.state.settings))
+    done = await client.get(r.headers["location"], headers=headers)
+    assert done.status_code == 200, done.text
+    return done.json()
 
 
 async def course(client, headers, code: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -150,8 +170,9 @@ async def test_a_feed_that_times_out_writes_nothing(client, ucll, feed, session_
     feed.faults[("/ooapi/courses", 2)] = "slow"
     async with session_factory() as session:
         source, _ = await put_source(session, "ucll", "catalog", "ooapi-v5", feed.ooapi_url, 60,
-                                     {"page_size": 2})
-        harvested = await run_harvest(session, source, timeout=0.5)
+                                     {"page_size": 2}, policy=POLICY)
+        harvested = await run_harvest(
+            session, source, policy=msgspec.structs.replace(POLICY, request_timeout=0.5))
         await session.commit()
     assert harvested.status == "failed" and "within 0.5 s" in harvested.errors[0]["message"]
     assert (await codes(client, ucll))["DIABETES"] is False
@@ -318,12 +339,14 @@ async def test_bad_sources_are_refused(client, ucll, body) -> None:  # type: ign
 async def test_due_sources_run_in_the_background(client, ucll, feed, session_factory) -> None:  # type: ignore[no-untyped-def]
     await set_source(client, ucll, "catalog", "ooapi-v5", feed.ooapi_url)
     now = datetime.now(UTC)
-    assert await run_due_harvests(session_factory, now=now) == 1
+    assert await run_due_harvests(session_factory, policy=POLICY, now=now) == 1
     assert len(await codes(client, ucll)) == 3
-    assert await run_due_harvests(session_factory, now=now) == 0  # next run is an interval away
+    # the next run is an interval away
+    assert await run_due_harvests(session_factory, policy=POLICY, now=now) == 0
     source = (await client.get(f"{BASE}/sources/catalog", headers=ucll)).json()
     assert datetime.fromisoformat(source["next_run_at"]) > now + timedelta(minutes=59)
-    assert await run_due_harvests(session_factory, now=now + timedelta(minutes=61)) == 1
+    later = now + timedelta(minutes=61)
+    assert await run_due_harvests(session_factory, policy=POLICY, now=later) == 1
 
 
 OOAPI_SPEC = Path(__file__).resolve().parents[2] / "schemas" / "ooapi" / "ooapi-v5.json"
@@ -385,7 +408,8 @@ def test_the_cli_sets_sources_and_harvests(scratch_database, tmp_path: Path) -> 
 
     feed = tmp_path / "export.csv"
     feed.write_text(CSV.replace('"1.250,00"', "1250"))
-    runner = CliRunner(env={"DATABASE_URL": scratch_database, "ACADEMY_DATA_DIR": str(tmp_path)})
+    runner = CliRunner(env={"DATABASE_URL": scratch_database, "ACADEMY_DATA_DIR": str(tmp_path),
+                            **LOOPBACK})
 
     def academy(*args: str, code: int = 0) -> str:
         result = runner.invoke(main, list(args), catch_exceptions=False)
@@ -408,6 +432,17 @@ def test_the_cli_sets_sources_and_harvests(scratch_database, tmp_path: Path) -> 
     bad = academy("sources", "set", "--institution", "ucll", "x", "--type", "json",
                   "--location", str(tmp_path / "missing.json"), code=2)
     assert "is not a file" in bad
+
+    async def queue_a_run() -> None:  # as the API does, for a harvest worker
+        engine = make_engine(normalise_url(scratch_database))
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO harvest_run (source_id, status) "
+                                    "SELECT id, 'queued' FROM harvest_source WHERE name = 'csv'"))
+        await engine.dispose()
+
+    asyncio.run(queue_a_run())
+    out = academy("harvest", "--source", "csv")
+    assert "ucll/csv: run" in out and "queued or running in a harvest worker; skipped" in out, out
 
 
 def test_odd_ooapi_values_are_left_out_not_guessed() -> None:
