@@ -4,7 +4,8 @@ Anyone may send ``POST /api/v1/verify`` a credential, and every view of ``/crede
 shows a verdict, so the work is bounded and kept away from the event loop:
 
 * ``parse_verify_body`` counts a batch's items on the raw bytes before parsing any
-  (``credentials.limits``); the route caps the body at ``MAX_BODY_BYTES``.
+  (``credentials.limits``) and charges the client's verify rate for them, or for the body's
+  size if that is more (``verify_cost``); the route caps the body at ``MAX_BODY_BYTES``.
 * ``pool_prover`` runs ``check_proofs`` (JSON-LD, RDFC-1.0, signatures, the OB 3.0 schema) in
   the app's verification process pool, split over its workers, with a deadline: the workers
   stop at it themselves (documents left are "not decided"), and a worker still busy a grace
@@ -36,11 +37,14 @@ from catalogue.validation import MalformedJSON, Violation, loads_strict
 from credentials.limits import TooManyItems, split_items
 from credentials.verifying import Check, ProofJob, Prover, check_proofs
 
-__all__ = ["GRACE_SECONDS", "ProofVerdicts", "client_of", "parse_verify_body", "pool_prover",
-           "prover_of", "stored_prover", "verdicts_of", "warm_verifiers"]
+__all__ = ["CREDENTIAL_BYTES", "GRACE_SECONDS", "ProofVerdicts", "client_of", "parse_verify_body",
+           "pool_prover", "prover_of", "stored_prover", "verdicts_of", "verify_cost",
+           "warm_verifiers"]
 
 GRACE_SECONDS = 2.0
 """How long after the deadline a worker may take to notice it before it is killed."""
+CREDENTIAL_BYTES = 8192
+"""About one of our credentials (3-6 KB): the unit a verify body's size is charged in."""
 
 
 def client_of(request: Request) -> str:
@@ -48,14 +52,24 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def parse_verify_body(raw: bytes) -> tuple[list[Any], bool]:
-    """The credentials of a verify body and whether it was an array; 422/400 when unusable."""
+def verify_cost(raw: bytes | str, count: int = 1) -> int:
+    """What a verify body counts toward the client's rate: its credentials, or its size in
+    credentials (``CREDENTIAL_BYTES`` each) when that is more, since parsing costs by the byte."""
+    return max(count, -(-len(raw) // CREDENTIAL_BYTES))
+
+
+def parse_verify_body(raw: bytes, charge: Callable[[int], None]) -> tuple[list[Any], bool]:
+    """The credentials of a verify body and whether it was an array; 422/400 when unusable.
+
+    ``charge(cost)`` is called once the items are counted and before any is parsed.
+    """
     try:
         items = split_items(raw)
     except TooManyItems as exc:
         raise Invalid([("", str(exc))]) from None
     except msgspec.DecodeError:
         items = None  # loads_strict says where and why
+    charge(verify_cost(raw, len(items) if items is not None else 1))
     if items is None:
         return [loads_strict(raw)], raw.lstrip()[:1] == b"["
     documents = []

@@ -29,7 +29,7 @@ from api.access import PUBLIC, access
 from api.db import DbSession
 from api.errors import DOMAIN_STATUS
 from api.issuers import LD_JSON, keyring_of, status_cache_of
-from api.verification import prover_of, stored_prover, verdicts_of
+from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
 from api.search import search_index
 from catalogue.errors import DomainError, Invalid
 from catalogue.search import SORTS, SearchQuery, search_courses
@@ -142,10 +142,14 @@ def _error_page(request: Request, exc: Exception) -> Response[bytes]:
     return Response(body.encode(), status_code=status, media_type="text/html", headers=headers)
 
 
+def _client(connection: ASGIConnection) -> str:
+    return connection.client.host if connection.client else "unknown"
+
+
 def verify_limit(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """The API's verify limit: a pasted credential costs what one sent to the API does."""
-    client = connection.client.host if connection.client else "unknown"
-    connection.app.state.rate_limiter.hit("verify", client)
+    """The API's verify limit: a pasted credential costs what one sent to the API does
+    (one before the form is read, the rest by its size once it is)."""
+    connection.app.state.rate_limiter.hit("verify", _client(connection))
 
 
 def public_limit(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -282,6 +286,8 @@ class WebController(Controller):
         if isinstance(raw, str) and not raw.strip():
             return page(request, "verify.html.j2", status=422, pasted="",
                         error="", problems=[translator(_lang(request))("verify.empty")])
+        if (extra := verify_cost(raw) - 1) > 0:  # verify_limit counted one
+            request.app.state.rate_limiter.hit("verify", _client(request), extra)
         try:
             document = loads_strict(raw)
         except (MalformedJSON, msgspec.DecodeError, ValueError) as exc:

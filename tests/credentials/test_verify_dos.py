@@ -185,6 +185,9 @@ async def test_verify_rate_counts_credentials_below_search(strict, client, crede
     assert int(r.headers["retry-after"]) >= 1
     r = await strict.post("/api/v1/verify", json=[credential] * 6)
     assert r.status_code == 429 and "send fewer" in r.text
+    strict.from_address("127.0.0.3")  # a big body counts by its size: 80 KB of junk is 10
+    r = await strict.post("/api/v1/verify", content=b'"' + b"x" * 80_000 + b'"')
+    assert r.status_code == 429 and "send fewer" in r.text
     assert (await strict.get("/api/v1/courses?q=toets")).status_code == 200  # search's own limit
     strict.from_address("127.0.0.2")  # another client has a window of its own
     assert (await strict.post("/api/v1/verify", json=credential)).status_code == 200
