@@ -79,7 +79,8 @@ async def live_server(database_url: str, data_dir: Path, *, demo: bool = True,
            "ACADEMY_DATA_DIR": str(data_dir),
            "ACADEMY_SECRET_KEY": TEST_SECRET, "ACADEMY_BASE_URL": f"http://127.0.0.1:{port}",
            "ACADEMY_BACKGROUND_HARVEST": "0", "ACADEMY_LOG_LEVEL": log_level,
-           "ACADEMY_SEARCH_RATE_PER_MINUTE": "0", "ACADEMY_WRITE_RATE_PER_MINUTE": "0"}
+           "ACADEMY_SEARCH_RATE_PER_MINUTE": "0", "ACADEMY_WRITE_RATE_PER_MINUTE": "0",
+           "ACADEMY_VERIFY_RATE_PER_MINUTE": "0"}
     academy(env, "db", "upgrade")
     if demo:
         academy(env, "demo", "load")
