@@ -95,13 +95,17 @@ def pool_prover(pool: CpuPool, seconds: float,
             return []
         at = time.time() + seconds
         size = -(-len(jobs) // pool.workers)
-        chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+        futures = [pool.submit(check, jobs[i:i + size], now, at)
+                   for i in range(0, len(jobs), size)]
         try:
             async with asyncio.timeout(seconds + GRACE_SECONDS):
-                parts = await asyncio.gather(*(pool.run(check, chunk, now, at)
-                                               for chunk in chunks))
+                parts = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
         except TimeoutError:
-            pool.kill()
+            # Still queued (behind other requests' work): cancelled. Started and running
+            # past the deadline and the grace: a worker does not see the deadline (one pyld
+            # call that long), so the workers are killed.
+            if any(not f.cancel() and not f.done() for f in futures):
+                pool.kill()
             return _undecided(jobs, "not decided: the verification deadline passed")
         except BrokenProcessPool:
             return _undecided(jobs, "not decided: the verifier restarted; try again")

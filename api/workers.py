@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -38,20 +38,26 @@ class CpuPool:
             process.kill()
         executor.shutdown(wait=False, cancel_futures=True)
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """``fn(*args)`` in a worker; the future says whether it is still queued or started."""
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         executor = self._executor
-        try:
-            return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
-        except BrokenProcessPool:
-            # A worker died (killed, or a result that could not be unpickled): this request
-            # fails, and the next one gets a new pool instead of the same error forever.
-            if self._executor is executor:
-                self._executor = None
-                executor.shutdown(wait=False, cancel_futures=True)
-            raise
+        future = executor.submit(fn, *args)
+        future.add_done_callback(lambda done: self._broken(executor, done))
+        return future
+
+    def _broken(self, executor: ProcessPoolExecutor, future: Future[Any]) -> None:
+        # A worker died (killed, or a result that could not be unpickled): this request
+        # fails, and the next one gets a new pool instead of the same error forever.
+        if (not future.cancelled() and isinstance(future.exception(), BrokenProcessPool)
+                and self._executor is executor):
+            self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.wrap_future(self.submit(fn, *args))
 
     def shutdown(self) -> None:
         if self._executor is not None:
