@@ -8,8 +8,8 @@ shows a verdict, so the work is bounded and kept away from the event loop:
   size if that is more (``verify_cost``); the route caps the body at ``MAX_BODY_BYTES``.
 * ``pool_prover`` runs ``check_proofs`` (JSON-LD, RDFC-1.0, signatures, the OB 3.0 schema) in
   the app's verification process pool, split over its workers, with a deadline: the workers
-  stop at it themselves (documents left are "not decided"), and a worker still busy a grace
-  period later is killed. CPU-bound pure Python in a thread would keep the GIL, and with it
+  stop at it themselves (documents left are "not decided"), and workers that finished
+  nothing for the deadline and a grace period are killed (stuck in one long call). CPU-bound pure Python in a thread would keep the GIL, and with it
   every other request of the worker, hence processes.
 * ``ProofVerdicts`` keeps the proof and schema checks of stored credentials: they depend only
   on the stored bytes and the issuer keys, both part of the key. Status and validity are
@@ -95,16 +95,19 @@ def pool_prover(pool: CpuPool, seconds: float,
             return []
         at = time.time() + seconds
         size = -(-len(jobs) // pool.workers)
+        completed = pool.completed
         futures = [pool.submit(check, jobs[i:i + size], now, at)
                    for i in range(0, len(jobs), size)]
         try:
             async with asyncio.timeout(seconds + GRACE_SECONDS):
                 parts = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
         except TimeoutError:
-            # Still queued (behind other requests' work): cancelled. Started and running
-            # past the deadline and the grace: a worker does not see the deadline (one pyld
-            # call that long), so the workers are killed.
-            if any(not f.cancel() and not f.done() for f in futures):
+            # Work ahead of ours stops at its own (earlier) deadline, so in a pool that works
+            # some task finishes within our wait. None did: every worker is in one call that
+            # does not see the deadline (a pyld run that long), and they are killed. Else
+            # ours is only queued, and answers at once when it starts (its deadline passed).
+            stalled = pool.completed == completed
+            if any(not f.cancel() and not f.done() for f in futures) and stalled:
                 pool.kill()
             return _undecided(jobs, "not decided: the verification deadline passed")
         except BrokenProcessPool:

@@ -22,10 +22,11 @@ T = TypeVar("T")
 class CpuPool:
     def __init__(self, workers: int = 2) -> None:
         self.workers = workers
+        self.completed = 0  # tasks finished (not cancelled): has the pool moved lately?
         self._executor: ProcessPoolExecutor | None = None
 
     def kill(self) -> None:
-        """Stop every worker now (one is stuck past a deadline); the next ``run`` starts anew.
+        """Stop every worker now (they are stuck past a deadline); the next ``run`` starts anew.
 
         ``ProcessPoolExecutor`` cannot cancel a task that runs (``terminate_workers`` comes
         with Python 3.14), so its processes are killed; tasks of other requests in this pool
@@ -49,10 +50,12 @@ class CpuPool:
         return future
 
     def _broken(self, executor: ProcessPoolExecutor, future: Future[Any]) -> None:
+        if future.cancelled():
+            return
+        self.completed += 1
         # A worker died (killed, or a result that could not be unpickled): this request
         # fails, and the next one gets a new pool instead of the same error forever.
-        if (not future.cancelled() and isinstance(future.exception(), BrokenProcessPool)
-                and self._executor is executor):
+        if isinstance(future.exception(), BrokenProcessPool) and self._executor is executor:
             self._executor = None
             executor.shutdown(wait=False, cancel_futures=True)
 
