@@ -29,8 +29,8 @@ from api.access import PUBLIC, access
 from api.db import DbSession
 from api.errors import DOMAIN_STATUS
 from api.issuers import LD_JSON, keyring_of, status_cache_of
-from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
 from api.search import search_index
+from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
 from catalogue.errors import DomainError, Invalid
 from catalogue.search import SORTS, SearchQuery, search_courses
 from catalogue.service import get_course

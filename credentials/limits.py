@@ -123,7 +123,7 @@ def split_items(raw: bytes) -> list[bytes] | None:
     body of 300,000 ``{}`` costs milliseconds, not the object per item that parsing makes.
     Raises ``TooManyItems`` (more than ``MAX_ITEMS``) and ``msgspec.DecodeError``.
     """
-    if not raw.lstrip()[:1] == b"[":
+    if raw.lstrip()[:1] != b"[":
         return None
     try:
         return [bytes(item) for item in _ITEMS.decode(raw)]
