@@ -23,8 +23,8 @@ from api.verification import client_of, parse_verify_body, prover_of, stored_pro
 from catalogue.validation import loads_strict
 from credentials.errors import Invalid
 from credentials.issuing import MAX_BATCH, Outcome, issue, issue_one
-from credentials.service import change_status, get_credential, parse_id
 from credentials.limits import MAX_BODY_BYTES, MAX_ITEMS
+from credentials.service import change_status, get_credential, parse_id
 from credentials.verifying import Report, verify_credential, verify_many
 
 __all__ = ["CredentialController", "IssuingController", "VerifyController", "credential_handlers"]
@@ -209,16 +209,17 @@ class VerifyController(Controller):
     async def verify(self, request: Request) -> Report | list[Report]:
         """An object is one credential and gets one report; an array gets a report per item.
 
-        The body is at most 1 MiB (413); each credential counts toward the client's verify
-        rate (``ACADEMY_VERIFY_RATE_PER_MINUTE``, 429). The proofs and the schema are checked in
+        The body is at most 1 MiB (413); each credential (or each 8 KiB, if more) counts
+        toward the client's verify rate (``ACADEMY_VERIFY_RATE_PER_MINUTE``, 429). The proofs and the schema are checked in
         worker processes within ``ACADEMY_VERIFY_DEADLINE_SECONDS``; bounds on a credential's
         size and canonicalisation work are verdicts (``credentials.limits``).
         No request transaction: keys and status lists usually come from memory
         (``StatusCache``), and a read-only session is opened only when they do not.
         """
-        documents, is_list = parse_verify_body(await request.body())
         app = request.app
-        app.state.rate_limiter.hit("verify", client_of(request), len(documents))
+        client = client_of(request)
+        documents, is_list = parse_verify_body(
+            await request.body(), lambda cost: app.state.rate_limiter.hit("verify", client, cost))
         reports = await verify_many(app.state.session_factory, keyring_of(app), documents,
                                     cache=await status_cache_of(app), prover=prover_of(app))
         return reports if is_list else reports[0]

@@ -4,11 +4,12 @@ Anyone may send ``POST /api/v1/verify`` a credential, and every view of ``/crede
 shows a verdict, so the work is bounded and kept away from the event loop:
 
 * ``parse_verify_body`` counts a batch's items on the raw bytes before parsing any
-  (``credentials.limits``); the route caps the body at ``MAX_BODY_BYTES``.
+  (``credentials.limits``) and charges the client's verify rate for them, or for the body's
+  size if that is more (``verify_cost``); the route caps the body at ``MAX_BODY_BYTES``.
 * ``pool_prover`` runs ``check_proofs`` (JSON-LD, RDFC-1.0, signatures, the OB 3.0 schema) in
   the app's verification process pool, split over its workers, with a deadline: the workers
-  stop at it themselves (documents left are "not decided"), and a worker still busy a grace
-  period later is killed. CPU-bound pure Python in a thread would keep the GIL, and with it
+  stop at it themselves (documents left are "not decided"), and workers that finished
+  nothing for the deadline and a grace period are killed (stuck in one long call). CPU-bound pure Python in a thread would keep the GIL, and with it
   every other request of the worker, hence processes.
 * ``ProofVerdicts`` keeps the proof and schema checks of stored credentials: they depend only
   on the stored bytes and the issuer keys, both part of the key. Status and validity are
@@ -36,11 +37,14 @@ from catalogue.validation import MalformedJSON, Violation, loads_strict
 from credentials.limits import TooManyItems, split_items
 from credentials.verifying import Check, ProofJob, Prover, check_proofs
 
-__all__ = ["GRACE_SECONDS", "ProofVerdicts", "client_of", "parse_verify_body", "pool_prover",
-           "prover_of", "stored_prover", "verdicts_of", "warm_verifiers"]
+__all__ = ["CREDENTIAL_BYTES", "GRACE_SECONDS", "ProofVerdicts", "client_of", "parse_verify_body",
+           "pool_prover", "prover_of", "stored_prover", "verdicts_of", "verify_cost",
+           "warm_verifiers"]
 
 GRACE_SECONDS = 2.0
 """How long after the deadline a worker may take to notice it before it is killed."""
+CREDENTIAL_BYTES = 8192
+"""About one of our credentials (3-6 KB): the unit a verify body's size is charged in."""
 
 
 def client_of(request: Request) -> str:
@@ -49,14 +53,24 @@ def client_of(request: Request) -> str:
     return request.app.state.rate_limiter.client(request)
 
 
-def parse_verify_body(raw: bytes) -> tuple[list[Any], bool]:
-    """The credentials of a verify body and whether it was an array; 422/400 when unusable."""
+def verify_cost(raw: bytes | str, count: int = 1) -> int:
+    """What a verify body counts toward the client's rate: its credentials, or its size in
+    credentials (``CREDENTIAL_BYTES`` each) when that is more, since parsing costs by the byte."""
+    return max(count, -(-len(raw) // CREDENTIAL_BYTES))
+
+
+def parse_verify_body(raw: bytes, charge: Callable[[int], None]) -> tuple[list[Any], bool]:
+    """The credentials of a verify body and whether it was an array; 422/400 when unusable.
+
+    ``charge(cost)`` is called once the items are counted and before any is parsed.
+    """
     try:
         items = split_items(raw)
     except TooManyItems as exc:
         raise Invalid([("", str(exc))]) from None
     except msgspec.DecodeError:
         items = None  # loads_strict says where and why
+    charge(verify_cost(raw, len(items) if items is not None else 1))
     if items is None:
         return [loads_strict(raw)], raw.lstrip()[:1] == b"["
     documents = []
@@ -82,13 +96,20 @@ def pool_prover(pool: CpuPool, seconds: float,
             return []
         at = time.time() + seconds
         size = -(-len(jobs) // pool.workers)
-        chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+        completed = pool.completed
+        futures = [pool.submit(check, jobs[i:i + size], now, at)
+                   for i in range(0, len(jobs), size)]
         try:
             async with asyncio.timeout(seconds + GRACE_SECONDS):
-                parts = await asyncio.gather(*(pool.run(check, chunk, now, at)
-                                               for chunk in chunks))
+                parts = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
         except TimeoutError:
-            pool.kill()
+            # Work ahead of ours stops at its own (earlier) deadline, so in a pool that works
+            # some task finishes within our wait. None did: every worker is in one call that
+            # does not see the deadline (a pyld run that long), and they are killed. Else
+            # ours is only queued, and answers at once when it starts (its deadline passed).
+            stalled = pool.completed == completed
+            if any(not f.cancel() and not f.done() for f in futures) and stalled:
+                pool.kill()
             return _undecided(jobs, "not decided: the verification deadline passed")
         except BrokenProcessPool:
             return _undecided(jobs, "not decided: the verifier restarted; try again")

@@ -29,9 +29,9 @@ from api.access import PUBLIC, access
 from api.db import DbSession
 from api.errors import DOMAIN_STATUS
 from api.issuers import LD_JSON, keyring_of, status_cache_of
-from api.verification import prover_of, stored_prover, verdicts_of
 from api.search import search_index
 from api.security import same_origin
+from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
 from catalogue.errors import DomainError, Invalid
 from catalogue.search import SORTS, SearchQuery, search_courses
 from catalogue.service import get_course
@@ -142,10 +142,15 @@ def _error_page(request: Request, exc: Exception) -> Response[bytes]:
     return Response(body.encode(), status_code=status, media_type="text/html", headers=headers)
 
 
+def _client(connection: ASGIConnection) -> str:
+    """The client a rate limit counts (trusted proxies, IPv6 /64: ``RateLimiter.client``)."""
+    return connection.app.state.rate_limiter.client(connection)  # type: ignore[no-any-return]
+
+
 def verify_limit(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """The API's verify limit: a pasted credential costs what one sent to the API does."""
-    limiter = connection.app.state.rate_limiter
-    limiter.hit("verify", limiter.client(connection))
+    """The API's verify limit: a pasted credential costs what one sent to the API does
+    (one before the form is read, the rest by its size once it is)."""
+    connection.app.state.rate_limiter.hit("verify", _client(connection))
 
 
 def public_limit(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -287,6 +292,8 @@ class WebController(Controller):
         if isinstance(raw, str) and not raw.strip():
             return page(request, "verify.html.j2", status=422, pasted="",
                         error="", problems=[translator(_lang(request))("verify.empty")])
+        if (extra := verify_cost(raw) - 1) > 0:  # verify_limit counted one
+            request.app.state.rate_limiter.hit("verify", _client(request), extra)
         try:
             document = loads_strict(raw)
         except (MalformedJSON, msgspec.DecodeError, ValueError) as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -22,10 +22,11 @@ T = TypeVar("T")
 class CpuPool:
     def __init__(self, workers: int = 2) -> None:
         self.workers = workers
+        self.completed = 0  # tasks finished (not cancelled): has the pool moved lately?
         self._executor: ProcessPoolExecutor | None = None
 
     def kill(self) -> None:
-        """Stop every worker now (one is stuck past a deadline); the next ``run`` starts anew.
+        """Stop every worker now (they are stuck past a deadline); the next ``run`` starts anew.
 
         ``ProcessPoolExecutor`` cannot cancel a task that runs (``terminate_workers`` comes
         with Python 3.14), so its processes are killed; tasks of other requests in this pool
@@ -38,20 +39,28 @@ class CpuPool:
             process.kill()
         executor.shutdown(wait=False, cancel_futures=True)
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """``fn(*args)`` in a worker; the future says whether it is still queued or started."""
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         executor = self._executor
-        try:
-            return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
-        except BrokenProcessPool:
-            # A worker died (killed, or a result that could not be unpickled): this request
-            # fails, and the next one gets a new pool instead of the same error forever.
-            if self._executor is executor:
-                self._executor = None
-                executor.shutdown(wait=False, cancel_futures=True)
-            raise
+        future = executor.submit(fn, *args)
+        future.add_done_callback(lambda done: self._broken(executor, done))
+        return future
+
+    def _broken(self, executor: ProcessPoolExecutor, future: Future[Any]) -> None:
+        if future.cancelled():
+            return
+        self.completed += 1
+        # A worker died (killed, or a result that could not be unpickled): this request
+        # fails, and the next one gets a new pool instead of the same error forever.
+        if isinstance(future.exception(), BrokenProcessPool) and self._executor is executor:
+            self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.wrap_future(self.submit(fn, *args))
 
     def shutdown(self) -> None:
         if self._executor is not None:

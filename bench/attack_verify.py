@@ -27,8 +27,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
-from _harness import machine, server  # noqa: E402
-from tests.credentials import attacks  # noqa: E402
+from _harness import machine, server
+
+from tests.credentials import attacks
 
 EXAMPLES = ROOT / "schemas" / "examples"
 

@@ -35,11 +35,10 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import msgspec
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from credentials.fastschema import ob3_violations
 from credentials.keys import KeyRing

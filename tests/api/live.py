@@ -87,6 +87,7 @@ async def live_server(database_url: str, data_dir: Path, *, demo: bool = True,
            "ACADEMY_BASE_URL": f"{public_scheme}://127.0.0.1:{port}",
            "ACADEMY_BACKGROUND_HARVEST": "0", "ACADEMY_LOG_LEVEL": log_level,
            "ACADEMY_SEARCH_RATE_PER_MINUTE": "0", "ACADEMY_WRITE_RATE_PER_MINUTE": "0",
+           "ACADEMY_VERIFY_RATE_PER_MINUTE": "0",
            **(env_overrides or {})}
     academy(env, "db", "upgrade")
     if demo:

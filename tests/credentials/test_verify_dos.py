@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import threading
 from collections.abc import AsyncIterator
@@ -185,6 +186,9 @@ async def test_verify_rate_counts_credentials_below_search(strict, client, crede
     assert int(r.headers["retry-after"]) >= 1
     r = await strict.post("/api/v1/verify", json=[credential] * 6)
     assert r.status_code == 429 and "send fewer" in r.text
+    strict.from_address("127.0.0.3")  # a big body counts by its size: 80 KB of junk is 10
+    r = await strict.post("/api/v1/verify", content=b'"' + b"x" * 80_000 + b'"')
+    assert r.status_code == 429 and "send fewer" in r.text
     assert (await strict.get("/api/v1/courses?q=toets")).status_code == 200  # search's own limit
     strict.from_address("127.0.0.2")  # another client has a window of its own
     assert (await strict.post("/api/v1/verify", json=credential)).status_code == 200
@@ -264,4 +268,31 @@ async def test_a_worker_stuck_past_the_deadline_is_killed_and_replaced() -> None
         checks = await pool_prover(pool, 30.0)([({}, {})], datetime.now(UTC))
         assert checks[0][0] == Check("proof", False, "no proof")
     finally:
+        pool.shutdown()
+
+
+def _hold(fifo: str) -> str:
+    """Occupies a worker until the test writes a line to ``fifo`` (no timing involved)."""
+    with open(fifo) as held:
+        return held.readline().strip()
+
+
+async def test_work_queued_behind_busy_workers_is_not_killed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A request whose deadline passes in the queue of a pool that works kills nobody."""
+    fifo = tmp_path / "hold"
+    os.mkfifo(fifo)
+    writer = os.open(fifo, os.O_RDWR)  # never blocks; keeps what is written for the reader
+    pool = CpuPool(1)
+    try:
+        first = pool.submit(_hold, str(fifo))  # the one worker is busy...
+        second = pool.submit(_hold, str(fifo))  # ...and has more work queued
+        queued = asyncio.create_task(pool_prover(pool, 0.0)([({}, {})], datetime.now(UTC)))
+        os.write(writer, b"first\n")  # the pool moves on while the request waits
+        assert await asyncio.wrap_future(first) == "first"
+        reports = await queued
+        assert reports[0][0].ok is None and "deadline" in reports[0][0].reason
+        os.write(writer, b"second\n")
+        assert await asyncio.wrap_future(second) == "second"  # not killed
+    finally:
+        os.close(writer)  # a worker still reading sees the end
         pool.shutdown()
