@@ -302,7 +302,8 @@ def test_mean_ndcg_scores_missing_queries_as_zero():
 
 def test_relevance_judgments_are_real_and_varied():
     judgments = load_judgments(JUDGMENTS)
-    assert len(judgments) >= 45
+    assert len(judgments) >= 150
+    assert sum("typed" in j.tags for j in judgments) >= 70
     assert {j.lang for j in judgments} == {"nl", "en"}
     kinds = {j.kind for j in judgments}
     assert {"typo", "crosslingual", "compound", "prefix", "exact", "city"} <= kinds
@@ -336,7 +337,9 @@ def test_expansion_reaches_the_judged_courses():
         docs[code] = set(tokenize(text)) | set(decompound(r["title"], vocab))
     found = total = literal_found = 0
     for j in load_judgments(JUDGMENTS):
-        if j.kind == "typo":
+        # Typed queries hold words the courses lack on purpose (fillers, context, places):
+        # all-words expansion is not meant to reach them; the relevance test judges those.
+        if j.kind == "typo" or "typed" in j.tags:
             continue
         expansion = expand(j.q)
         best = [code for code, grade in j.relevant.items() if grade == 3]
