@@ -13,8 +13,8 @@ One run measures two rankers on the judged queries of ``tests/catalogue/relevanc
   (PyStemmer): what a team gets from an off-the-shelf library with no query semantics. Query
   syntax is ignored there (quotes, ``-``, ``OR`` are plain words or dropped).
 
-A query counts in its ``kind`` and in each of its ``tags``; "all" is every query, "typed"
-the ones written the way professionals type (issue #15).
+A query counts in its ``kind`` and in each of its ``tags``; "all" is every query, "first"
+the 122 of the first round, "typed" the ones written the way professionals type (issue #15).
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def figures(judgments: list[Judgment], rankings: dict[str, list[str]]) -> dict[s
     for j in judgments:
         ranked = rankings[j.q]
         row = (ndcg_at_k(ranked, j.relevant, 10), recall_at_k(ranked, j.relevant), not ranked)
-        for tag in ("all", *j.all_tags):
+        for tag in ("all", *(() if "typed" in j.tags else ("first",)), *j.all_tags):
             per[tag].append(row)
     return {tag: {"n": len(rows), "ndcg": float(np.mean([r[0] for r in rows])),
                   "recall": float(np.mean([r[1] for r in rows])),
@@ -152,7 +152,7 @@ def table(runs: dict[str, dict[str, dict[str, float]]]) -> str:
     head = "| tag | n | " + " | ".join(f"{n} nDCG@10 | {n} R@10 | {n} empty" for n in names) + " |"
     lines = [head, "|" + " --- |" * (2 + 3 * len(names))]
     first = runs[names[0]]
-    order = ["all", "typed"] + sorted(t for t in first if t not in ("all", "typed"))
+    order = ["all", "first", "typed"] + sorted(t for t in first if t not in ("all", "first", "typed"))
     for tag in order:
         if tag not in first:
             continue
@@ -166,8 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--worst", type=int, default=0, help="list this many weakest queries")
     parser.add_argument("--json", help="write every query's ranking and scores here")
+    parser.add_argument("--only", help="only the judged queries containing this text")
     args = parser.parse_args(argv)
-    judgments = load_judgments(JUDGMENTS)
+    judgments = [j for j in load_judgments(JUDGMENTS) if not args.only or args.only in j.q]
     rankings = {"academy": asyncio.run(engine_rankings(judgments)), "bm25": bm25_rankings(judgments)}
     runs = {name: figures(judgments, r) for name, r in rankings.items()}
     print(table(runs))

@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import msgspec
@@ -124,6 +124,9 @@ class SearchResult(OutStruct, kw_only=True):
     next_cursor: str | None
     did_you_mean: str | None
     pathways: list[PathwayHit] = []
+    # with q: "all" when some course met every meaningful word, "partial" when the courses
+    # found each met only some (ranked by how many and how telling), "none" when nothing did
+    match: Literal["all", "partial", "none"] | None = None
 
 
 # Finds pathways for a query's words (each a tuple of alternatives) within institutions
@@ -414,6 +417,11 @@ async def _search(db: Any, index: SearchIndex, snap: Snapshot, query: SearchQuer
     corrections = await _corrections(db, index, snap, parsed)
     expansion = expand_terms(parsed, index.glossary, snap.compound_vocabulary, corrections=corrections)
     matched = match_text(snap, expansion)
+    if matched.dead:
+        apart, loose = _apart(matched.dead)
+        expansion = expand_terms(parsed, index.glossary, snap.compound_vocabulary,
+                                 corrections=corrections, keep_apart=apart, loose=loose)
+        matched = match_text(snap, expansion)
     text_mask, text_score = matched.dense(snap.size)
     base = text_mask & snap.alive
     masks = filter_masks(snap, _filters(query))
@@ -428,8 +436,16 @@ async def _search(db: Any, index: SearchIndex, snap: Snapshot, query: SearchQuer
                              after=after, skip=query.offset, limit=query.limit)
     facets = facet_counts(snap, base, masks) if query.facets else {}
     scores = relevance(snap, text_score, slots) if has_text else np.zeros(len(slots))
+    partial = matched.partial(snap.size)
+    match: str | None = None
+    flags: list[str | None] | None = None
+    if has_text:
+        flags = ["all"] * len(slots) if partial is None else [
+            "partial" if p else "all" for p in partial[slots].tolist()]
+        match = "none" if not hits.size else (
+            "all" if partial is None or not partial[hits].all() else "partial")
     items = await hydrate(db, snap, slots.tolist(), scores.tolist(), matched.words, today,
-                          index.hits)
+                          index.hits, flags)
     next_cursor = None
     if more and len(slots):
         last = int(slots[-1])
@@ -446,16 +462,38 @@ async def _search(db: Any, index: SearchIndex, snap: Snapshot, query: SearchQuer
         items=items, total=total, total_is_estimate=False,
         facets={k: [FacetValue(value=v, count=c) for v, c in vs] for k, vs in facets.items()},
         next_cursor=next_cursor,
-        did_you_mean=_did_you_mean(parsed, corrections) if total < FEW else None,
-        pathways=pathways,
+        did_you_mean=(_did_you_mean(index, snap, parsed, corrections, masks)
+                      if match != "all" or total < FEW else None),
+        pathways=pathways, match=match,  # type: ignore[arg-type]
     )
 
 
-def _did_you_mean(parsed: ParsedQuery, corrections: dict[str, tuple[str, ...]]) -> str | None:
+def _apart(dead: tuple[str, ...]) -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
+    """What met nothing as a whole, to retry word by word: glossary phrases not merged
+    ("animal assisted therapy"), compounds the catalogue lacks matched by some of their
+    parts ("zorgmanagement": zorg, management), each still one word of the query."""
+    return (frozenset(tuple(t.split()) for t in dead if " " in t),
+            frozenset(t for t in dead if " " not in t))
+
+
+def _did_you_mean(index: SearchIndex, snap: Snapshot, parsed: ParsedQuery,
+                  corrections: dict[str, tuple[str, ...]],
+                  masks: dict[str, np.ndarray]) -> str | None:
+    """The query with its corrected words, offered only when it finds more courses (with
+    the same filters) than the words as typed do without the corrector's help: a
+    suggestion must never lead to fewer results, as "opleiding wondzorg" for "opleiding
+    wonzorg" did when every word was required."""
     words = parsed.words()
     if not any(w in corrections for w in words):
         return None
-    return " ".join(corrections[w][0] if w in corrections else w for w in words)
+    fixed = " ".join(corrections[w][0] if w in corrections else w for w in words)
+
+    def found(query: ParsedQuery) -> int:
+        expansion = expand_terms(query, index.glossary, snap.compound_vocabulary)
+        text_mask, _ = match_text(snap, expansion).dense(snap.size)
+        return int(np.logical_and.reduce([text_mask, snap.alive, *masks.values()]).sum())
+
+    return fixed if found(parse_query(fixed + " ")) > found(parsed) else None
 
 
 _TRIGRAM = """
