@@ -24,7 +24,7 @@ __all__ = [
     "load_glossary",
 ]
 
-GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary" / "nl-en.v1.json"
+GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary" / "nl-en.v2.json"
 
 _Phrases = Annotated[list[Annotated[str, msgspec.Meta(min_length=1)]], msgspec.Meta(min_length=1)]
 

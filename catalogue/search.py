@@ -46,7 +46,15 @@ from catalogue.search_match import (
 )
 from catalogue.search_suggest import Suggestion, Table, prefix_of, suggestions
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES, OutStruct, Text
-from catalogue.textproc import ParsedQuery, expand_terms, fold, parse_query, split_compound
+from catalogue.textproc import (
+    STOPWORDS,
+    ParsedQuery,
+    expand_terms,
+    fold,
+    parse_query,
+    split_compound,
+    tokenize,
+)
 
 __all__ = [
     "MAX_LIMIT",
@@ -68,7 +76,6 @@ __all__ = [
 MAX_LIMIT = 100
 MAX_QUERY = 500
 MAX_OFFSET = 10_000
-FEW = 3  # below this many hits a correctable query gets a did_you_mean
 SORTS = ("relevance", "start_date", "price", "title")
 THREAD_BUILD = 5_000  # rebuild in a worker thread above this many courses
 RESULT_BYTES = 64 << 20  # JSON bytes of the whole results kept (the parsed results about as much again)
@@ -462,8 +469,7 @@ async def _search(db: Any, index: SearchIndex, snap: Snapshot, query: SearchQuer
         items=items, total=total, total_is_estimate=False,
         facets={k: [FacetValue(value=v, count=c) for v, c in vs] for k, vs in facets.items()},
         next_cursor=next_cursor,
-        did_you_mean=(_did_you_mean(index, snap, parsed, corrections, masks)
-                      if match != "all" or total < FEW else None),
+        did_you_mean=_did_you_mean(index, snap, parsed, corrections, masks) if corrections else None,
         pathways=pathways, match=match,  # type: ignore[arg-type]
     )
 
@@ -558,6 +564,23 @@ async def suggest(session: AsyncSession, index: SearchIndex, q: str, *, limit: i
     async with index.reader(session) as db:
         snap = await index.current(session, db, today or date.today())
     table = snap.derived.get("table")
-    if table is not None:
-        return suggestions(table, prefix, limit, snap.derived)  # type: ignore[arg-type]
-    return suggestions(await index.suggest_table(snap), prefix, limit)
+    cache = snap.derived if table is not None else None
+    if table is None:
+        table = await index.suggest_table(snap)
+    found = list(suggestions(table, prefix, limit, cache))  # type: ignore[arg-type]  # a cached list
+    words = prefix.split()
+    if len(found) >= limit or len(words) < 2 or prefix.endswith(" ") or len(words[-1]) < 2:
+        return found
+    # Soft, as search is (#15): when the whole text completes to too little ("opleiding
+    # wondz"), complete the last word, those holding more of the earlier meaningful words first.
+    earlier = {w for w in words[:-1] if w not in STOPWORDS and not index.glossary.is_generic((w,))}
+    more = sorted(suggestions(table, words[-1], min(4 * limit, 20), cache),  # type: ignore[arg-type]
+                  key=lambda s: -len(earlier.intersection(tokenize(s.text))))
+    seen = {fold(s.text) for s in found}
+    for s in more:
+        if len(found) == limit:
+            break
+        if fold(s.text) not in seen:
+            seen.add(fold(s.text))
+            found.append(s)
+    return found

@@ -24,7 +24,7 @@ import numpy as np
 from catalogue.search_engine import ECTS_BUCKETS, NONE_DAY, PRICE_BUCKETS, Snapshot
 from catalogue.search_soft import combine, role_of
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
-from catalogue.textproc import Alternative, Expansion, fold
+from catalogue.textproc import STOPWORDS, Alternative, Expansion, fold
 
 __all__ = ["FACETS", "Filters", "Lru", "Sort", "TextMatch", "facet_counts", "filter_masks",
            "match_text", "page", "relevance", "sort_keys", "title_threshold"]
@@ -158,7 +158,9 @@ def _alternative(snap: Snapshot, alt: Alternative) -> tuple[np.ndarray, frozense
 
 def _words(snap: Snapshot, alt: Alternative) -> tuple[np.ndarray, frozenset[str]] | None:
     last = len(alt.words) - 1
-    parts = [_word(snap, w, alt.prefix and i == last) for i, w in enumerate(alt.words)]
+    # stop words are not indexed; a phrase ("psychotherapie voor kinderen") checks them below
+    parts = [_word(snap, w, alt.prefix and i == last) for i, w in enumerate(alt.words)
+             if not (alt.adjacent and w in STOPWORDS and i != last)]
     if alt.loose:
         return _loose(parts, len(alt.words))
     if not parts or any(p is None for p in parts):

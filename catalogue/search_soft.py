@@ -129,18 +129,18 @@ def combine(snap: Snapshot, roles: Sequence[Role], scores: Sequence[np.ndarray |
 
     ``allowed`` is the mask of live courses matching every strict group and no exclusion.
     """
+    hits = [None if s is None else (s > 0) & allowed for s in scores]
+    dfs = [0 if h is None else int(np.count_nonzero(h)) for h in hits]
     roles = list(roles)
-    if not any(r == "core" and s is not None for r, s in zip(roles, scores)):
+    if not any(r == "core" and df for r, df in zip(roles, dfs)):
         roles = ["core" if r in ("place", "generic") else r for r in roles]
     n = max(snap.live, 1)
     total = np.zeros(snap.size, np.float32)
     boost = np.zeros(snap.size, np.float32)
-    places = sum(r == "place" for r, s in zip(roles, scores) if s is not None)
+    places = sum(r == "place" and df > 0 for r, df in zip(roles, dfs))
     weights, core, core_weights, common = [], [], [], []
-    for role, score in zip(roles, scores):
+    for role, score, hit, df in zip(roles, scores, hits, dfs):
         if role == "core":
-            hit = None if score is None else (score > 0) & allowed
-            df = 0 if hit is None else int(np.count_nonzero(hit))
             weights.append(_idf(df, n))
             if df:
                 core.append(hit)
@@ -153,11 +153,15 @@ def combine(snap: Snapshot, roles: Sequence[Role], scores: Sequence[np.ndarray |
             total += score
         elif role == "generic":
             total += score * np.float32(GENERIC_SHARE)
-        else:  # place
-            boost += (score > 0).astype(np.float32) * np.float32(PLACE_BOOST / places)
+        elif df:  # place
+            boost += hit.astype(np.float32) * np.float32(PLACE_BOOST / places)  # type: ignore[union-attr]
     k = len(weights)
-    if not core:
-        return _empty()
+    if not core:  # only what the user marked strictly matched: that stands, as partial
+        if "strict" not in roles or not allowed.any():
+            return _empty()
+        slots = np.flatnonzero(allowed)
+        return Combined(slots, (total[slots] * (1 + boost[slots])).astype(np.float32),
+                        np.full(len(slots), k == 0))
     counts = np.add.reduce([m.astype(np.int8) for m in core])
     matched_weight = np.zeros(snap.size, np.float32)
     for mask, weight in zip(core, core_weights):
@@ -166,16 +170,14 @@ def combine(snap: Snapshot, roles: Sequence[Role], scores: Sequence[np.ndarray |
     anchor = np.logical_or.reduce(rare) if rare and len(rare) < len(core) else None
     found = None
     for need in range(min(required(k), len(core)), 0, -1):
-        ok = allowed & (counts >= need)
+        ok = counts >= need
         if anchor is not None:
             ok &= anchor
         if ok.any():
             found = ok
             break
-    if found is None and anchor is not None:
-        found = allowed & (counts >= 1)
-    if found is None or not found.any():
-        return _empty()
+    if found is None:  # the rarer words met nothing the common ones did not: drop the anchor
+        found = counts >= 1
     slots = np.flatnonzero(found)
     coordination = (matched_weight[slots] / np.float32(sum(weights))) ** np.float32(COORDINATION)
     final = total[slots] * coordination * (1 + boost[slots])

@@ -337,12 +337,20 @@ def expand_terms(
                 alternatives.setdefault(alt)
         text = " OR ".join(" ".join(t.words) for t in terms)
         strict = len(terms) > 1 or any(t.quoted for t in terms)
-        generic = not strict and all(glossary.is_generic(t.words) for t in terms)
+        generic = not strict and all(_generic(t, glossary, fixes) for t in terms)
         groups.append(Group(text, tuple(alternatives)[:MAX_ALTERNATIVES], strict, generic))
         if not all(_is_stopword(t) for t in terms):
             content.append(groups[-1])
     excluded = tuple(Alternative(t.words, adjacent=len(t.words) > 1) for t in parsed.excluded)
     return Expansion(tuple(content or groups), excluded)
+
+
+def _generic(term: Term, glossary: Glossary, fixes: Mapping[str, Sequence[str]]) -> bool:
+    """A filler, as typed or as every typo correction of it reads ("opleidnig")."""
+    if glossary.is_generic(term.words):
+        return True
+    found = fixes.get(term.words[0], ()) if len(term.words) == 1 else ()
+    return bool(found) and all(glossary.is_generic(tuple(tokenize(f))) for f in found)
 
 
 def _is_stopword(term: Term) -> bool:

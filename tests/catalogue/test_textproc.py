@@ -161,7 +161,8 @@ def test_decompound_gives_the_parts_to_index():
 
 def test_glossary_file_is_valid_versioned_and_large():
     data = json.loads(GLOSSARY_PATH.read_text())
-    assert data["version"] == "1" and GLOSSARY_PATH.name == "nl-en.v1.json"
+    # v2 (#15) adds "generic" words and per-entry "related" subjects to the format
+    assert data["version"] == "2" and GLOSSARY_PATH.name == "nl-en.v2.json"
     assert len(glossary()) >= 300
     domains = {e.domain for e in glossary().entries}
     assert {"nursing", "education", "management", "theology", "arts", "engineering", "law",
