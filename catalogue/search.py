@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import asyncpg
 import msgspec
@@ -131,9 +131,10 @@ class SearchResult(OutStruct, kw_only=True):
     next_cursor: str | None
     did_you_mean: str | None
     pathways: list[PathwayHit] = []
-    # with q: "all" when some course met every meaningful word, "partial" when the courses
-    # found each met only some (ranked by how many and how telling), "none" when nothing did
-    match: Literal["all", "partial", "none"] | None = None
+    match: Annotated[Literal["all", "partial", "none"] | None, msgspec.Meta(description=(
+        "With q: 'all' when some course met every meaningful word of q, 'partial' when the "
+        "courses found each met only some of them (ranked by how many and how telling; "
+        "see items[].match), 'none' when nothing matched; null without q."))] = None
 
 
 # Finds pathways for a query's words (each a tuple of alternatives) within institutions

@@ -6,7 +6,7 @@ import uuid
 from bisect import bisect_left
 from collections import OrderedDict
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -44,9 +44,10 @@ class SearchHit(OutStruct, kw_only=True):
     next_offering: OfferingOut | None = None
     highlight: Highlight
     score: float
-    # "all": the course met every meaningful word of q; "partial": not all (fillers, places
-    # and stop words aside); null without q
-    match: Literal["all", "partial"] | None = None
+    match: Annotated[Literal["all", "partial"] | None, msgspec.Meta(description=(
+        "With q: 'all' when the course met every meaningful word of q (fillers such as "
+        "'opleiding', places and stop words aside), 'partial' when it met only some; "
+        "null without q."))] = None
 
 
 _DOCUMENTS = """

@@ -146,7 +146,7 @@ async def test_compounds_written_apart_or_together(client, catalogue) -> None:  
         complete = {h["code"] for h in body["items"] if h["match"] == "all"}
         assert complete == {"ZM-1", "ZM-2"}, q
         assert {h["code"] for h in body["items"][:2]} == {"ZM-1", "ZM-2"}, q
-    assert set(await codes(client, "wond zorg"))  >= {"WZ-1", "WZ-2"}
+    assert set(await codes(client, "wond zorg")) >= {"WZ-1", "WZ-2"}
     assert (await codes(client, "wond zorg"))[:2] in (["WZ-1", "WZ-2"], ["WZ-2", "WZ-1"])
 
 
@@ -169,3 +169,11 @@ async def test_autocomplete_completes_the_last_word_softly(client, catalogue) ->
     # and the search as typed, last word a prefix, follows the same rule
     body = await search(client, "opleiding wondz")
     assert {h["code"] for h in body["items"]} == {"WZ-1", "WZ-2"}
+
+
+async def test_the_match_fields_are_in_the_openapi_document(client) -> None:  # type: ignore[no-untyped-def]
+    schemas = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    hit = next(v for k, v in schemas.items() if k.endswith("SearchHit"))
+    result = next(v for k, v in schemas.items() if k.endswith("SearchResult"))
+    assert set(hit["properties"]["match"]["enum"]) == {"all", "partial", None}
+    assert set(result["properties"]["match"]["enum"]) == {"all", "partial", "none", None}
