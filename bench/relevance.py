@@ -3,6 +3,7 @@
     .venv/bin/python bench/relevance.py                 # the table for BENCHMARKS.md
     .venv/bin/python bench/relevance.py --worst 20      # and the 20 weakest queries
     .venv/bin/python bench/relevance.py --json out.json # every query's figures
+    .venv/bin/python bench/relevance.py --compare before.json  # add an earlier run's column
 
 One run measures two rankers on the judged queries of ``tests/catalogue/relevance_judgments.json``:
 
@@ -167,10 +168,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worst", type=int, default=0, help="list this many weakest queries")
     parser.add_argument("--json", help="write every query's ranking and scores here")
     parser.add_argument("--only", help="only the judged queries containing this text")
+    parser.add_argument("--compare", help="a --json file of an earlier run (e.g. the code before "
+                        "a change): its academy rankings become a first column 'before'")
     args = parser.parse_args(argv)
     judgments = [j for j in load_judgments(JUDGMENTS) if not args.only or args.only in j.q]
     rankings = {"academy": asyncio.run(engine_rankings(judgments)), "bm25": bm25_rankings(judgments)}
     runs = {name: figures(judgments, r) for name, r in rankings.items()}
+    if args.compare:
+        earlier = json.loads(Path(args.compare).read_text())["rankings"]["academy"]
+        runs = {"before": figures(judgments, earlier), **runs}
     print(table(runs))
     if args.worst:
         scored = sorted(judgments, key=lambda j: ndcg_at_k(rankings["academy"][j.q], j.relevant, 10))

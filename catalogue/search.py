@@ -426,10 +426,11 @@ async def _search(db: Any, index: SearchIndex, snap: Snapshot, query: SearchQuer
     expansion = expand_terms(parsed, index.glossary, snap.compound_vocabulary, corrections=corrections)
     matched = match_text(snap, expansion)
     if matched.dead:
-        apart, loose = _apart(matched.dead)
-        expansion = expand_terms(parsed, index.glossary, snap.compound_vocabulary,
-                                 corrections=corrections, keep_apart=apart, loose=loose)
-        matched = match_text(snap, expansion)
+        apart, loose = _apart(matched.dead, snap.compound_vocabulary)
+        if apart or loose:
+            expansion = expand_terms(parsed, index.glossary, snap.compound_vocabulary,
+                                     corrections=corrections, keep_apart=apart, loose=loose)
+            matched = match_text(snap, expansion)
     text_mask, text_score = matched.dense(snap.size)
     base = text_mask & snap.alive
     masks = filter_masks(snap, _filters(query))
@@ -475,12 +476,13 @@ async def _search(db: Any, index: SearchIndex, snap: Snapshot, query: SearchQuer
     )
 
 
-def _apart(dead: tuple[str, ...]) -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
+def _apart(dead: tuple[str, ...], vocabulary: frozenset[str]
+           ) -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
     """What met nothing as a whole, to retry word by word: glossary phrases not merged
     ("animal assisted therapy"), compounds the catalogue lacks matched by some of their
     parts ("zorgmanagement": zorg, management), each still one word of the query."""
     return (frozenset(tuple(t.split()) for t in dead if " " in t),
-            frozenset(t for t in dead if " " not in t))
+            frozenset(t for t in dead if " " not in t and split_compound(t, vocabulary)))
 
 
 def _did_you_mean(index: SearchIndex, snap: Snapshot, parsed: ParsedQuery,

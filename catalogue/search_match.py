@@ -215,7 +215,7 @@ def _match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
         if best is not None and not best.any():  # met only dead courses, or a phrase not adjacent
             best = None
         role = role_of(snap, group)
-        if best is None and role != "strict":
+        if best is None and role == "core":
             dead.append(group.text)
         if role == "strict":
             if best is None:

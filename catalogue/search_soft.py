@@ -19,11 +19,14 @@ third of such queries, so only what the user marked stays strict, and the rest i
    frequency in the live catalogue), so words frequent across the catalogue count little.
 3. **Who is found.** A course must match every strict group, no exclusion, and at least
    ``required(k)`` of the ``k`` core groups: 1 of 1-3, 2 of 4-6, then a third. A
-   core group met by more than ``COMMON_SHARE`` of the live catalogue cannot carry a course
-   on its own when the query has a rarer core group (a course must match one of those):
-   this is the bound that keeps "management" in a long query from listing, sorting and
-   counting facets over a fifth of the catalogue. If nobody qualifies, the minimum drops
-   one by one, then the common-word rule goes: a query with a known word is never empty.
+   core group met by more than ``COMMON_SHARE`` of the live catalogue (and more than
+   ``COMMON_MIN`` courses) cannot carry a course
+   on its own when the query has another core group: the course must also match a rarer
+   one or a second word. This is the bound that keeps "management zorg onderwijs" from
+   listing, sorting and counting facets over half of a 100,000-course catalogue (WAND-like:
+   the frequent words only add to what the telling ones found). If nobody qualifies, the
+   minimum drops one by one, then the common-word rule goes: a query with a known word is
+   never empty.
 4. **Order.** The sum of the matched groups' BM25 scores, times the coordination factor
    (matched core weight / all core weight) ** ``COORDINATION``: a course with the more
    telling words outranks one with more frequent ones, and one with all words ranks first.
@@ -48,13 +51,14 @@ from catalogue.search_engine import Snapshot
 from catalogue.search_tokens import words_of
 from catalogue.textproc import Group
 
-__all__ = ["COMMON_SHARE", "COORDINATION", "GENERIC_SHARE", "PLACE_BOOST", "Combined", "Role",
+__all__ = ["COMMON_MIN", "COMMON_SHARE", "COORDINATION", "GENERIC_SHARE", "PLACE_BOOST", "Combined", "Role",
            "combine", "label_word", "place_words", "required", "role_of"]
 
 Role = Literal["strict", "place", "generic", "core"]
 PLACE_BOOST = 0.35
 GENERIC_SHARE = 0.15
 COMMON_SHARE = 0.05
+COMMON_MIN = 50  # in a small catalogue nothing costs much: no word is common below this
 COORDINATION = 2.0
 LABEL_SAMPLE = 200  # title openings checked per word (a sample of its postings)
 LABEL_SHARE = 0.75
@@ -79,7 +83,7 @@ def place_words(snap: Snapshot) -> frozenset[str]:
 
 
 def label_word(snap: Snapshot, word: str) -> bool:
-    """Whether ``word`` mostly opens titles ("postgraduaat", "micro", "degree"): a label of
+    """Whether ``word`` mostly opens titles ("Postgraduaat …", "Micro degree …"): a label of
     the kind of offer, not its subject. Judged on a sample of its postings, per snapshot."""
     key = ("label", word)
     found = snap.derived.get(key)
@@ -92,7 +96,8 @@ def label_word(snap: Snapshot, word: str) -> bool:
             if len(live) >= max(3, snap.live // 100):
                 step = max(1, len(live) // LABEL_SAMPLE)
                 sample = live[::step][:LABEL_SAMPLE].tolist()
-                opening = sum(word in words_of(snap.titles[s].split("\n", 1)[0])[:2] for s in sample)
+                opening = sum(words_of(snap.titles[s].split("\n", 1)[0])[:1] == [word]
+                              for s in sample)
                 found = opening >= LABEL_SHARE * len(sample)
         snap.derived[key] = found
     return found  # type: ignore[return-value]
@@ -145,7 +150,7 @@ def combine(snap: Snapshot, roles: Sequence[Role], scores: Sequence[np.ndarray |
             if df:
                 core.append(hit)
                 core_weights.append(weights[-1])
-                common.append(df > COMMON_SHARE * n)
+                common.append(df > max(COMMON_SHARE * n, COMMON_MIN))
                 total += score  # type: ignore[operator]
         elif score is None:
             continue
@@ -166,17 +171,22 @@ def combine(snap: Snapshot, roles: Sequence[Role], scores: Sequence[np.ndarray |
     matched_weight = np.zeros(snap.size, np.float32)
     for mask, weight in zip(core, core_weights):
         matched_weight += mask * np.float32(weight)
+    # a common word cannot carry a course alone: it needs a rarer word or a second word
     rare = [m for m, c in zip(core, common) if not c]
-    anchor = np.logical_or.reduce(rare) if rare and len(rare) < len(core) else None
+    carried = None
+    if len(core) > 1 and len(rare) < len(core):
+        carried = counts >= 2
+        if rare:
+            carried |= np.logical_or.reduce(rare)
     found = None
     for need in range(min(required(k), len(core)), 0, -1):
         ok = counts >= need
-        if anchor is not None:
-            ok &= anchor
+        if carried is not None:
+            ok &= carried
         if ok.any():
             found = ok
             break
-    if found is None:  # the rarer words met nothing the common ones did not: drop the anchor
+    if found is None:  # nothing is carried so: the common words alone, rather than nothing
         found = counts >= 1
     slots = np.flatnonzero(found)
     coordination = (matched_weight[slots] / np.float32(sum(weights))) ** np.float32(COORDINATION)

@@ -177,3 +177,22 @@ async def test_the_match_fields_are_in_the_openapi_document(client) -> None:  # 
     result = next(v for k, v in schemas.items() if k.endswith("SearchResult"))
     assert set(hit["properties"]["match"]["enum"]) == {"all", "partial", None}
     assert set(result["properties"]["match"]["enum"]) == {"all", "partial", "none", None}
+
+
+async def test_a_common_word_cannot_carry_a_course_alone(client, session_factory) -> None:  # type: ignore[no-untyped-def]
+    """The bound that keeps soft matching from listing half a big catalogue (WAND-like)."""
+    docs = ([course(f"M-{i}", f"Inleiding tot management {i}") for i in range(60)]
+            + [course(f"Z-{i}", f"Kwaliteit van zorg {i}") for i in range(60)]
+            + [course("MZ-1", "Management in de zorg"), course("ON-1", "Onderwijs vandaag"),
+               course("MO-1", "Management in het onderwijs")])
+    async with session_factory() as session:
+        ready, invalid = prepare_many(docs)
+        assert not invalid
+        await store(session, (await get_institution(session, "ucll")).id, ready)
+        await session.commit()
+    assert len(await codes(client, "zorg")) == 20  # a page of the 61 (limit 20)
+    body = await search(client, "management zorg")  # both common: a course needs both
+    assert [h["code"] for h in body["items"]] == ["MZ-1"] and body["total"] == 1
+    body = await search(client, "management onderwijs")  # the rare word carries, the common adds
+    assert [h["code"] for h in body["items"]] == ["MO-1", "ON-1"]
+    assert [h["match"] for h in body["items"]] == ["all", "partial"]
