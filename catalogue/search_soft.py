@@ -60,7 +60,7 @@ GENERIC_SHARE = 0.15
 COMMON_SHARE = 0.05
 COMMON_MIN = 50  # in a small catalogue nothing costs much: no word is common below this
 COORDINATION = 2.0
-LABEL_SAMPLE = 200  # title openings checked per word (a sample of its postings)
+LABEL_SAMPLE = 64  # title openings checked per word (a sample of its postings)
 LABEL_SHARE = 0.75
 
 
@@ -96,8 +96,7 @@ def label_word(snap: Snapshot, word: str) -> bool:
             if len(live) >= max(3, snap.live // 100):
                 step = max(1, len(live) // LABEL_SAMPLE)
                 sample = live[::step][:LABEL_SAMPLE].tolist()
-                opening = sum(words_of(snap.titles[s].split("\n", 1)[0])[:1] == [word]
-                              for s in sample)
+                opening = sum(words_of(snap.titles[s][:48])[:1] == [word] for s in sample)
                 found = opening >= LABEL_SHARE * len(sample)
         snap.derived[key] = found
     return found  # type: ignore[return-value]
