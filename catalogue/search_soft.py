@@ -132,6 +132,8 @@ def combine(snap: Snapshot, roles: Sequence[Role], scores: Sequence[np.ndarray |
     """Apply the rule above to per-group dense scores (None: the group matches nothing).
 
     ``allowed`` is the mask of live courses matching every strict group and no exclusion.
+    Who is found is decided over the whole catalogue (a few boolean passes); the scores are
+    then gathered for the courses found only.
     """
     hits = [None if s is None else (s > 0) & allowed for s in scores]
     dfs = [0 if h is None else int(np.count_nonzero(h)) for h in hits]
@@ -139,58 +141,58 @@ def combine(snap: Snapshot, roles: Sequence[Role], scores: Sequence[np.ndarray |
     if not any(r == "core" and df for r, df in zip(roles, dfs)):
         roles = ["core" if r in ("place", "generic") else r for r in roles]
     n = max(snap.live, 1)
-    total = np.zeros(snap.size, np.float32)
-    boost = np.zeros(snap.size, np.float32)
-    places = sum(r == "place" and df > 0 for r, df in zip(roles, dfs))
-    weights, core, core_weights, common = [], [], [], []
-    for role, score, hit, df in zip(roles, scores, hits, dfs):
-        if role == "core":
-            weights.append(_idf(df, n))
-            if df:
-                core.append(hit)
-                core_weights.append(weights[-1])
-                common.append(df > max(COMMON_SHARE * n, COMMON_MIN))
-                total += score  # type: ignore[operator]
-        elif score is None:
-            continue
-        elif role == "strict":
-            total += score
-        elif role == "generic":
-            total += score * np.float32(GENERIC_SHARE)
-        elif df:  # place
-            boost += hit.astype(np.float32) * np.float32(PLACE_BOOST / places)  # type: ignore[union-attr]
-    k = len(weights)
+    weights = {i: _idf(df, n) for i, (r, df) in enumerate(zip(roles, dfs)) if r == "core"}
+    core = [i for i in weights if dfs[i]]
     if not core:  # only what the user marked strictly matched: that stands, as partial
         if "strict" not in roles or not allowed.any():
             return _empty()
-        slots = np.flatnonzero(allowed)
-        return Combined(slots, (total[slots] * (1 + boost[slots])).astype(np.float32),
-                        np.full(len(slots), k == 0))
-    counts = np.add.reduce([m.astype(np.int8) for m in core])
-    matched_weight = np.zeros(snap.size, np.float32)
-    for mask, weight in zip(core, core_weights):
-        matched_weight += mask * np.float32(weight)
-    # a common word cannot carry a course alone: it needs a rarer word or a second word
+        found = allowed
+    elif len(core) == 1:
+        found = hits[core[0]]
+    else:
+        found = _who(snap, [hits[i] for i in core],  # type: ignore[misc]
+                     [dfs[i] > max(COMMON_SHARE * n, COMMON_MIN) for i in core], len(weights))
+    slots = np.flatnonzero(found)
+    total = np.zeros(len(slots), np.float32)
+    met = np.zeros(len(slots), np.float32)  # core idf met
+    count = np.zeros(len(slots), np.int16)
+    boost = np.ones(len(slots), np.float32)
+    places = sum(r == "place" and df > 0 for r, df in zip(roles, dfs))
+    for i, (role, score, hit) in enumerate(zip(roles, scores, hits)):
+        if score is None or not dfs[i]:
+            continue
+        if role == "core":
+            on = hit[slots]  # type: ignore[index]
+            total += score[slots]
+            met += on * np.float32(weights[i])
+            count += on
+        elif role == "strict":
+            total += score[slots]
+        elif role == "generic":
+            total += score[slots] * np.float32(GENERIC_SHARE)
+        else:  # place
+            boost += hit[slots] * np.float32(PLACE_BOOST / places)  # type: ignore[index]
+    all_weight = np.float32(sum(weights.values()) or 1.0)
+    final = total * (met / all_weight) ** np.float32(COORDINATION) * boost if core else total * boost
+    return Combined(slots, final.astype(np.float32), count == len(weights))
+
+
+def _who(snap: Snapshot, core: list[np.ndarray], common: list[bool], k: int) -> np.ndarray:
+    """Courses meeting the minimum of ``k`` core groups, carried by a rare or a second word."""
+    counts = np.add.reduce([m.view(np.int8) for m in core])
     rare = [m for m, c in zip(core, common) if not c]
     carried = None
-    if len(core) > 1 and len(rare) < len(core):
+    if len(rare) < len(core):  # a common word cannot carry a course alone
         carried = counts >= 2
         if rare:
             carried |= np.logical_or.reduce(rare)
-    found = None
     for need in range(min(required(k), len(core)), 0, -1):
         ok = counts >= need
         if carried is not None:
             ok &= carried
         if ok.any():
-            found = ok
-            break
-    if found is None:  # nothing is carried so: the common words alone, rather than nothing
-        found = counts >= 1
-    slots = np.flatnonzero(found)
-    coordination = (matched_weight[slots] / np.float32(sum(weights))) ** np.float32(COORDINATION)
-    final = total[slots] * coordination * (1 + boost[slots])
-    return Combined(slots, final.astype(np.float32), counts[slots] == k)
+            return ok
+    return counts >= 1  # nothing is carried so: the common words alone, rather than nothing
 
 
 def _empty() -> Combined:
