@@ -196,3 +196,18 @@ async def test_a_common_word_cannot_carry_a_course_alone(client, session_factory
     body = await search(client, "management onderwijs")  # the rare word carries, the common adds
     assert [h["code"] for h in body["items"]] == ["MO-1", "ON-1"]
     assert [h["match"] for h in body["items"]] == ["all", "partial"]
+
+
+async def test_a_word_that_opens_most_titles_counts_as_a_label(client, catalogue, session_factory) -> None:  # type: ignore[no-untyped-def]
+    """No list names "Zomerschool": the catalogue's own titles show it labels a kind of offer."""
+    docs = [course(f"ZS-{i}", f"Zomerschool {topic}")
+            for i, topic in enumerate(("fotografie", "keramiek", "schilderen", "boetseren"))]
+    async with session_factory() as session:
+        ready, invalid = prepare_many(docs)
+        assert not invalid
+        await store(session, (await get_institution(session, "luca")).id, ready)
+        await session.commit()
+    body = await search(client, "zomerschool psychotherapie")
+    assert {h["code"] for h in body["items"]} == {"PS-1", "PS-2"}  # no summer school for it
+    assert body["match"] == "all"
+    assert len(await codes(client, "zomerschool")) == 4  # alone, it still searches
