@@ -7,6 +7,8 @@ checksum disagrees), so a search sees what its transaction sees, including uncom
 publications of that transaction. Then it asks pg_trgm for corrections of words neither
 the index nor the glossary knows, evaluates the query in memory (``search_match``) and
 reads the documents of one page back by id (``search_hits``): two or three statements.
+How the query's words combine (strict, soft, places, fillers) is ``search_soft``'s rule;
+typo corrections, ``did_you_mean`` and the word-by-word retry are in ``search_fixes``.
 
 Whole results are kept per (stamp, day, query), which is exact: any publication moves the
 stamp. ``search_courses`` also serves page-numbered consumers (``SearchQuery.offset``).
@@ -31,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from catalogue.errors import Invalid
 from catalogue.glossary import Glossary, load_glossary
 from catalogue.search_engine import Snapshot, build_snapshot
+from catalogue.search_fixes import apart, did_you_mean
+from catalogue.search_fixes import corrections as find_corrections
 from catalogue.search_hits import Highlight, HitCache, SearchHit, hydrate
 from catalogue.search_load import driver, load_courses, no_reset, read_checksum, read_stamp
 from catalogue.search_match import (
@@ -46,15 +50,7 @@ from catalogue.search_match import (
 )
 from catalogue.search_suggest import Suggestion, Table, prefix_of, suggestions
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES, OutStruct, Text
-from catalogue.textproc import (
-    STOPWORDS,
-    ParsedQuery,
-    expand_terms,
-    fold,
-    parse_query,
-    split_compound,
-    tokenize,
-)
+from catalogue.textproc import STOPWORDS, expand_terms, fold, parse_query, tokenize
 
 __all__ = [
     "MAX_LIMIT",
@@ -422,14 +418,14 @@ async def _cached_search(session: AsyncSession, index: SearchIndex, query: Searc
 async def _search(db: Any, index: SearchIndex, snap: Snapshot, query: SearchQuery,
                   today: date) -> SearchResult:
     parsed = parse_query(query.q or "")
-    corrections = await _corrections(db, index, snap, parsed)
+    corrections = await find_corrections(db, index.glossary, index.corrections, snap, parsed)
     expansion = expand_terms(parsed, index.glossary, snap.compound_vocabulary, corrections=corrections)
     matched = match_text(snap, expansion)
     if matched.dead:
-        apart, loose = _apart(matched.dead, snap.compound_vocabulary)
-        if apart or loose:
+        apart_, loose = apart(matched.dead, snap.compound_vocabulary)
+        if apart_ or loose:
             expansion = expand_terms(parsed, index.glossary, snap.compound_vocabulary,
-                                     corrections=corrections, keep_apart=apart, loose=loose)
+                                     corrections=corrections, keep_apart=apart_, loose=loose)
             matched = match_text(snap, expansion)
     text_mask, text_score = matched.dense(snap.size)
     base = text_mask & snap.alive
@@ -471,84 +467,9 @@ async def _search(db: Any, index: SearchIndex, snap: Snapshot, query: SearchQuer
         items=items, total=total, total_is_estimate=False,
         facets={k: [FacetValue(value=v, count=c) for v, c in vs] for k, vs in facets.items()},
         next_cursor=next_cursor,
-        did_you_mean=_did_you_mean(index, snap, parsed, corrections, masks) if corrections else None,
+        did_you_mean=did_you_mean(index.glossary, snap, parsed, corrections, masks) if corrections else None,
         pathways=pathways, match=match,  # type: ignore[arg-type]
     )
-
-
-def _apart(dead: tuple[str, ...], vocabulary: frozenset[str]
-           ) -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
-    """What met nothing as a whole, to retry word by word: glossary phrases not merged
-    ("animal assisted therapy"), compounds the catalogue lacks matched by some of their
-    parts ("zorgmanagement": zorg, management), each still one word of the query."""
-    return (frozenset(tuple(t.split()) for t in dead if " " in t),
-            frozenset(t for t in dead if " " not in t and split_compound(t, vocabulary)))
-
-
-def _did_you_mean(index: SearchIndex, snap: Snapshot, parsed: ParsedQuery,
-                  corrections: dict[str, tuple[str, ...]],
-                  masks: dict[str, np.ndarray]) -> str | None:
-    """The query with its corrected words, offered only when it finds more courses (with
-    the same filters) than the words as typed do without the corrector's help: a
-    suggestion must never lead to fewer results, as "opleiding wondzorg" for "opleiding
-    wonzorg" did when every word was required."""
-    words = parsed.words()
-    if not any(w in corrections for w in words):
-        return None
-    fixed = " ".join(corrections[w][0] if w in corrections else w for w in words)
-
-    def found(query: ParsedQuery) -> int:
-        expansion = expand_terms(query, index.glossary, snap.compound_vocabulary)
-        text_mask, _ = match_text(snap, expansion).dense(snap.size)
-        return int(np.logical_and.reduce([text_mask, snap.alive, *masks.values()]).sum())
-
-    return fixed if found(parse_query(fixed + " ")) > found(parsed) else None
-
-
-_TRIGRAM = """
-SELECT q.w, t.term
-FROM unnest($1::text[]) AS q(w)
-CROSS JOIN LATERAL (
-    SELECT term FROM search_term
-    WHERE term % q.w AND term <> q.w
-    ORDER BY similarity(term, q.w) DESC, term
-    LIMIT 5
-) AS t
-"""
-
-
-async def _corrections(db: Any, index: SearchIndex, snap: Snapshot,
-                       parsed: ParsedQuery) -> dict[str, tuple[str, ...]]:
-    """pg_trgm corrections of the words neither the index nor the glossary knows (cached)."""
-    unknown = []
-    for group in parsed.groups:
-        for term in group:
-            for i, word in enumerate(term.words):
-                prefix = term.prefix and i == len(term.words) - 1
-                if _is_unknown(snap, index.glossary, word, prefix):
-                    unknown.append(word)
-    if not unknown:
-        return {}
-    missing = [w for w in dict.fromkeys(unknown) if w not in index.corrections]
-    if missing:
-        found: dict[str, list[str]] = {w: [] for w in missing}
-        for word, term in await db.fetch(_TRIGRAM, missing):
-            if snap.has_word(term) and len(found[word]) < 2:
-                found[word].append(term)
-        if len(index.corrections) > 50_000:
-            index.corrections.clear()
-        index.corrections.update({w: tuple(v) for w, v in found.items()})
-    return {w: index.corrections[w] for w in unknown if index.corrections.get(w)}
-
-
-def _is_unknown(snap: Snapshot, glossary: Glossary, word: str, prefix: bool) -> bool:
-    if len(word) < 4 or not word.isalpha() or snap.has_word(word) or snap.stem_equivalents(word):
-        return False
-    if prefix and snap.words_with_prefix(word, 1):
-        return False
-    if word in glossary.words or glossary.lookup((word,)):
-        return False
-    return not split_compound(word, snap.compound_vocabulary)
 
 
 # --- autocomplete --------------------------------------------------------------------------------

@@ -51,7 +51,8 @@ from catalogue.search_engine import Snapshot
 from catalogue.search_tokens import words_of
 from catalogue.textproc import Group
 
-__all__ = ["COMMON_MIN", "COMMON_SHARE", "COORDINATION", "GENERIC_SHARE", "PLACE_BOOST", "Combined", "Role",
+__all__ = ["COMMON_MIN", "COMMON_SHARE", "COORDINATION", "GENERIC_SHARE", "PLACE_BOOST",
+           "Combined", "Role",
            "combine", "label_word", "place_words", "required", "role_of"]
 
 Role = Literal["strict", "place", "generic", "core"]
@@ -173,7 +174,8 @@ def combine(snap: Snapshot, roles: Sequence[Role], scores: Sequence[np.ndarray |
         else:  # place
             boost += hit[slots] * np.float32(PLACE_BOOST / places)  # type: ignore[index]
     all_weight = np.float32(sum(weights.values()) or 1.0)
-    final = total * (met / all_weight) ** np.float32(COORDINATION) * boost if core else total * boost
+    coordination = (met / all_weight) ** np.float32(COORDINATION) if core else np.float32(1)
+    final = total * coordination * boost
     return Combined(slots, final.astype(np.float32), count == len(weights))
 
 
