@@ -7,10 +7,11 @@ third of such queries, so only what the user marked stays strict, and the rest i
 1. **Roles.** Each group of the expansion is one of
    - *strict*: a quoted phrase or an ``OR`` list; a course must match it;
    - *place*: every word names an offering city or an institution of the catalogue
-     (``snap.cities``, ``snap.institution_names``); it only boosts (``PLACE_BOOST``);
+     (``snap.cities``, ``snap.institution_names``) and mostly sits outside the titles of
+     the courses that hold it (``title_shares``); it only boosts (``PLACE_BOOST``);
    - *generic*: it names a kind of offer, from the glossary's ``generic`` list or from the
      catalogue's own field statistics (a word that mostly opens titles, such as
-     "Postgraduaat …" or "Micro degree …", see ``label_word``); it adds ``GENERIC_SHARE``
+     "Postgraduaat …" or "Micro degree …", see ``title_shares``); it adds ``GENERIC_SHARE``
      of its score and is not a reason to show a course;
    - *core*: everything else.
    When no core group matches any course, generic and place groups act as core ones, so a
@@ -18,11 +19,10 @@ third of such queries, so only what the user marked stays strict, and the rest i
 2. **Weights.** A core group weighs the idf of the courses it matches (its document
    frequency in the live catalogue), so words frequent across the catalogue count little.
 3. **Who is found.** A course must match every strict group, no exclusion, and at least
-   ``required(k)`` of the ``k`` core groups: 1 of 1-3, 2 of 4-6, then a third. A
-   core group met by more than ``COMMON_SHARE`` of the live catalogue (and more than
-   ``COMMON_MIN`` courses) cannot carry a course
-   on its own when the query has another core group: the course must also match a rarer
-   one or a second word. This is the bound that keeps "management zorg onderwijs" from
+   ``required(k)`` of the ``k`` core groups: 1 of 1-3, 2 of 4-6, then a third. A core
+   group met by more than ``COMMON_SHARE`` of the live catalogue (and more than
+   ``COMMON_MIN`` courses) cannot carry a course on its own when the query has another
+   core group: the course must also match a rarer one or a second word. This is the bound that keeps "management zorg onderwijs" from
    listing, sorting and counting facets over half of a 100,000-course catalogue (WAND-like:
    the frequent words only add to what the telling ones found). If nobody qualifies, the
    minimum drops one by one, then the common-word rule goes: a query with a known word is
@@ -53,7 +53,7 @@ from catalogue.textproc import Group
 
 __all__ = ["COMMON_MIN", "COMMON_SHARE", "COORDINATION", "GENERIC_SHARE", "PLACE_BOOST",
            "Combined", "Role",
-           "combine", "label_word", "place_words", "required", "role_of"]
+           "combine", "label_word", "place_words", "required", "role_of", "title_shares"]
 
 Role = Literal["strict", "place", "generic", "core"]
 PLACE_BOOST = 0.35
@@ -63,6 +63,7 @@ COMMON_MIN = 50  # in a small catalogue nothing costs much: no word is common be
 COORDINATION = 2.0
 LABEL_SAMPLE = 64  # title openings checked per word (a sample of its postings)
 LABEL_SHARE = 0.75
+PLACE_IN_TITLES = 0.5  # a place name that more titles hold than not is a subject as well
 
 
 def required(k: int) -> int:
@@ -83,13 +84,21 @@ def place_words(snap: Snapshot) -> frozenset[str]:
     return found  # type: ignore[return-value]
 
 
-def label_word(snap: Snapshot, word: str) -> bool:
-    """Whether ``word`` mostly opens titles ("Postgraduaat …", "Micro degree …"): a label of
-    the kind of offer, not its subject. Judged on a sample of its postings, per snapshot."""
-    key = ("label", word)
-    found = snap.derived.get(key)
+def title_shares(snap: Snapshot, word: str) -> tuple[float, float]:
+    """Of the live courses holding ``word`` (a sample of its postings): the share whose
+    title opens with it, and the share whose title holds it at all; (0, 0) when too rare.
+
+    These are the field statistics behind the roles: a word that opens most titles it is in
+    ("Postgraduaat …", "Micro degree …") labels a kind of offer; a city or institution name
+    that mostly sits outside the titles is a place, one that titles hold ("Arts" in LUCA
+    School of Arts, "School") is a subject too.
+    """
+    cache = snap.derived.get("title_shares")
+    if cache is None or len(cache) > 50_000:  # query words are anyone's input: bounded
+        cache = snap.derived["title_shares"] = {}
+    found = cache.get(word)  # type: ignore[union-attr]
     if found is None:
-        found = False
+        found = (0.0, 0.0)
         wid = snap.word_id.get(word)
         if wid is not None:
             slots = snap.postings[wid][0]
@@ -97,10 +106,16 @@ def label_word(snap: Snapshot, word: str) -> bool:
             if len(live) >= max(3, snap.live // 100):
                 step = max(1, len(live) // LABEL_SAMPLE)
                 sample = live[::step][:LABEL_SAMPLE].tolist()
-                opening = sum(words_of(snap.titles[s][:48])[:1] == [word] for s in sample)
-                found = opening >= LABEL_SHARE * len(sample)
-        snap.derived[key] = found
+                titles = [words_of(snap.titles[s]) for s in sample]
+                found = (sum(t[:1] == [word] for t in titles) / len(titles),
+                         sum(word in t for t in titles) / len(titles))
+        cache[word] = found  # type: ignore[index]
     return found  # type: ignore[return-value]
+
+
+def label_word(snap: Snapshot, word: str) -> bool:
+    """Whether ``word`` mostly opens titles: a label of the kind of offer, not its subject."""
+    return title_shares(snap, word)[0] >= LABEL_SHARE
 
 
 def role_of(snap: Snapshot, group: Group) -> Role:
@@ -108,7 +123,7 @@ def role_of(snap: Snapshot, group: Group) -> Role:
         return "strict"
     words = group.text.split()
     places = place_words(snap)
-    if words and all(w in places for w in words):
+    if words and all(w in places and title_shares(snap, w)[1] < PLACE_IN_TITLES for w in words):
         return "place"
     if group.generic or (len(words) == 1 and label_word(snap, words[0])):
         return "generic"

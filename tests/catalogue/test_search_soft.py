@@ -211,3 +211,23 @@ async def test_a_word_that_opens_most_titles_counts_as_a_label(client, catalogue
     assert {h["code"] for h in body["items"]} == {"PS-1", "PS-2"}  # no summer school for it
     assert body["match"] == "all"
     assert len(await codes(client, "zomerschool")) == 4  # alone, it still searches
+
+
+async def test_an_institution_word_that_titles_hold_is_a_subject_too(client, catalogue, session_factory) -> None:  # type: ignore[no-untyped-def]
+    """"School" is in "LUCA School of Arts", but titles use it: it is searched, not boosted."""
+    docs = {"ucll": [course("SS-1", "Summer School fotografie"),
+                     course("SS-2", "Summer School keramiek"), course("SO-1", "School voor ouders")],
+            "luca": [course("GO-1", "Grafisch ontwerp")]}
+    async with session_factory() as session:
+        for slug, items in docs.items():
+            ready, invalid = prepare_many(items)
+            assert not invalid
+            await store(session, (await get_institution(session, slug)).id, ready)
+        await session.commit()
+    body = await search(client, "school fotografie")
+    assert body["items"][0]["code"] == "SS-1" and body["items"][0]["match"] == "all"
+    found = [h["code"] for h in body["items"]]
+    assert {"SS-2", "SO-1"} <= set(found)  # partial, but listed
+    assert "GO-1" not in found or found[-1] == "GO-1"  # "School" only in its institution's name
+    # "Leuven" is only ever a place here: a preference, never a reason to list a course
+    assert "GO-1" not in await codes(client, "fotografie leuven")
