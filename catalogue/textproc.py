@@ -77,6 +77,7 @@ class Term:
     words: tuple[str, ...]
     quoted: bool = False
     prefix: bool = False  # last word of the query, still being typed
+    capitals: bool = False  # typed in capitals in a query that is not: an abbreviation ("IT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +96,9 @@ class ParsedQuery:
         return [w for group in self.groups for term in group for w in term.words]
 
 
-def _terms_of_chunk(chunk: str) -> list[Term]:
-    return [Term(tuple(words)) for joined in _JOINED.findall(chunk) if (words := tokenize(joined))]
+def _terms_of_chunk(chunk: str, shouting: bool = False) -> list[Term]:
+    return [Term(tuple(words), capitals=not shouting and len(joined) > 1 and joined.isupper())
+            for joined in _JOINED.findall(chunk) if (words := tokenize(joined))]
 
 
 def parse_query(q: str) -> ParsedQuery:
@@ -123,7 +125,7 @@ def parse_query(q: str) -> ParsedQuery:
             items.append("OR")
             continue
         negative = bare.startswith("-")
-        terms = _terms_of_chunk(bare.lstrip("-") if negative else bare)
+        terms = _terms_of_chunk(bare.lstrip("-") if negative else bare, q.isupper())
         if negative:
             excluded.extend(terms)
         elif terms:
@@ -133,7 +135,7 @@ def parse_query(q: str) -> ParsedQuery:
     if items and last_bare_end == len(q) and typing_on and isinstance(items[-1], Term):
         last = items[-1]
         if len(last.words[-1]) >= MIN_PREFIX:
-            items[-1] = Term(last.words, prefix=True)
+            items[-1] = Term(last.words, prefix=True, capitals=last.capitals)
     return ParsedQuery(_group_or(items), tuple(dict.fromkeys(excluded))[:MAX_TERMS])
 
 
@@ -339,7 +341,7 @@ def expand_terms(
         strict = len(terms) > 1 or any(t.quoted for t in terms)
         generic = not strict and all(_generic(t, glossary, fixes) for t in terms)
         groups.append(Group(text, tuple(alternatives)[:MAX_ALTERNATIVES], strict, generic))
-        if not all(_is_stopword(t) for t in terms):
+        if not all(_is_stopword(t, glossary) for t in terms):
             content.append(groups[-1])
     excluded = tuple(Alternative(t.words, adjacent=len(t.words) > 1) for t in parsed.excluded)
     return Expansion(tuple(content or groups), excluded)
@@ -353,7 +355,10 @@ def _generic(term: Term, glossary: Glossary, fixes: Mapping[str, Sequence[str]])
     return bool(found) and all(glossary.is_generic(tuple(tokenize(f))) for f in found)
 
 
-def _is_stopword(term: Term) -> bool:
+def _is_stopword(term: Term, glossary: Glossary | None = None) -> bool:
+    """Only stop words; "IT" in capitals with a glossary entry is an abbreviation instead."""
+    if term.capitals and glossary is not None and glossary.lookup(term.words):
+        return False
     return not term.quoted and all(w in STOPWORDS for w in term.words)
 
 

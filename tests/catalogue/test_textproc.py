@@ -355,3 +355,17 @@ def test_expansion_reaches_the_judged_courses():
             total += 1
     print(f"\ngrade-3 courses matched: expanded {found}/{total}, literal {literal_found}/{total}")
     assert found / total >= 0.98
+
+
+def test_soft_roles_start_in_the_expansion():
+    """#15: fillers are marked generic, quoted phrases and OR lists strict, and an
+    abbreviation typed in capitals is not dropped as a stop word ("IT" vs "it")."""
+    groups = {g.text: g for g in expand("opleiding wondzorg \"sociale zaken\" a OR b").groups}
+    assert groups["opleiding"].generic and not groups["opleiding"].strict
+    assert not groups["wondzorg"].generic and not groups["wondzorg"].strict
+    assert groups["sociale zaken"].strict and groups["a OR b"].strict
+    assert [g.text for g in expand("IT cursus voor beginners").groups] == ["it", "cursus", "beginners"]
+    assert [g.text for g in expand("is it a course").groups] == ["course"]
+    assert [g.text for g in expand("PSYCHOLOGIE EN ONDERWIJS").groups] == ["psychologie", "onderwijs"]
+    fixed = expand("opleidnig wondzorg", corrections={"opleidnig": ("opleiding",)}).groups
+    assert fixed[0].generic  # a misspelt filler stays a filler
