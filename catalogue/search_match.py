@@ -192,7 +192,8 @@ def _loose(parts: list[tuple[np.ndarray, frozenset[str]] | None], n: int
 
 
 def match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
-    """Courses matching every group and no exclusion, with their text scores."""
+    """Live courses the query finds (``catalogue.search_soft``'s rule) and no exclusion,
+    with their text scores and whether each met every meaningful word."""
     return _cached(snap, ("text", expansion), lambda: _match_text(snap, expansion))  # type: ignore[no-any-return]
 
 
