@@ -55,7 +55,10 @@ class SearchController(Controller):
     tags = ["search"]
 
     @get("/courses", opt=access(PUBLIC), summary="Search the catalogue",
-         description="Web-search syntax in q (\"phrases\", -exclusions, OR), filters, facets "
+         description="Web-search syntax in q: \"phrases\", -exclusions and OR are strict; "
+                     "other words are soft (courses matching more of the telling words first, "
+                     "partial matches listed and marked in `match`; fillers count little; a "
+                     "city or institution named in q boosts, never filters). Filters, facets "
                      "counted with every other filter applied, and a keyset cursor.")
     async def search(
         self, request: Request, db_session: DbSession,

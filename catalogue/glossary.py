@@ -24,7 +24,7 @@ __all__ = [
     "load_glossary",
 ]
 
-GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary" / "nl-en.v1.json"
+GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary" / "nl-en.v2.json"
 
 _Phrases = Annotated[list[Annotated[str, msgspec.Meta(min_length=1)]], msgspec.Meta(min_length=1)]
 
@@ -37,15 +37,20 @@ _VARIANTS = (
 
 
 class Entry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One concept in both languages; ``related`` are narrower or neighbouring subjects the
+    catalogue offers instead (an abbreviation such as EHBO with no course of its own)."""
+
     nl: _Phrases
     en: _Phrases
     domain: str
+    related: list[str] = []
 
 
 class _File(msgspec.Struct, forbid_unknown_fields=True):
     version: str
     entries: list[Entry]
     compound_parts: list[str] = []
+    generic: list[str] = []
 
 
 class Glossary:
@@ -57,9 +62,11 @@ class Glossary:
     """
 
     def __init__(
-        self, version: str, entries: Sequence[Entry], compound_parts: Iterable[str] = ()
+        self, version: str, entries: Sequence[Entry], compound_parts: Iterable[str] = (),
+        generic: Iterable[str] = (),
     ) -> None:
         self.version = version
+        self.generic = frozenset(k for k in map(_key, generic) if k)
         self.entries = tuple(entries)
         self._index: dict[tuple[str, ...], list[int]] = {}
         self._phrases: list[tuple[tuple[str, ...], ...]] = []
@@ -80,6 +87,12 @@ class Glossary:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def is_generic(self, words: Sequence[str]) -> bool:
+        """A word or phrase that names a kind of offer or a search habit, not a subject
+        ("opleiding", "postgraduate programme", "ik zoek"); inflections tolerated."""
+        key = tuple(words)
+        return any(k in self.generic for k in (key, *_variants(key))) if key else False
+
     def lookup(self, words: Sequence[str]) -> list[Entry]:
         """Entries holding this folded phrase, or else a variant inflection of its last word."""
         return [self.entries[i] for i in self._ids(tuple(words))]
@@ -89,6 +102,11 @@ class Glossary:
         key = tuple(words)
         ids = self._ids(key)
         found = (p for i in ids for p in self._phrases[i] if p != key)
+        return list(dict.fromkeys(found))
+
+    def related(self, words: Sequence[str]) -> list[tuple[str, ...]]:
+        """The ``related`` phrases of the entries ``lookup`` finds (folded), in file order."""
+        found = (k for i in self._ids(tuple(words)) for k in map(_key, self.entries[i].related) if k)
         return list(dict.fromkeys(found))
 
     def prefix_translations(self, prefix: str, limit: int = 3) -> list[tuple[str, ...]]:
@@ -140,7 +158,7 @@ def _variants(key: tuple[str, ...]) -> list[tuple[str, ...]]:
 def load_glossary(path: Path = GLOSSARY_PATH) -> Glossary:
     """Read and validate a glossary file; build it once and share it."""
     data = msgspec.json.decode(path.read_bytes(), type=_File)
-    return Glossary(data.version, data.entries, data.compound_parts)
+    return Glossary(data.version, data.entries, data.compound_parts, data.generic)
 
 
 class Coverage(msgspec.Struct, frozen=True):

@@ -15,12 +15,21 @@ Grade = Annotated[int, msgspec.Meta(ge=1, le=3)]
 
 
 class Judgment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A query and its relevant courses (``institution/code`` → grade: 3 best, 1 marginal)."""
+    """A query and its relevant courses (``institution/code`` → grade: 3 best, 1 marginal).
+
+    ``kind`` is the query's main trait; ``tags`` name further ones ("filler", "context",
+    "typed" for the queries written the way professionals type them), for per-tag figures.
+    """
 
     q: str
     lang: Literal["nl", "en"]
     kind: str
     relevant: dict[str, Grade]
+    tags: tuple[str, ...] = ()
+
+    @property
+    def all_tags(self) -> tuple[str, ...]:
+        return (self.kind, *(t for t in self.tags if t != self.kind))
 
 
 def load_judgments(path: Path) -> list[Judgment]:

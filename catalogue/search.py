@@ -7,6 +7,8 @@ checksum disagrees), so a search sees what its transaction sees, including uncom
 publications of that transaction. Then it asks pg_trgm for corrections of words neither
 the index nor the glossary knows, evaluates the query in memory (``search_match``) and
 reads the documents of one page back by id (``search_hits``): two or three statements.
+How the query's words combine (strict, soft, places, fillers) is ``search_soft``'s rule;
+typo corrections, ``did_you_mean`` and the word-by-word retry are in ``search_fixes``.
 
 Whole results are kept per (stamp, day, query), which is exact: any publication moves the
 stamp. ``search_courses`` also serves page-numbered consumers (``SearchQuery.offset``).
@@ -21,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import asyncpg
 import msgspec
@@ -31,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from catalogue.errors import Invalid
 from catalogue.glossary import Glossary, load_glossary
 from catalogue.search_engine import Snapshot, build_snapshot
+from catalogue.search_fixes import apart, did_you_mean
+from catalogue.search_fixes import corrections as find_corrections
 from catalogue.search_hits import Highlight, HitCache, SearchHit, hydrate
 from catalogue.search_load import driver, load_courses, no_reset, read_checksum, read_stamp
 from catalogue.search_match import (
@@ -46,7 +50,7 @@ from catalogue.search_match import (
 )
 from catalogue.search_suggest import Suggestion, Table, prefix_of, suggestions
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES, OutStruct, Text
-from catalogue.textproc import ParsedQuery, expand_terms, fold, parse_query, split_compound
+from catalogue.textproc import STOPWORDS, expand_terms, fold, parse_query, tokenize
 
 __all__ = [
     "MAX_LIMIT",
@@ -68,7 +72,6 @@ __all__ = [
 MAX_LIMIT = 100
 MAX_QUERY = 500
 MAX_OFFSET = 10_000
-FEW = 3  # below this many hits a correctable query gets a did_you_mean
 SORTS = ("relevance", "start_date", "price", "title")
 THREAD_BUILD = 5_000  # rebuild in a worker thread above this many courses
 RESULT_BYTES = 64 << 20  # JSON bytes of the whole results kept (the parsed results about as much again)
@@ -124,6 +127,10 @@ class SearchResult(OutStruct, kw_only=True):
     next_cursor: str | None
     did_you_mean: str | None
     pathways: list[PathwayHit] = []
+    match: Annotated[Literal["all", "partial", "none"] | None, msgspec.Meta(description=(
+        "With q: 'all' when some course met every meaningful word of q, 'partial' when the "
+        "courses found each met only some of them (ranked by how many and how telling; "
+        "see items[].match), 'none' when nothing matched; null without q."))] = None
 
 
 # Finds pathways for a query's words (each a tuple of alternatives) within institutions
@@ -411,9 +418,15 @@ async def _cached_search(session: AsyncSession, index: SearchIndex, query: Searc
 async def _search(db: Any, index: SearchIndex, snap: Snapshot, query: SearchQuery,
                   today: date) -> SearchResult:
     parsed = parse_query(query.q or "")
-    corrections = await _corrections(db, index, snap, parsed)
+    corrections = await find_corrections(db, index.glossary, index.corrections, snap, parsed)
     expansion = expand_terms(parsed, index.glossary, snap.compound_vocabulary, corrections=corrections)
     matched = match_text(snap, expansion)
+    if matched.dead:
+        apart_, loose = apart(matched.dead, snap.compound_vocabulary)
+        if apart_ or loose:
+            expansion = expand_terms(parsed, index.glossary, snap.compound_vocabulary,
+                                     corrections=corrections, keep_apart=apart_, loose=loose)
+            matched = match_text(snap, expansion)
     text_mask, text_score = matched.dense(snap.size)
     base = text_mask & snap.alive
     masks = filter_masks(snap, _filters(query))
@@ -428,8 +441,16 @@ async def _search(db: Any, index: SearchIndex, snap: Snapshot, query: SearchQuer
                              after=after, skip=query.offset, limit=query.limit)
     facets = facet_counts(snap, base, masks) if query.facets else {}
     scores = relevance(snap, text_score, slots) if has_text else np.zeros(len(slots))
+    partial = matched.partial(snap.size)
+    match: str | None = None
+    flags: list[str | None] | None = None
+    if has_text:
+        flags = ["all"] * len(slots) if partial is None else [
+            "partial" if p else "all" for p in partial[slots].tolist()]
+        match = "none" if not hits.size else (
+            "all" if partial is None or not partial[hits].all() else "partial")
     items = await hydrate(db, snap, slots.tolist(), scores.tolist(), matched.words, today,
-                          index.hits)
+                          index.hits, flags)
     next_cursor = None
     if more and len(slots):
         last = int(slots[-1])
@@ -446,62 +467,9 @@ async def _search(db: Any, index: SearchIndex, snap: Snapshot, query: SearchQuer
         items=items, total=total, total_is_estimate=False,
         facets={k: [FacetValue(value=v, count=c) for v, c in vs] for k, vs in facets.items()},
         next_cursor=next_cursor,
-        did_you_mean=_did_you_mean(parsed, corrections) if total < FEW else None,
-        pathways=pathways,
+        did_you_mean=did_you_mean(index.glossary, snap, parsed, corrections, masks) if corrections else None,
+        pathways=pathways, match=match,  # type: ignore[arg-type]
     )
-
-
-def _did_you_mean(parsed: ParsedQuery, corrections: dict[str, tuple[str, ...]]) -> str | None:
-    words = parsed.words()
-    if not any(w in corrections for w in words):
-        return None
-    return " ".join(corrections[w][0] if w in corrections else w for w in words)
-
-
-_TRIGRAM = """
-SELECT q.w, t.term
-FROM unnest($1::text[]) AS q(w)
-CROSS JOIN LATERAL (
-    SELECT term FROM search_term
-    WHERE term % q.w AND term <> q.w
-    ORDER BY similarity(term, q.w) DESC, term
-    LIMIT 5
-) AS t
-"""
-
-
-async def _corrections(db: Any, index: SearchIndex, snap: Snapshot,
-                       parsed: ParsedQuery) -> dict[str, tuple[str, ...]]:
-    """pg_trgm corrections of the words neither the index nor the glossary knows (cached)."""
-    unknown = []
-    for group in parsed.groups:
-        for term in group:
-            for i, word in enumerate(term.words):
-                prefix = term.prefix and i == len(term.words) - 1
-                if _is_unknown(snap, index.glossary, word, prefix):
-                    unknown.append(word)
-    if not unknown:
-        return {}
-    missing = [w for w in dict.fromkeys(unknown) if w not in index.corrections]
-    if missing:
-        found: dict[str, list[str]] = {w: [] for w in missing}
-        for word, term in await db.fetch(_TRIGRAM, missing):
-            if snap.has_word(term) and len(found[word]) < 2:
-                found[word].append(term)
-        if len(index.corrections) > 50_000:
-            index.corrections.clear()
-        index.corrections.update({w: tuple(v) for w, v in found.items()})
-    return {w: index.corrections[w] for w in unknown if index.corrections.get(w)}
-
-
-def _is_unknown(snap: Snapshot, glossary: Glossary, word: str, prefix: bool) -> bool:
-    if len(word) < 4 or not word.isalpha() or snap.has_word(word) or snap.stem_equivalents(word):
-        return False
-    if prefix and snap.words_with_prefix(word, 1):
-        return False
-    if word in glossary.words or glossary.lookup((word,)):
-        return False
-    return not split_compound(word, snap.compound_vocabulary)
 
 
 # --- autocomplete --------------------------------------------------------------------------------
@@ -520,6 +488,23 @@ async def suggest(session: AsyncSession, index: SearchIndex, q: str, *, limit: i
     async with index.reader(session) as db:
         snap = await index.current(session, db, today or date.today())
     table = snap.derived.get("table")
-    if table is not None:
-        return suggestions(table, prefix, limit, snap.derived)  # type: ignore[arg-type]
-    return suggestions(await index.suggest_table(snap), prefix, limit)
+    cache = snap.derived if table is not None else None
+    if table is None:
+        table = await index.suggest_table(snap)
+    found = list(suggestions(table, prefix, limit, cache))  # type: ignore[arg-type]  # a cached list
+    words = prefix.split()
+    if len(found) >= limit or len(words) < 2 or prefix.endswith(" ") or len(words[-1]) < 2:
+        return found
+    # Soft, as search is (#15): when the whole text completes to too little ("opleiding
+    # wondz"), complete the last word, those holding more of the earlier meaningful words first.
+    earlier = {w for w in words[:-1] if w not in STOPWORDS and not index.glossary.is_generic((w,))}
+    more = sorted(suggestions(table, words[-1], min(4 * limit, 20), cache),  # type: ignore[arg-type]
+                  key=lambda s: -len(earlier.intersection(tokenize(s.text))))
+    seen = {fold(s.text) for s in found}
+    for s in more:
+        if len(found) == limit:
+            break
+        if fold(s.text) not in seen:
+            seen.add(fold(s.text))
+            found.append(s)
+    return found

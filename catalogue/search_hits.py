@@ -6,7 +6,7 @@ import uuid
 from bisect import bisect_left
 from collections import OrderedDict
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -44,6 +44,10 @@ class SearchHit(OutStruct, kw_only=True):
     next_offering: OfferingOut | None = None
     highlight: Highlight
     score: float
+    match: Annotated[Literal["all", "partial"] | None, msgspec.Meta(description=(
+        "With q: 'all' when the course met every meaningful word of q (fillers such as "
+        "'opleiding', places and stop words aside), 'partial' when it met only some; "
+        "null without q."))] = None
 
 
 _DOCUMENTS = """
@@ -95,7 +99,8 @@ class HitCache:
 
 
 async def hydrate(db: Any, snap: Snapshot, slots: list[int], scores: list[float],
-                  words: frozenset[str], today: date, cache: HitCache) -> list[SearchHit]:
+                  words: frozenset[str], today: date, cache: HitCache,
+                  matches: list[Any] | None = None) -> list[SearchHit]:
     """The hits of one page in the page's order; versions not in ``cache`` read in one statement."""
     if not slots:
         return []
@@ -111,13 +116,14 @@ async def hydrate(db: Any, snap: Snapshot, slots: list[int], scores: list[float]
     marked = Marker(words, snap.compound_vocabulary)
     day = today.isoformat()
     hits = []
-    for score, key in zip(scores, keys):
+    for score, key, match in zip(scores, keys, matches or [None] * len(keys)):
         summary = found.get(key)
         if summary is None:  # withdrawn or gone since the snapshot; the next request rebuilds
             continue
         hits.append(msgspec.structs.replace(
             summary.hit, next_offering=_next_offering(summary, day),
-            highlight=_cached_highlight(cache.highlights, summary, marked), score=round(score, 4)))
+            highlight=_cached_highlight(cache.highlights, summary, marked), score=round(score, 4),
+            match=match))
     return hits
 
 

@@ -5,8 +5,9 @@ English stem, and on the last word completions of the prefix); a word's score in
 is the largest of their field-weighted BM25 weights times their idf, discounted for stem
 and prefix matches. An alternative of a group (the typed term, its compound parts, a
 glossary translation, a typo correction) scores the sum of its words, discounted by its
-source; a group scores its best alternative; a course must match every group and scores
-their sum, times ``FRESH_BOOST`` when it has an upcoming offering.
+source; a group scores its best alternative. How groups combine (strict ones required,
+the others weighed and coordinated, places a boost) is ``catalogue.search_soft``'s rule;
+the result is multiplied by ``FRESH_BOOST`` when a course has an upcoming offering.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ from typing import Any, Literal
 import numpy as np
 
 from catalogue.search_engine import ECTS_BUCKETS, NONE_DAY, PRICE_BUCKETS, Snapshot
+from catalogue.search_soft import combine, role_of
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
-from catalogue.textproc import Alternative, Expansion, fold
+from catalogue.textproc import STOPWORDS, Alternative, Expansion, fold
 
 __all__ = ["FACETS", "Filters", "Lru", "Sort", "TextMatch", "facet_counts", "filter_masks",
            "match_text", "page", "relevance", "sort_keys", "title_threshold"]
 
 Sort = Literal["relevance", "start_date", "price", "title"]
-SOURCE_WEIGHT = {"query": 1.0, "compound": 0.85, "glossary": 0.8, "typo": 0.8}
+SOURCE_WEIGHT = {"query": 1.0, "compound": 0.85, "glossary": 0.8, "typo": 0.8, "related": 0.5}
 STEM_FACTOR = 0.9
 PREFIX_FACTOR = 0.75
 FRESH_BOOST = np.float32(1.15)
@@ -55,11 +57,22 @@ class Filters:
 
 @dataclass(frozen=True, slots=True)
 class TextMatch:
-    """Matching slots (dead ones included) and their text scores; ``slots`` None: every slot."""
+    """Matching slots and their text scores; ``slots`` None: every slot. ``complete`` says
+    per matching slot whether it met every meaningful word (None: all did)."""
 
     slots: np.ndarray | None
     scores: np.ndarray
     words: frozenset[str]  # indexed words the query met, for highlighting
+    complete: np.ndarray | None = None
+    dead: tuple[str, ...] = ()  # soft groups (their text) that met no live course
+
+    def partial(self, size: int) -> np.ndarray | None:
+        """A mask over ``size`` slots of the partial matches (None: there are none)."""
+        if self.complete is None or self.slots is None or self.complete.all():
+            return None
+        mask = np.zeros(size, bool)
+        mask[self.slots[~self.complete]] = True
+        return mask
 
     def dense(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         """(mask, score) over all ``size`` slots."""
@@ -138,14 +151,18 @@ def _alternative(snap: Snapshot, alt: Alternative) -> tuple[np.ndarray, frozense
         return _word(snap, alt.words[0], alt.prefix)
     # Several words: a city such as "sint-katelijne-waver" meets thousands of courses whose
     # texts are checked for adjacency one by one, so the outcome is kept per snapshot.
-    found = _cached(snap, ("word", alt.words, alt.prefix, alt.adjacent),
+    found = _cached(snap, ("word", alt.words, alt.prefix, alt.adjacent, alt.loose),
                     lambda: _words(snap, alt) or False)
     return found or None  # type: ignore[no-any-return]
 
 
 def _words(snap: Snapshot, alt: Alternative) -> tuple[np.ndarray, frozenset[str]] | None:
     last = len(alt.words) - 1
-    parts = [_word(snap, w, alt.prefix and i == last) for i, w in enumerate(alt.words)]
+    # stop words are not indexed; a phrase ("psychotherapie voor kinderen") checks them below
+    parts = [_word(snap, w, alt.prefix and i == last) for i, w in enumerate(alt.words)
+             if not (alt.adjacent and w in STOPWORDS and i != last)]
+    if alt.loose:
+        return _loose(parts, len(alt.words))
     if not parts or any(p is None for p in parts):
         return None
     arrays = [p[0] for p in parts]  # type: ignore[index]
@@ -163,8 +180,20 @@ def _words(snap: Snapshot, alt: Alternative) -> tuple[np.ndarray, frozenset[str]
     return np.where(matched, np.add.reduce(arrays), np.float32(0)), words
 
 
+def _loose(parts: list[tuple[np.ndarray, frozenset[str]] | None], n: int
+           ) -> tuple[np.ndarray, frozenset[str]] | None:
+    """Some parts suffice: the sum of those met times the share of parts met."""
+    found = [p for p in parts if p is not None]
+    if not found:
+        return None
+    met = np.add.reduce([(p[0] > 0).astype(np.float32) for p in found])
+    score = np.add.reduce([p[0] for p in found]) * (met / np.float32(n))
+    return score, frozenset().union(*(p[1] for p in found))
+
+
 def match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
-    """Courses matching every group and no exclusion, with their text scores."""
+    """Live courses the query finds (``catalogue.search_soft``'s rule) and no exclusion,
+    with their text scores and whether each met every meaningful word."""
     return _cached(snap, ("text", expansion), lambda: _match_text(snap, expansion))  # type: ignore[no-any-return]
 
 
@@ -172,9 +201,9 @@ def _match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
     size = snap.size
     if not expansion.groups and not expansion.excluded:
         return TextMatch(None, np.zeros(0, np.float32), frozenset())
-    mask = np.ones(size, bool)
-    score = np.zeros(size, np.float32)
+    allowed = snap.alive.copy()
     words: set[str] = set()
+    roles, scores, dead = [], [], []
     for group in expansion.groups:
         best = None
         for alt in group.alternatives:
@@ -184,16 +213,31 @@ def _match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
             words |= found[1]
             weighted = found[0] * np.float32(SOURCE_WEIGHT.get(alt.source, 0.7))
             best = weighted if best is None else np.maximum(best, weighted)
-        if best is None:
-            return TextMatch(np.zeros(0, np.int64), np.zeros(0, np.float32), frozenset(words))
-        mask &= best > 0
-        score += best
+        if best is not None and not best.any():  # met only dead courses, or a phrase not adjacent
+            best = None
+        role = role_of(snap, group)
+        if best is None and role == "core":
+            dead.append(group.text)
+        if role == "strict":
+            if best is None:
+                return TextMatch(np.zeros(0, np.int64), np.zeros(0, np.float32), frozenset(words))
+            allowed &= best > 0
+        roles.append(role)
+        scores.append(best)
     for alt in expansion.excluded:
         found = _alternative(snap, Alternative(alt.words, adjacent=alt.adjacent))
         if found is not None:
-            mask &= found[0] <= 0
-    slots = np.flatnonzero(mask)
-    return TextMatch(slots, score[slots], frozenset(words))
+            allowed &= found[0] <= 0
+    if not expansion.groups:
+        slots = np.flatnonzero(allowed)
+        return TextMatch(slots, np.zeros(len(slots), np.float32), frozenset())
+    if all(r == "strict" for r in roles):
+        score = np.add.reduce(scores) if len(scores) > 1 else scores[0]
+        slots = np.flatnonzero(allowed)
+        return TextMatch(slots, score[slots], frozenset(words))  # type: ignore[index]
+    combined = combine(snap, roles, scores, allowed)
+    return TextMatch(combined.slots, combined.scores, frozenset(words), combined.complete,
+                     tuple(dead))
 
 
 def _pairs_mask(size: int, slots: np.ndarray, values: np.ndarray, wanted: list[int]) -> np.ndarray:

@@ -77,6 +77,7 @@ class Term:
     words: tuple[str, ...]
     quoted: bool = False
     prefix: bool = False  # last word of the query, still being typed
+    capitals: bool = False  # typed in capitals in a query that is not: an abbreviation ("IT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +96,9 @@ class ParsedQuery:
         return [w for group in self.groups for term in group for w in term.words]
 
 
-def _terms_of_chunk(chunk: str) -> list[Term]:
-    return [Term(tuple(words)) for joined in _JOINED.findall(chunk) if (words := tokenize(joined))]
+def _terms_of_chunk(chunk: str, shouting: bool = False) -> list[Term]:
+    return [Term(tuple(words), capitals=not shouting and len(joined) > 1 and joined.isupper())
+            for joined in _JOINED.findall(chunk) if (words := tokenize(joined))]
 
 
 def parse_query(q: str) -> ParsedQuery:
@@ -123,7 +125,7 @@ def parse_query(q: str) -> ParsedQuery:
             items.append("OR")
             continue
         negative = bare.startswith("-")
-        terms = _terms_of_chunk(bare.lstrip("-") if negative else bare)
+        terms = _terms_of_chunk(bare.lstrip("-") if negative else bare, q.isupper())
         if negative:
             excluded.extend(terms)
         elif terms:
@@ -133,7 +135,7 @@ def parse_query(q: str) -> ParsedQuery:
     if items and last_bare_end == len(q) and typing_on and isinstance(items[-1], Term):
         last = items[-1]
         if len(last.words[-1]) >= MIN_PREFIX:
-            items[-1] = Term(last.words, prefix=True)
+            items[-1] = Term(last.words, prefix=True, capitals=last.capitals)
     return ParsedQuery(_group_or(items), tuple(dict.fromkeys(excluded))[:MAX_TERMS])
 
 
@@ -225,7 +227,7 @@ def vocabulary_from_titles(titles: Iterable[str], min_length: int = 3) -> set[st
 
 # --- expansion -------------------------------------------------------------------------------
 
-Source = Literal["query", "compound", "glossary", "typo"]
+Source = Literal["query", "compound", "glossary", "typo", "related"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,19 +238,28 @@ class Alternative:
     adjacent: bool = False
     prefix: bool = False  # the last word matches as a prefix
     source: Source = "query"
+    loose: bool = False  # some of ``words`` suffice, scored by the share met (compound parts)
 
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """What one user term (or OR-list, or multiword glossary phrase) may match."""
+    """What one user term (or OR-list, or multiword glossary phrase) may match.
+
+    ``strict``: the user marked it (a quoted phrase, an ``OR`` list), so a course must match
+    it; other groups are soft (see ``catalogue.search_match``). ``generic``: a word that
+    names a kind of offer rather than a subject ("opleiding", "course"), from the glossary.
+    """
 
     text: str
     alternatives: tuple[Alternative, ...]
+    strict: bool = False
+    generic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Expansion:
-    """``groups`` are ANDed; a document must match none of ``excluded``."""
+    """A document must match none of ``excluded``; how ``groups`` combine is the search's
+    rule (strict groups all, soft ones ranked by how many and how telling)."""
 
     groups: tuple[Group, ...] = ()
     excluded: tuple[Alternative, ...] = ()
@@ -293,6 +304,8 @@ def expand_terms(
     vocabulary: Collection[str] = frozenset(),
     *,
     corrections: Mapping[str, Sequence[str]] | None = None,
+    keep_apart: Collection[tuple[str, ...]] = (),
+    loose: Collection[str] = (),
 ) -> Expansion:
     """Alternatives per user term, so the search can match ``(term | alt1 | alt2)``.
 
@@ -311,31 +324,47 @@ def expand_terms(
       and given its -ie/-isch counterpart;
       for a prefix term without an exact entry, those of up to three entries it begins;
     - ``corrections`` (e.g. trigram matches from the database) and their translations.
-    Quoted phrases are literal: no alternatives. A group made only of stopwords is dropped
+    Quoted phrases are literal: no alternatives. Phrases in ``keep_apart`` are not merged
+    into one glossary group, and the compound parts of words in ``loose`` match loosely
+    (some parts suffice): both for a retry after they met nothing as a whole. A group made only of stopwords is dropped
     unless every group is. Each group keeps at most ``MAX_ALTERNATIVES`` alternatives.
     """
     vocab = _splitter(vocabulary, glossary)
     fixes = corrections or {}
     groups, content = [], []
-    for terms, merged in _merge_glossary_phrases(parsed.groups, glossary):
+    for terms, merged in _merge_glossary_phrases(parsed.groups, glossary, keep_apart):
         alternatives: dict[Alternative, None] = {}
         for term in terms:
-            for alt in _alternatives(term, merged, glossary, vocab, fixes):
+            for alt in _alternatives(term, merged, glossary, vocab, fixes, loose):
                 alternatives.setdefault(alt)
         text = " OR ".join(" ".join(t.words) for t in terms)
-        groups.append(Group(text, tuple(alternatives)[:MAX_ALTERNATIVES]))
-        if not all(_is_stopword(t) for t in terms):
+        strict = len(terms) > 1 or any(t.quoted for t in terms)
+        generic = not strict and all(_generic(t, glossary, fixes) for t in terms)
+        groups.append(Group(text, tuple(alternatives)[:MAX_ALTERNATIVES], strict, generic))
+        if not all(_is_stopword(t, glossary) for t in terms):
             content.append(groups[-1])
     excluded = tuple(Alternative(t.words, adjacent=len(t.words) > 1) for t in parsed.excluded)
     return Expansion(tuple(content or groups), excluded)
 
 
-def _is_stopword(term: Term) -> bool:
+def _generic(term: Term, glossary: Glossary, fixes: Mapping[str, Sequence[str]]) -> bool:
+    """A filler, as typed or as every typo correction of it reads ("opleidnig")."""
+    if glossary.is_generic(term.words):
+        return True
+    found = fixes.get(term.words[0], ()) if len(term.words) == 1 else ()
+    return bool(found) and all(glossary.is_generic(tuple(tokenize(f))) for f in found)
+
+
+def _is_stopword(term: Term, glossary: Glossary | None = None) -> bool:
+    """Only stop words; "IT" in capitals with a glossary entry is an abbreviation instead."""
+    if term.capitals and glossary is not None and glossary.lookup(term.words):
+        return False
     return not term.quoted and all(w in STOPWORDS for w in term.words)
 
 
 def _merge_glossary_phrases(
-    groups: Sequence[tuple[Term, ...]], glossary: Glossary
+    groups: Sequence[tuple[Term, ...]], glossary: Glossary,
+    keep_apart: Collection[tuple[str, ...]] = (),
 ) -> list[tuple[tuple[Term, ...], bool]]:
     """Greedy longest match of glossary phrases over runs of plain single-word groups."""
     out: list[tuple[tuple[Term, ...], bool]] = []
@@ -345,7 +374,7 @@ def _merge_glossary_phrases(
             run = groups[i:j]
             if all(len(g) == 1 and not g[0].quoted and len(g[0].words) == 1 for g in run):
                 words = tuple(g[0].words[0] for g in run)
-                if glossary.lookup(words):
+                if words not in keep_apart and glossary.lookup(words):
                     out.append(((Term(words, prefix=run[-1][0].prefix),), True))
                     i = j
                     break
@@ -361,6 +390,7 @@ def _alternatives(
     glossary: Glossary,
     vocabulary: _Splitter,
     corrections: Mapping[str, Sequence[str]],
+    loose: Collection[str] = (),
 ) -> list[Alternative]:
     words = term.words
     if term.quoted:
@@ -375,7 +405,8 @@ def _alternatives(
     if len(words) == 1:
         parts = vocabulary.split(words[0])
         if parts:
-            out.append(Alternative(tuple(parts), prefix=term.prefix, source="compound"))
+            out.append(Alternative(tuple(parts), prefix=term.prefix, source="compound",
+                                   loose=words[0] in loose))
         out += [Alternative((d,), source="compound") for d in _derived(words[0], vocabulary)]
     translations = _translations(words, term.prefix, glossary, vocabulary)
     out += translations
@@ -399,12 +430,18 @@ def _translations(
     if not phrases and prefix and len(words) == 1:
         phrases = glossary.prefix_translations(words[0], limit=3)
     out = []
+    # Stop words are not indexed: "dieren in de hulpverlening" must match dieren & hulpverlening.
+    phrases = [tuple(w for w in p if w not in STOPWORDS) or p for p in phrases]
     for phrase in phrases:
         out.append(Alternative(phrase, source="glossary"))
         if len(phrase) == 1:
             parts = vocabulary.split(phrase[0])
             if parts:
                 out.append(Alternative(tuple(parts), source="glossary"))
+    for phrase in glossary.related(words):
+        for variant in (phrase, *glossary.translations(phrase)):
+            kept = tuple(w for w in variant if w not in STOPWORDS) or variant
+            out.append(Alternative(kept, source="related"))
     return out
 
 

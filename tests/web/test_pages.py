@@ -59,6 +59,19 @@ async def test_search_page_shows_cards_facets_and_reflects_the_url(client, ucll)
     assert "/courses/ucll/MC-WONDZORG" in r.text
 
 
+async def test_search_page_says_when_not_every_word_matched(client, ucll) -> None:  # type: ignore[no-untyped-def]
+    await _publish(client, ucll)
+    r = await client.get("/", params={"q": "wondzorg"}, headers={"Accept-Language": "en"})
+    assert "Not every word" not in r.text and "Partial match" not in r.text
+    # a word no course has: the wound care course still shows, marked as a partial match (#15)
+    r = await client.get("/", params={"q": "wondzorg qqqxzv"}, headers={"Accept-Language": "en"})
+    assert "Not every word of your search matched" in _text(r.text)
+    assert "Partial match" in _text(_card(r.text, "MC-WONDZORG"))
+    r = await client.get("/", params={"q": "wondzorg qqqxzv"}, headers={"Accept-Language": "nl"})
+    assert "Niet elk woord van je zoekopdracht is gevonden" in _text(r.text)
+    assert "Deels overeenkomend" in _text(_card(r.text, "MC-WONDZORG"))
+
+
 async def test_search_load_more_follows_the_cursor(client, ucll) -> None:  # type: ignore[no-untyped-def]
     for i in range(22):
         await _publish(client, ucll, code=f"MC-W{i:02d}")
