@@ -286,7 +286,8 @@ def _pointer(path: Any) -> str:
 
 def _sort_key(pointer: str) -> tuple[tuple[int, int | str], ...]:
     parts = pointer.split("/")[1:]
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
+    # isascii: str.isdigit is also true of '³' and other digits int() refuses
+    return tuple((0, int(p)) if p.isascii() and p.isdigit() else (1, p) for p in parts)
 
 
 def _show(value: Any, limit: int = 60) -> str:

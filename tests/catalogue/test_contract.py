@@ -481,3 +481,12 @@ def test_the_content_hash_ignores_form_and_sees_content() -> None:
     assert content_hash(example("minimal") | {"code": "A"}) != content_hash(
         example("minimal") | {"code": "B"}
     )
+
+
+def test_problems_sort_by_pointers_whatever_their_digits() -> None:
+    """A member named '³' (a digit to str.isdigit, not to int) sorts instead of failing:
+    schemathesis found a 500 on a batch whose item had such a member."""
+    from catalogue.validation import _sort_key
+
+    assert sorted(["/offerings/10", "/³", "/offerings/2"], key=_sort_key) == [
+        "/offerings/2", "/offerings/10", "/³"]
