@@ -47,7 +47,7 @@ from credentials.multikey import (
 )
 
 __all__ = ["KEY_REFRESH_SECONDS", "IssuerPublicKey", "KeyRing", "SigningKey",
-           "SigningKeyUnavailable", "revoke_signing_key", "rotate_signing_key"]
+           "SigningKeyUnavailable", "parse_instant", "revoke_signing_key", "rotate_signing_key"]
 
 _HKDF_INFO = b"academy issuer signing keys v1"
 KEY_REFRESH_SECONDS = 30.0
@@ -249,7 +249,7 @@ class KeyRing:
             return None
         if key.revoked_entirely:
             return f"the signing key {method} is revoked"
-        when = _instant(created)
+        when = parse_instant(created)
         if when is None or when >= key.revoked_since:
             return (f"the signing key {method} is revoked for proofs created from "
                     f"{_xsd(key.revoked_since)} on (this proof: {created!r})")
@@ -269,7 +269,8 @@ def _xsd(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _instant(value: object) -> datetime | None:
+def parse_instant(value: object) -> datetime | None:
+    """An XSD dateTime with a zone (what proofs and validity dates hold), or None."""
     if not isinstance(value, str):
         return None
     try:

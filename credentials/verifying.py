@@ -41,7 +41,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credentials.fastschema import ob3_violations
-from credentials.keys import KeyRing
+from credentials.keys import KeyRing, parse_instant
 from credentials.limits import (
     MAX_PROOFS,
     MAX_STATUS_ENTRIES,
@@ -242,24 +242,14 @@ def _status_check(wanted: Wanted, values: dict[tuple[str, str, int, int], int],
     return Check("status", True, f"valid (0) in status list {lists}")
 
 
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
-
-
 def _validity(document: dict[str, Any], now: datetime) -> Check:
-    start = _instant(document.get("validFrom"))
+    start = parse_instant(document.get("validFrom"))
     if start is None:
         return Check("validity", False, "validFrom is missing or not a date-time with a zone")
     if start > now:
         return Check("validity", False, f"not valid before {document['validFrom']}")
     if "validUntil" in document:
-        end = _instant(document["validUntil"])
+        end = parse_instant(document["validUntil"])
         if end is None:
             return Check("validity", False, "validUntil is not a date-time with a zone")
         if end < now:
