@@ -28,6 +28,7 @@ from credentials.status import PURPOSE, list_url
 
 __all__ = [
     "STACKED_ACHIEVEMENT_TYPE",
+    "AwardBreaksContract",
     "STACKED_PREFIX",
     "Stacked",
     "award_problems",
@@ -101,8 +102,8 @@ class Stacked(msgspec.Struct, kw_only=True):
         if (until := self.valid_until) is not None:
             resolved["valid_until"] = until.isoformat()
         problems = check_resolved(resolved)
-        if problems:  # the pathway passed its schema, so this is our bug: refuse to issue
-            raise RuntimeError(f"stacked credential breaks the contract: {problems[:3]}")
+        if problems:  # rules the pathway schema cannot say (a grade's pass mark on its scale)
+            raise AwardBreaksContract(problems)
         unsigned = build_credential(
             resolved, credential_id=credential_iri(base, self.credential_id),
             issuer=issuer_profile(institution, did), achievement_id=resolved["pathway"]["id"],
@@ -114,6 +115,14 @@ class Stacked(msgspec.Struct, kw_only=True):
         return unsigned
 
 
+class AwardBreaksContract(ValueError):
+    """The award's elements make a credential the microcredential contract refuses."""
+
+    def __init__(self, problems: list) -> None:  # type: ignore[type-arg]
+        super().__init__("; ".join(f"{p.pointer}: {p.message}" for p in problems[:3]))
+        self.problems = problems
+
+
 def award_problems(pathway: Compiled, institution: Institution) -> list[tuple[str, str]]:
     """Why no stacked credential of ``pathway`` could be signed portably (a trial signature
     with a throwaway key, e.g. texts whose order differs by code point and UTF-16)."""
@@ -123,9 +132,12 @@ def award_problems(pathway: Compiled, institution: Institution) -> list[tuple[st
         parts=[str(uuid.uuid4())], courses=[pathway.courses[0]], total_ects=1.0,
         today=datetime.now(UTC).date())
     base = "https://academy.kuleuven.be"
-    unsigned = sample.unsigned(base, f"did:web:academy.kuleuven.be:institutions:"
-                               f"{institution.slug}",
-                               (PURPOSE, list_url(base, institution.slug, PURPOSE, 1), 0))
+    try:
+        unsigned = sample.unsigned(base, f"did:web:academy.kuleuven.be:institutions:"
+                                   f"{institution.slug}",
+                                   (PURPOSE, list_url(base, institution.slug, PURPOSE, 1), 0))
+    except AwardBreaksContract as exc:
+        return [(f"/award{p.pointer}", p.message) for p in exc.problems]
     try:
         sign(unsigned, Ed25519PrivateKey.generate(), "did:example:trial#key-1", "2026-01-01T00:00:00Z")
     except UnsafeDocument as exc:

@@ -197,7 +197,8 @@ def _without_astral(node: Any) -> Any:
 
 def _with_eu_elements(request: Any) -> None:
     """An issuance request names a published course of the issuer, whose defaults fill the
-    EU elements the request leaves out: the fixture publishes FUZZ_COURSE for every partner."""
+    EU elements the request leaves out: the fixture publishes FUZZ_COURSE for every partner.
+    Its date is today's (never in the future nor before the course existed: in code)."""
     if isinstance(request, dict):
         request["course"] = FUZZ_COURSE
         # A grade must lie on its scale, validity after issuance: checked in code.
@@ -206,9 +207,10 @@ def _with_eu_elements(request: Any) -> None:
         if isinstance(request.get("assessment"), dict):
             request["assessment"].pop("grade", None)
             request["assessment"].pop("grade_scale", None)
-        request.setdefault("title", {"en": "Fuzzing credential"})
-        request.setdefault("learning_outcomes", [{"en": "Can be fuzzed."}])
-        request.setdefault("ects", 1)
+        # Title, ECTS and learning outcomes come from the course, which a body may only
+        # narrow (credentials.issuing): the course's own values, checked in code.
+        for name in ("title", "learning_outcomes", "ects"):
+            request.pop(name, None)
         request.setdefault("eqf_level", 5)
 
 

@@ -338,3 +338,16 @@ async def test_an_award_no_verifier_could_check_is_refused(client, keys) -> None
     body["award"]["quality_assurance"] = {"nl": "NVAO \U0001F600", "en": "NVAO \uFF21"}
     errors = _errors(await define(client, keys, body))
     assert "cannot be signed portably" in errors["/award"]
+
+
+async def test_an_award_the_credential_contract_refuses_is_a_422(client, keys) -> None:  # type: ignore[no-untyped-def]
+    """A pass mark that is not on its own letter scale passes the pathway schema (it cannot
+    compare two values) but no credential could carry it: refused when defined, never a 500
+    (schemathesis found the 500)."""
+    body = pathway_body()
+    body["award"]["assessment"] = {"type": "testing", "grade_scale": {
+        "type": "letter", "values": ["A", "B", "C"], "pass": "Z"}}
+    r = await define(client, keys, body)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert any(e["pointer"].startswith("/award") for e in r.json()["errors"]), r.text
