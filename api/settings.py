@@ -27,6 +27,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     search_rate_per_minute: int = 6000
     write_rate_per_minute: int = 6000
     log_level: str = "INFO"
+    offer_ttl_seconds: int = 600
 
 
 def _secret_key(data_dir: Path, env: Mapping[str, str]) -> str:
@@ -58,6 +59,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "search_rate_per_minute": int(env.get("ACADEMY_SEARCH_RATE_PER_MINUTE", 6000)),
         "write_rate_per_minute": int(env.get("ACADEMY_WRITE_RATE_PER_MINUTE", 6000)),
         "log_level": env.get("ACADEMY_LOG_LEVEL", "INFO"),
+        "offer_ttl_seconds": int(env.get("ACADEMY_OFFER_TTL_SECONDS", 600)),
     }
     values.update(overrides)
     if "secret_key" not in values:
