@@ -43,9 +43,6 @@ P256_PUB_PREFIX = b"\x80\x24"
 _KEY_KINDS = {"EdDSA": ("OKP", "Ed25519"), "Ed25519": ("OKP", "Ed25519"), "ES256": ("EC", "P-256")}
 _PUBLIC_MEMBERS = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y")}
 
-# RFC 9864 deprecates the name "EdDSA" for "Ed25519"; wallets in the field (and the issue's
-# metadata) still send "EdDSA", and it means exactly Ed25519 here, the only OKP curve allowed.
-warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=SecurityWarning)
 
 
 class ProofRejected(ValueError):
@@ -165,7 +162,11 @@ def check_proof(token: object, *, audience: str, now: int, max_age: int = 300) -
         raise ProofRejected(f"a {public['crv']} key cannot sign with {alg}")
     try:
         key = JWKRegistry.import_key(public)
-        claims = jwt.decode(token, key, algorithms=[alg]).claims
+        with warnings.catch_warnings():
+            # RFC 9864 deprecates the name "EdDSA" for "Ed25519"; wallets in the field still
+            # send it, and with the key checked above it means exactly Ed25519 here.
+            warnings.filterwarnings("ignore", "EdDSA is deprecated", SecurityWarning)
+            claims = jwt.decode(token, key, algorithms=[alg]).claims
     except (JoseError, ValueError):
         raise ProofRejected("the proof's signature does not verify with its key") from None
     return Holder(did, _check_claims(claims, audience, now, max_age))
