@@ -20,7 +20,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from api.access import LEARNER, PUBLIC, access, bearer_token, partner
+from api.access import LEARNER, PUBLIC, WALLET, access, bearer_token, partner
 from api.db import DbSession
 from api.issuers import keyring_of
 from catalogue.validation import MalformedJSON, loads_strict
@@ -110,7 +110,10 @@ def _configuration(name: str, logo: str) -> dict[str, Any]:
 
 
 class Oid4vciController(Controller):
-    tags = ["wallets (OpenID4VCI)"]
+    """The protocol's own endpoints: wallets find them in the issuer's metadata and speak
+    OID4VCI / OAuth to them, so they stay out of our OpenAPI document."""
+
+    include_in_schema = False
 
     @get("/.well-known/openid-credential-issuer/institutions/{slug:str}", opt=access(PUBLIC),
          summary="Credential Issuer metadata of an institution (OID4VCI 1.0 §12.2)")
@@ -201,7 +204,7 @@ class Oid4vciController(Controller):
         return _json({"c_nonce": await new_nonce(db_session, slug),
                       "c_nonce_expires_in": NONCE_SECONDS})
 
-    @post("/institutions/{slug:str}/oid4vci/credential", opt=access(PUBLIC),
+    @post("/institutions/{slug:str}/oid4vci/credential", opt=access(WALLET),
           status_code=HTTP_200_OK,
           summary="Credential endpoint: the credential bound to the wallet's key (OID4VCI §8)")
     async def credential(self, request: Request, db_session: DbSession,
