@@ -50,6 +50,7 @@ __all__ = [
     "OAuthError",
     "Token",
     "create_offer",
+    "holds",
     "issue_to_holder",
     "issuer_identifier",
     "new_nonce",
@@ -131,6 +132,13 @@ async def create_offer(session: AsyncSession, credential_id: uuid.UUID, *, ttl: 
          "t": _tx_hash(code, tx_code), "cr": credential_id, "i": institution_id, "x": expires},
     )
     return NewOffer(slug, offer_token, tx_code, expires)
+
+
+async def holds(session: AsyncSession, email: str, credential_id: uuid.UUID) -> bool:
+    """Whether ``email`` is the learner of the credential (who may offer it to a wallet)."""
+    return bool(await session.scalar(
+        text("SELECT 1 FROM credential WHERE id = :id AND learner_email = :e"),
+        {"id": credential_id, "e": email}))
 
 
 async def offered_code(session: AsyncSession, slug: str, offer_token: str) -> str | None:
