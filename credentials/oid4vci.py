@@ -62,6 +62,7 @@ CONFIGURATION_ID = "OpenBadgeCredential"
 MAX_TX_ATTEMPTS = 5
 TOKEN_SECONDS = 300
 NONCE_SECONDS = 300
+SWEEP_EVERY = 16
 
 
 class OAuthError(Exception):
@@ -186,10 +187,8 @@ async def redeem_code(session: AsyncSession, slug: str, code: str, tx_code: str 
                          if left else "Wrong tx_code; this offer is now dead.")
     token = secrets.token_urlsafe(32)
     await session.execute(
-        text("UPDATE credential_offer SET redeemed_at = now() WHERE id = :id"),
-        {"id": offer_id})
-    await session.execute(
-        text("INSERT INTO oid4vci_token (token_hash, offer_id, expires_at) "
+        text("WITH used AS (UPDATE credential_offer SET redeemed_at = now() WHERE id = :o) "
+             "INSERT INTO oid4vci_token (token_hash, offer_id, expires_at) "
              "VALUES (:h, :o, now() + make_interval(secs => :t))"),
         {"h": _hash(token), "o": offer_id, "t": TOKEN_SECONDS})
     return Token(token, TOKEN_SECONDS)
@@ -205,9 +204,10 @@ async def new_nonce(session: AsyncSession, slug: str) -> str:
         {"h": _hash(nonce), "t": NONCE_SECONDS, "s": slug})
     if inserted is None:
         raise CredentialNotFound(f"No institution with slug {slug!r}.")
-    await session.execute(text(
-        "DELETE FROM oid4vci_nonce WHERE nonce_hash IN (SELECT nonce_hash FROM oid4vci_nonce "
-        "WHERE expires_at < now() LIMIT 20 FOR UPDATE SKIP LOCKED)"))
+    if secrets.randbelow(SWEEP_EVERY) == 0:  # a sweep per request would double its cost
+        await session.execute(text(
+            "DELETE FROM oid4vci_nonce WHERE nonce_hash IN (SELECT nonce_hash FROM oid4vci_nonce "
+            "WHERE expires_at < now() LIMIT 100 FOR UPDATE SKIP LOCKED)"))
     return nonce
 
 
@@ -236,38 +236,39 @@ async def issue_to_holder(session: AsyncSession, keyring: KeyRing, slug: str,
                           access_token: str, body: Any) -> bytes:
     """The credential the access token is for, bound to the proof's holder (step 4)."""
     row = (await session.execute(
-        text("SELECT t.token_hash, o.credential_id, o.institution_id FROM oid4vci_token t "
+        text("SELECT t.token_hash, o.institution_id, c.document, c.status FROM oid4vci_token t "
              "JOIN credential_offer o ON o.id = t.offer_id "
              "JOIN institution i ON i.id = o.institution_id "
+             "JOIN credential c ON c.id = o.credential_id "
              "WHERE t.token_hash = :h AND i.slug = :s AND t.used_at IS NULL "
              "AND t.expires_at > now() FOR UPDATE OF t"),
         {"h": _hash(access_token), "s": slug},
     )).first()
     if row is None:
         raise OAuthError("invalid_token", "The access token is unknown, expired or used.", 401)
-    token_hash, credential_id, institution_id = row
+    token_hash, institution_id, document, status = row
     audience = issuer_identifier(keyring.base_url, slug)
     try:
         holder = check_proof(_request(body), audience=audience, now=int(time.time()))
     except ProofRejected as exc:
         raise OAuthError("invalid_proof", str(exc)) from None
+    # The nonce is spent whatever follows; the token only with a credential (below, in the
+    # same transaction: a failure to sign rolls it back).
     fresh = await session.scalar(
-        text("DELETE FROM oid4vci_nonce WHERE nonce_hash = :h AND institution_id = :i "
-             "RETURNING expires_at > now()"),
-        {"h": _hash(holder.nonce), "i": institution_id})
+        text("WITH n AS (DELETE FROM oid4vci_nonce WHERE nonce_hash = :n "
+             "AND institution_id = :i RETURNING expires_at > now() AS fresh), "
+             "t AS (UPDATE oid4vci_token SET used_at = now() WHERE token_hash = :t "
+             "AND (SELECT fresh FROM n) AND :ok) SELECT fresh FROM n"),
+        {"n": _hash(holder.nonce), "i": institution_id, "t": token_hash,
+         "ok": status != "revoked"})
     if not fresh:
         raise OAuthError("invalid_nonce", "The proof's nonce is unknown, used or expired: "
                          "get a fresh c_nonce from the nonce endpoint.")
-    stored = (await session.execute(
-        text("SELECT document, status FROM credential WHERE id = :id"), {"id": credential_id},
-    )).first()
-    if stored is None or stored[1] == "revoked":
+    if status == "revoked":
         raise OAuthError("credential_request_denied", "The credential was revoked by its "
                          "institution.")
-    unsigned = {k: v for k, v in msgspec.json.decode(bytes(stored[0])).items() if k != "proof"}
+    unsigned = {k: v for k, v in msgspec.json.decode(bytes(document)).items() if k != "proof"}
     unsigned["credentialSubject"] = {"id": holder.did, **unsigned["credentialSubject"]}
     key = await keyring.signing_key(session, institution_id, slug)
     signed = sign_checked(unsigned, key, proof_created())
-    await session.execute(text("UPDATE oid4vci_token SET used_at = now() WHERE token_hash = :h"),
-                          {"h": token_hash})
     return signed
