@@ -124,6 +124,9 @@ async def create_offer(session: AsyncSession, credential_id: uuid.UUID, *, ttl: 
                               f"(POST /api/v1/me/credentials/{credential_id}/reissue).")
     offer_token = secrets.token_urlsafe(32)
     code = _code_of(offer_token)
+    # An offer lost in a crash is asked for again; redeeming one (below) is flushed to disk,
+    # so a code stays single-use across a crash.
+    await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     tx_code = f"{secrets.randbelow(10**6):06d}"
     expires = datetime.now(UTC) + timedelta(seconds=ttl)
     await session.execute(
@@ -197,6 +200,8 @@ async def redeem_code(session: AsyncSession, slug: str, code: str, tx_code: str 
 async def new_nonce(session: AsyncSession, slug: str) -> str:
     """A fresh c_nonce of the issuer ``slug``; expired ones are swept a few at a time."""
     nonce = secrets.token_urlsafe(32)
+    # Not worth a disk flush: a nonce lost in a crash makes the wallet ask for another.
+    await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     inserted = await session.scalar(
         text("INSERT INTO oid4vci_nonce (nonce_hash, institution_id, expires_at) "
              "SELECT :h, id, now() + make_interval(secs => :t) FROM institution WHERE slug = :s "
