@@ -134,7 +134,7 @@ def _check_claims(claims: dict[str, Any], audience: str, now: int, max_age: int)
     if aud != audience and not (isinstance(aud, list) and audience in aud):
         raise ProofRejected(f"'aud' must be the Credential Issuer Identifier {audience}")
     iat = claims.get("iat")
-    if not isinstance(iat, int) or isinstance(iat, bool):
+    if not isinstance(iat, int | float) or isinstance(iat, bool):
         raise ProofRejected("'iat' (seconds since the epoch) is required")
     if iat < now - max_age or iat > now + SKEW:
         raise ProofRejected(f"'iat' must be within the last {max_age} seconds")

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from api.db import make_engine
@@ -33,6 +34,15 @@ from tests.credentials.test_field_verifiers import (  # noqa: F401  (fixtures)
 )
 
 WALLET = ROOT / "bench" / "node" / "wallet.mjs"
+
+
+@pytest.fixture(scope="module")
+def wallet_node(node_modules: str) -> str:  # noqa: F811
+    """`node`, with the wallet library installed (node_modules may predate it)."""
+    if not (ROOT / "bench/node/node_modules/@openid4vc/openid4vci").is_dir():
+        subprocess.run(["npm", "ci", "--prefix", str(ROOT / "bench/node"), "--no-audit",
+                        "--no-fund"], check=True, capture_output=True, timeout=600)
+    return node_modules
 
 
 def wallet(node: str, server: LiveServer, *offers: str, **flags: str) -> list[dict[str, Any]]:
@@ -88,14 +98,14 @@ def unbound(credential: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_the_wallet_gets_its_bound_credential_which_verifies_until_revoked(  # type: ignore[no-untyped-def]
-        node_modules, server, client, keys) -> None:
+        wallet_node, node_modules, server, client, keys) -> None:
     stored = await issue(client, keys)
     offer = await learner_offer(client, keys, stored)
     assert len(offer["tx_code"]) == 6 and offer["tx_code"].isdigit()
     assert offer_url(offer).startswith(f"{server.public}/institutions/ucll/")
     code = await pre_authorized_code(client, server, offer)
 
-    (got,) = wallet(node_modules, server, offer["offer_uri"], tx_code=offer["tx_code"])
+    (got,) = wallet(wallet_node, server, offer["offer_uri"], tx_code=offer["tx_code"])
     assert "credential" in got, got
     credential = got["credential"]
     assert got["did"].startswith("did:key:z6Mk")
@@ -105,7 +115,7 @@ async def test_the_wallet_gets_its_bound_credential_which_verifies_until_revoked
     assert credential["proof"][0]["verificationMethod"] == stored["proof"][0]["verificationMethod"]
     assert verdicts(node_modules, server, [credential]) == [("valid", "valid")]
 
-    (again,) = wallet(node_modules, server, offer["offer_uri"], tx_code=offer["tx_code"])
+    (again,) = wallet(wallet_node, server, offer["offer_uri"], tx_code=offer["tx_code"])
     assert again["stage"] == "offer" and "credential" not in again, again  # gone once used
     r = await redeem(client, code, offer["tx_code"])  # a wallet that kept the offer
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant", r.text
@@ -122,7 +132,7 @@ async def test_the_wallet_gets_its_bound_credential_which_verifies_until_revoked
 
 
 async def test_es256_did_jwk_holder_and_an_institution_offer(  # type: ignore[no-untyped-def]
-        node_modules, server, client, keys) -> None:
+        wallet_node, node_modules, server, client, keys) -> None:
     stored = await issue(client, keys, learner={"email": "jwk@example.org", "name": "J"})
     cid = stored["id"].rsplit("/", 1)[1]
     r = await client.post(f"/api/v1/institutions/ucll/credentials/{cid}/offers",
@@ -132,7 +142,7 @@ async def test_es256_did_jwk_holder_and_an_institution_offer(  # type: ignore[no
     other = await client.post(f"/api/v1/institutions/kuleuven/credentials/{cid}/offers",
                               headers=keys["kuleuven"])
     assert other.status_code == 404, other.text  # not another institution's to offer
-    (got,) = wallet(node_modules, server, offer["offer_uri"], tx_code=offer["tx_code"],
+    (got,) = wallet(wallet_node, server, offer["offer_uri"], tx_code=offer["tx_code"],
                     alg="ES256", did="jwk")
     assert got["did"].startswith("did:jwk:"), got
     assert got["credential"]["credentialSubject"]["id"] == got["did"]
@@ -140,13 +150,13 @@ async def test_es256_did_jwk_holder_and_an_institution_offer(  # type: ignore[no
 
 
 async def test_a_wrong_tx_code_is_refused_and_five_kill_the_code(  # type: ignore[no-untyped-def]
-        node_modules, server, client, keys) -> None:
+        wallet_node, server, client, keys) -> None:
     stored = await issue(client, keys, learner={"email": "tx@example.org", "name": "T"})
     cid = stored["id"].rsplit("/", 1)[1]
     offer = (await client.post(f"/api/v1/institutions/ucll/credentials/{cid}/offers",
                                headers=keys["ucll"])).json()
     wrong = f"{(int(offer['tx_code']) + 1) % 10**6:06d}"
-    (got,) = wallet(node_modules, server, offer["offer_uri"], tx_code=wrong)
+    (got,) = wallet(wallet_node, server, offer["offer_uri"], tx_code=wrong)
     assert got["stage"] == "token" and got["body"]["error"] == "invalid_grant", got
 
     code = await pre_authorized_code(client, server, offer)
@@ -160,7 +170,7 @@ async def test_a_wrong_tx_code_is_refused_and_five_kill_the_code(  # type: ignor
     assert (await client.get(offer_url(offer).removeprefix(server.public))).status_code == 404
 
 
-async def test_an_expired_offer_is_refused(node_modules, server, client, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_an_expired_offer_is_refused(wallet_node, server, client, keys) -> None:  # type: ignore[no-untyped-def]
     stored = await issue(client, keys, learner={"email": "late@example.org", "name": "L"})
     cid = stored["id"].rsplit("/", 1)[1]
     offer = (await client.post(f"/api/v1/institutions/ucll/credentials/{cid}/offers",
@@ -173,7 +183,7 @@ async def test_an_expired_offer_is_refused(node_modules, server, client, keys) -
                                     "interval '1 second' WHERE credential_id = :c"), {"c": cid})
     finally:
         await engine.dispose()
-    (got,) = wallet(node_modules, server, offer["offer_uri"], tx_code=offer["tx_code"])
+    (got,) = wallet(wallet_node, server, offer["offer_uri"], tx_code=offer["tx_code"])
     assert got["stage"] == "offer" and "credential" not in got, got
     r = await redeem(client, code, offer["tx_code"])
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant", r.text
@@ -181,7 +191,7 @@ async def test_an_expired_offer_is_refused(node_modules, server, client, keys) -
 
 
 async def test_a_proof_for_another_audience_or_with_a_used_nonce_is_refused(  # type: ignore[no-untyped-def]
-        node_modules, server, client, keys) -> None:
+        wallet_node, server, client, keys) -> None:
     stored = await issue(client, keys, learner={"email": "aud@example.org", "name": "A"})
     cid = stored["id"].rsplit("/", 1)[1]
 
@@ -192,14 +202,14 @@ async def test_a_proof_for_another_audience_or_with_a_used_nonce_is_refused(  # 
         return r.json()  # type: ignore[no-any-return]
 
     first = await offer()
-    (got,) = wallet(node_modules, server, first["offer_uri"], tx_code=first["tx_code"],
+    (got,) = wallet(wallet_node, server, first["offer_uri"], tx_code=first["tx_code"],
                     aud=f"{server.public}/institutions/kuleuven")
     assert got["stage"] == "credential" and got["body"]["error"] == "invalid_proof", got
 
     done = await offer()
-    (ok,) = wallet(node_modules, server, done["offer_uri"], tx_code=done["tx_code"])
+    (ok,) = wallet(wallet_node, server, done["offer_uri"], tx_code=done["tx_code"])
     assert "credential" in ok, ok
     replay = await offer()
-    (got,) = wallet(node_modules, server, replay["offer_uri"], tx_code=replay["tx_code"],
+    (got,) = wallet(wallet_node, server, replay["offer_uri"], tx_code=replay["tx_code"],
                     nonce=ok["nonce"])
     assert got["stage"] == "credential" and got["body"]["error"] == "invalid_nonce", got
