@@ -24,6 +24,8 @@ __all__ = [
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("academy.access")
+# A credential offer's URL is a bearer secret (it hands out the pre-authorised code).
+_SECRET_PATH = re.compile(r"(/oid4vci/offers/)[^/]+")
 
 
 class JsonFormatter(logging.Formatter):
@@ -101,7 +103,7 @@ class RequestIdMiddleware:
                     "request",
                     extra={"fields": {
                         "method": scope["method"],
-                        "path": scope["path"],
+                        "path": _SECRET_PATH.sub(r"\1[redacted]", scope["path"]),
                         "status": status,
                         "ms": round((time.perf_counter() - started) * 1000, 2),
                     }},

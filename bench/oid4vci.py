@@ -15,9 +15,10 @@ course and issues ``--flows`` credentials in batches (not timed), then, with
   ``openid4vci-proof+jwt`` (EdDSA, did:key; signed here with joserfc, per flow). Five
   requests, three transactions that write, one signature each side.
 
-Prints flows/s, plain issuances/s and their ratio. The client runs on the same machine
-(its proof signing and JSON included): the figure is of the whole exchange, not the
-server alone.
+Prints flows/s, plain issuances/s and their ratio, and the CPU time the server side (its
+workers and PostgreSQL, from /proc) spent per flow and per issuance: on a shared, loaded
+machine the steadier figure. The client runs on the same machine (its proof signing and
+JSON included), so the rates are of the whole exchange, not the server alone.
 """
 
 from __future__ import annotations
@@ -51,6 +52,34 @@ from credentials.multikey import ED25519_PUB_PREFIX, b58encode
 
 PRE = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 warnings.filterwarnings("ignore", "EdDSA is deprecated", SecurityWarning)
+
+
+def _ticks(pid: int) -> tuple[int, int]:
+    """(parent pid, user + system clock ticks) of a live process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), int(fields[11]) + int(fields[12])
+
+
+def server_cpu(roots: set[int]) -> float:
+    """CPU seconds so far of ``roots`` and their descendants (the server's workers, the
+    PostgreSQL postmaster and its backends): what the server side spent, the client aside."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = _ticks(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                pass
+    found, frontier = set(), set(roots)
+    while frontier:
+        found |= frontier
+        frontier = {pid for pid, (ppid, _) in stats.items() if ppid in frontier} - found
+    return sum(stats[pid][1] for pid in found if pid in stats) / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster(data_dir: Path) -> int:
+    (pid_file,) = data_dir.rglob("postmaster.pid")
+    return int(pid_file.read_text().split()[0])
 
 
 class Connection:
@@ -173,15 +202,24 @@ def main() -> None:
                                 headers={"Authorization": f"Bearer {key}"})
                 r.raise_for_status()
                 ids += [item["id"] for item in r.json()["items"]]
+        assert srv.pid is not None
+        roots = {srv.pid, postmaster(srv.data_dir)}
+        cpu = server_cpu(roots)
         plain = asyncio.run(run_plain(srv.port, key, requests(args.flows, "plain"),
                                       args.concurrency))
+        cpu, plain_cpu = server_cpu(roots), server_cpu(roots) - cpu
         flows = asyncio.run(run_flows(srv.port, key, srv.base, ids, args.concurrency))
+        flow_cpu = server_cpu(roots) - cpu
     plain_rate, flow_rate = args.flows / plain, args.flows / flows
     print(f"workers {args.workers}, concurrency {args.concurrency}, {args.flows} of each")
     print(f"plain issuance, one credential per request: {plain_rate:,.0f} credentials/s")
     print(f"full OpenID4VCI flows, offer to credential:  {flow_rate:,.0f} flows/s "
           f"({5 * flow_rate:,.0f} requests/s)")
     print(f"ratio flows / plain issuances: {flow_rate / plain_rate:.2f}")
+    print(f"server CPU (workers + PostgreSQL) per plain issuance: "
+          f"{plain_cpu / args.flows * 1000:.2f} ms, per flow: {flow_cpu / args.flows * 1000:.2f} ms "
+          f"(ratio {plain_cpu / flow_cpu:.2f}); at that cost {os.cpu_count()} idle cores would "
+          f"carry ~{os.cpu_count() * args.flows / flow_cpu:,.0f} flows/s")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 import warnings
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from credentials.holder_proof import ProofRejected, check_proof, did_jwk
 from credentials.multikey import ED25519_PUB_PREFIX, b58encode
 from tests.client import AppClient
 from tests.conftest import TEST_SECRET, bearer
+from tests.conftest_secrets import LogCapture
 from tests.credentials import support
 from tests.credentials.support import issue
 
@@ -147,7 +149,15 @@ async def test_issuer_and_authorisation_server_metadata(client) -> None:  # type
 
 async def test_an_offer_is_hashed_at_rest_and_lives_as_configured(client, ucll, session) -> None:  # type: ignore[no-untyped-def]
     before = datetime.now(UTC)
-    out = await offered(client, ucll)
+    capture = LogCapture()
+    logging.getLogger().addHandler(capture)
+    try:
+        out = await offered(client, ucll)
+    finally:
+        logging.getLogger().removeHandler(capture)
+    offer_token = out["offer_uri"].rsplit("%2F", 1)[1]
+    logged = " ".join(text for name, text in capture.texts if name.startswith("academy"))
+    assert "/oid4vci/offers/[redacted]" in logged and offer_token not in logged
     expires = datetime.fromisoformat(out["expires_at"].replace("Z", "+00:00"))
     assert abs((expires - before).total_seconds() - TTL) < 30
     assert out["offer"]["credential_issuer"] == ISSUER
@@ -162,7 +172,6 @@ async def test_an_offer_is_hashed_at_rest_and_lives_as_configured(client, ucll, 
     stored = json.dumps([list(map(str, row)) for table in (
         "credential_offer", "oid4vci_token", "oid4vci_nonce") for row in (
         await session.execute(text(f"SELECT * FROM {table}"))).all()])  # noqa: S608
-    offer_token = out["offer_uri"].rsplit("%2F", 1)[1]
     for secret in (out["code"], token, c_nonce, offer_token):
         assert secret not in stored
     assert f"'{out['tx_code']}'" not in stored and f'"{out["tx_code"]}"' not in stored
