@@ -97,7 +97,6 @@ def _configuration(name: str, logo: str) -> dict[str, Any]:
                    f"Microcredential van {name}", f"Microcredential from {name}"), strict=True)]
     return {
         "format": "ldp_vc",
-        "scope": CONFIGURATION_ID,
         "credential_definition": {"@context": STANDARD_CONTEXTS,
                                   "type": ["VerifiableCredential", CONFIGURATION_ID]},
         "cryptographic_binding_methods_supported": ["did:key", "did:jwk"],
@@ -184,7 +183,9 @@ class Oid4vciController(Controller):
         _limit(request)
         try:
             form = _form(request, await request.body())
-            if form.get("grant_type") != PRE_AUTHORIZED:
+            if "grant_type" not in form:
+                raise OAuthError("invalid_request", f"grant_type is required: {PRE_AUTHORIZED}.")
+            if form["grant_type"] != PRE_AUTHORIZED:
                 raise OAuthError("unsupported_grant_type",
                                  f"grant_type must be {PRE_AUTHORIZED}.")
             code = form.get("pre-authorized_code")

@@ -204,12 +204,13 @@ def main() -> None:
                 ids += [item["id"] for item in r.json()["items"]]
         assert srv.pid is not None
         roots = {srv.pid, postmaster(srv.data_dir)}
-        cpu = server_cpu(roots)
+        cpu, app_cpu = server_cpu(roots), server_cpu({srv.pid})
         plain = asyncio.run(run_plain(srv.port, key, requests(args.flows, "plain"),
                                       args.concurrency))
-        cpu, plain_cpu = server_cpu(roots), server_cpu(roots) - cpu
+        plain_cpu, plain_app = server_cpu(roots) - cpu, server_cpu({srv.pid}) - app_cpu
+        cpu, app_cpu = server_cpu(roots), server_cpu({srv.pid})
         flows = asyncio.run(run_flows(srv.port, key, srv.base, ids, args.concurrency))
-        flow_cpu = server_cpu(roots) - cpu
+        flow_cpu, flow_app = server_cpu(roots) - cpu, server_cpu({srv.pid}) - app_cpu
     plain_rate, flow_rate = args.flows / plain, args.flows / flows
     print(f"workers {args.workers}, concurrency {args.concurrency}, {args.flows} of each")
     print(f"plain issuance, one credential per request: {plain_rate:,.0f} credentials/s")
@@ -220,6 +221,8 @@ def main() -> None:
           f"{plain_cpu / args.flows * 1000:.2f} ms, per flow: {flow_cpu / args.flows * 1000:.2f} ms "
           f"(ratio {plain_cpu / flow_cpu:.2f}); at that cost {os.cpu_count()} idle cores would "
           f"carry ~{os.cpu_count() * args.flows / flow_cpu:,.0f} flows/s")
+    print(f"  of which the app's workers: {plain_app / args.flows * 1000:.2f} ms per issuance, "
+          f"{flow_app / args.flows * 1000:.2f} ms per flow (the rest is PostgreSQL)")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
