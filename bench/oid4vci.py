@@ -61,8 +61,9 @@ def _ticks(pid: int) -> tuple[int, int]:
 
 
 def server_cpu(roots: set[int]) -> float:
-    """CPU seconds so far of ``roots`` and their descendants (the server's workers, the
-    PostgreSQL postmaster and its backends): what the server side spent, the client aside."""
+    """CPU seconds so far of ``roots`` and their live descendants (the server's workers, the
+    PostgreSQL postmaster and its backends): what the server side spent, the client aside.
+    The workers live through the run; a PostgreSQL backend that exits is not counted."""
     stats = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -222,7 +223,8 @@ def main() -> None:
           f"(ratio {plain_cpu / flow_cpu:.2f}); at that cost {os.cpu_count()} idle cores would "
           f"carry ~{os.cpu_count() * args.flows / flow_cpu:,.0f} flows/s")
     print(f"  of which the app's workers: {plain_app / args.flows * 1000:.2f} ms per issuance, "
-          f"{flow_app / args.flows * 1000:.2f} ms per flow (the rest is PostgreSQL)")
+          f"{flow_app / args.flows * 1000:.2f} ms per flow (the rest is PostgreSQL's, a lower "
+          f"bound: a backend that exits takes its CPU time with it)")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
