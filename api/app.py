@@ -29,6 +29,7 @@ from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
 from api.search import SearchController, new_search_index
 from api.web import template_config, web_handlers
+from api.verification import ProofVerdicts, warm_verifiers
 from api.workers import CpuPool
 from api.openapi import document_api
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
@@ -72,6 +73,7 @@ def create_app(
             app.state.session_factory = session_factory
         if session_factory is None:  # production: build the search index before serving
             await app.state.search_index.warm(app.state.session_factory)
+            await warm_verifiers(app.state.verify_pool)
             settle_heap()
         stop = asyncio.Event()
         harvester = None
@@ -86,6 +88,7 @@ def create_app(
                 with suppress(asyncio.CancelledError):
                     await harvester
             app.state.cpu_pool.shutdown()
+            app.state.verify_pool.shutdown()
             await app.state.search_index.close()
             await database.close()
 
@@ -128,7 +131,10 @@ def _initial_state(settings: Settings) -> dict[str, Any]:
     from litestar.datastructures import State
 
     limiter = RateLimiter.for_process({"public": settings.search_rate_per_minute,
-                                       "write": settings.write_rate_per_minute})
+                                       "write": settings.write_rate_per_minute,
+                                       "verify": settings.verify_rate_per_minute})
     return State({"settings": settings, "learner_resolver": resolve_learner,  # type: ignore[return-value]
                   "rate_limiter": limiter, "cpu_pool": CpuPool(),
+                  "verify_pool": CpuPool(max(1, settings.verify_workers)),
+                  "proof_verdicts": ProofVerdicts(),
                   "search_index": new_search_index()})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -58,28 +60,107 @@ def main() -> None:
 @click.option("--workers", default=1, type=click.IntRange(1, 64), envvar="ACADEMY_WORKERS",
               show_default=True, help="Server processes (ACADEMY_WORKERS); one a core is usual.")
 def serve(host: str | None, port: int | None, workers: int) -> None:
-    """Serve the API (on the embedded database unless DATABASE_URL is set)."""
+    """Serve the API (on the embedded database unless DATABASE_URL is set).
+
+    The embedded database is private: it is migrated before serving. A database of
+    DATABASE_URL is the operator's: serve refuses to start on one that is not migrated.
+    The embedded server is started here, once, and stopped however serving ends."""
+    settings = load_settings()
+    host, port = host or settings.host, port or settings.port
+    embedded = None if settings.database_url else EmbeddedPostgres(settings.data_dir)
+    # uvicorn re-raises the SIGTERM it caught once it has shut down: exit through the
+    # `finally` below (stopping the embedded server), not by the default handler.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        if embedded is not None:
+            os.environ["DATABASE_URL"] = embedded.start()
+            asyncio.run(_upgrade(os.environ["DATABASE_URL"], "head"))
+        else:
+            behind = asyncio.run(_pending_revision(settings.database_url or ""))
+            if behind:
+                raise click.ClickException(
+                    f"database not migrated ({behind}): run `academy db upgrade`")
+        settings = load_settings()
+        _serve(settings, host, port, workers)
+    finally:
+        if embedded is not None and embedded.started_here:
+            embedded.stop()
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    if workers > 1:
+        # Several processes (api.serve: a listening socket each, so connections spread
+        # over them) share the one database started above.
+        serve_workers("api.app:create_app", host, port, workers)
+        return
     import uvicorn
 
     from api.app import create_app
 
-    settings = load_settings()
-    host, port = host or settings.host, port or settings.port
-    if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
-                    access_log=False, lifespan="on")
-        return
-    # Several processes (api.serve: a listening socket each, so connections spread over
-    # them) share one database: start the embedded server here, once, and hand its address
-    # to the workers (each would otherwise race to start it).
-    embedded = None if settings.database_url else EmbeddedPostgres(settings.data_dir)
-    if embedded is not None:
-        os.environ["DATABASE_URL"] = embedded.start()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port,
+                                           log_config=None, access_log=False, lifespan="on"))
+
+    async def announce() -> None:
+        while not server.started and not server.should_exit:
+            await asyncio.sleep(0.1)
+        if server.started:
+            _ready(host, port)
+
+    async def run() -> None:
+        waiter = asyncio.create_task(announce())
+        try:
+            await server.serve()
+        finally:
+            waiter.cancel()
+
+    asyncio.run(run())
+    if not server.started:
+        raise SystemExit(3)
+
+
+def _ready(host: str, port: int) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown}:{port}"
+    click.echo(f"Academy is ready: the site at {base}/, the API docs at {base}/schema\n"
+               "A partner key for the API: .venv/bin/academy keys create --institution ucll "
+               "--scopes publish,issue", err=True)
+
+
+async def _upgrade(url: str, revision: str) -> None:
+    from api.db import make_engine, normalise_url
+
+    engine = make_engine(normalise_url(url))
     try:
-        serve_workers("api.app:create_app", host, port, workers)
+        async with engine.connect() as conn:
+            await conn.run_sync(run_migrations, revision)
+            await conn.commit()
     finally:
-        if embedded is not None and embedded.started_here:
-            embedded.stop()
+        await engine.dispose()
+
+
+async def _pending_revision(url: str) -> str | None:
+    """Why the database at ``url`` is not at the latest migration, or None when it is."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+    from sqlalchemy.exc import ProgrammingError
+
+    from api.db import MIGRATIONS_DIR, make_engine, normalise_url
+
+    heads = set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
+    engine = make_engine(normalise_url(url))
+    try:
+        async with engine.connect() as conn:
+            try:
+                current = set((await conn.execute(
+                    text("SELECT version_num FROM alembic_version"))).scalars())
+            except ProgrammingError:
+                return "it has no schema yet"
+    finally:
+        await engine.dispose()
+    if current != heads:
+        return f"at {', '.join(sorted(current)) or 'no revision'}, the code needs " \
+               f"{', '.join(sorted(heads))}"
+    return None
 
 
 @main.group()

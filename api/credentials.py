@@ -19,10 +19,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from api.access import PUBLIC, access, partner
 from api.db import DbSession
 from api.issuers import LD_JSON, keyring_of, status_cache_of
+from api.verification import client_of, parse_verify_body, prover_of, stored_prover, verdicts_of
 from catalogue.validation import loads_strict
 from credentials.errors import Invalid
 from credentials.issuing import MAX_BATCH, Outcome, issue, issue_one
 from credentials.service import change_status, get_credential, parse_id
+from credentials.limits import MAX_BODY_BYTES, MAX_ITEMS
 from credentials.verifying import Report, verify_credential, verify_many
 
 __all__ = ["CredentialController", "IssuingController", "VerifyController", "credential_handlers"]
@@ -188,8 +190,11 @@ class CredentialController(Controller):
                    id: FromPath[str]) -> Response[bytes]:
         stored = await get_credential(db_session, parse_id(id))
         if _wants_html(request):
-            report = await verify_credential(db_session, keyring_of(request.app),
-                                             msgspec.json.decode(stored.document))
+            app = request.app
+            report = await verify_credential(
+                db_session, keyring_of(app), msgspec.json.decode(stored.document),
+                cache=await status_cache_of(app),
+                prover=stored_prover(verdicts_of(app), stored.id, prover_of(app)))
             return Response(render_page(stored.document, report).encode(),
                             media_type="text/html; charset=utf-8")
         return Response(stored.document, media_type=LD_JSON)
@@ -199,22 +204,24 @@ class VerifyController(Controller):
     path = "/api/v1/verify"
     tags = ["verification"]
 
-    @post("/", opt=access(PUBLIC), status_code=HTTP_200_OK,
-          summary="Verify any credential (or a JSON array of up to 1,000: one report each)")
+    @post("/", opt=access(PUBLIC), status_code=HTTP_200_OK, request_max_body_size=MAX_BODY_BYTES,
+          summary=f"Verify any credential (or a JSON array of up to {MAX_ITEMS}: one report each)")
     async def verify(self, request: Request) -> Report | list[Report]:
         """An object is one credential and gets one report; an array gets a report per item.
 
+        The body is at most 1 MiB (413); each credential counts toward the client's verify
+        rate (``ACADEMY_VERIFY_RATE_PER_MINUTE``, 429). The proofs and the schema are checked in
+        worker processes within ``ACADEMY_VERIFY_DEADLINE_SECONDS``; bounds on a credential's
+        size and canonicalisation work are verdicts (``credentials.limits``).
         No request transaction: keys and status lists usually come from memory
         (``StatusCache``), and a read-only session is opened only when they do not.
         """
-        document = loads_strict(await request.body())
+        documents, is_list = parse_verify_body(await request.body())
         app = request.app
-        documents = document if isinstance(document, list) else [document]
-        if len(documents) > MAX_BATCH:
-            raise Invalid([("", f"at most {MAX_BATCH} credentials per request")])
+        app.state.rate_limiter.hit("verify", client_of(request), len(documents))
         reports = await verify_many(app.state.session_factory, keyring_of(app), documents,
-                                    cache=await status_cache_of(app))
-        return reports if isinstance(document, list) else reports[0]
+                                    cache=await status_cache_of(app), prover=prover_of(app))
+        return reports if is_list else reports[0]
 
 
 def credential_handlers() -> list[type[Controller]]:

@@ -257,8 +257,9 @@ REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         }}},
     },
     ("POST", "/api/v1/verify"): {
-        "description": "A credential, or a JSON array of up to 1,000: any JSON is verified "
-                       "(and what is not a credential fails verification).",
+        "description": "A credential, or a JSON array of up to 1,000, in at most 1 MiB: any "
+                       "JSON is verified (and what is not a credential fails verification). "
+                       "Each credential counts toward the client's verify rate.",
         "required": True,
         "content": {"application/json": {"schema": {"anyOf": [
             {"type": ["object", "string", "number", "boolean", "null"]},

@@ -1,5 +1,8 @@
 """Fixed-window rate limits: public search and verify per client IP, partner writes per key.
 
+Verification has a limit of its own (``verify``), far below search's, counted in credentials:
+each one may cost milliseconds of CPU where a search costs microseconds.
+
 Hits are counted in a table of windows (:class:`SharedWindows`): private to a lone server
 process, or, under ``academy serve --workers N``, one table in shared memory (a file in
 ``/dev/shm`` named by ``ACADEMY_RATE_TABLE``, made by the supervisor) that every worker
@@ -54,16 +57,16 @@ class SharedWindows:
             fh.truncate(SLOTS * 16)
         return cls(name)
 
-    def hit(self, key: str, now: float, limit: int) -> float | None:
-        """Count a hit; the seconds until the window ends if ``limit`` was already reached."""
+    def hit(self, key: str, now: float, limit: int, cost: int = 1) -> float | None:
+        """Count ``cost`` hits; the seconds until the window ends if they would pass ``limit``."""
         slot = zlib.crc32(key.encode()) & (SLOTS - 1)
         start = float(self.start[slot])
         if now - start >= WINDOW_SECONDS or start == 0.0:
             self.start[slot], self.count[slot] = now, 0
             start = now
-        if self.count[slot] >= limit:
+        if self.count[slot] + cost > limit:
             return start + WINDOW_SECONDS - now
-        self.count[slot] += 1
+        self.count[slot] += cost
         return None
 
 
@@ -82,11 +85,15 @@ class RateLimiter:
         table = os.environ.get(RATE_TABLE_ENV)
         return cls(limits, shared=SharedWindows(table) if table else None)
 
-    def hit(self, kind: str, client: str) -> None:
+    def hit(self, kind: str, client: str, cost: int = 1) -> None:
+        """Count ``cost`` hits (a verify batch counts its credentials); 429 past the limit."""
         limit = self.limits.get(kind, 0)
         if limit <= 0:
             return
-        wait = self.windows.hit(f"{kind}\0{client}", self.clock(), limit)  # type: ignore[operator]
+        if cost > limit:
+            raise TooManyRequestsException(
+                f"{cost} at once is more than the limit of {limit} a minute; send fewer.")
+        wait = self.windows.hit(f"{kind}\0{client}", self.clock(), limit, cost)  # type: ignore[operator]
         if wait is not None:
             retry = max(1, math.ceil(wait))
             raise TooManyRequestsException(

@@ -26,6 +26,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     harvest_in_background: bool = True
     search_rate_per_minute: int = 6000
     write_rate_per_minute: int = 6000
+    verify_rate_per_minute: int = 1000  # credentials a client may have verified a minute
+    verify_deadline_seconds: float = 10.0
+    verify_workers: int = 2
     log_level: str = "INFO"
     offer_ttl_seconds: int = 600
 
@@ -58,6 +61,9 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "harvest_in_background": env.get("ACADEMY_BACKGROUND_HARVEST", "1") != "0",
         "search_rate_per_minute": int(env.get("ACADEMY_SEARCH_RATE_PER_MINUTE", 6000)),
         "write_rate_per_minute": int(env.get("ACADEMY_WRITE_RATE_PER_MINUTE", 6000)),
+        "verify_rate_per_minute": int(env.get("ACADEMY_VERIFY_RATE_PER_MINUTE", 1000)),
+        "verify_deadline_seconds": float(env.get("ACADEMY_VERIFY_DEADLINE_SECONDS", 10)),
+        "verify_workers": int(env.get("ACADEMY_VERIFY_WORKERS", 2)),
         "log_level": env.get("ACADEMY_LOG_LEVEL", "INFO"),
         "offer_ttl_seconds": int(env.get("ACADEMY_OFFER_TTL_SECONDS", 600)),
     }

@@ -28,14 +28,16 @@ from litestar.template.config import TemplateConfig
 from api.access import PUBLIC, access
 from api.db import DbSession
 from api.errors import DOMAIN_STATUS
-from api.issuers import LD_JSON, keyring_of
+from api.issuers import LD_JSON, keyring_of, status_cache_of
 from api.oid4vci import offer_uri
+from api.verification import prover_of, stored_prover, verdicts_of
 from api.search import search_index
 from catalogue.errors import DomainError, Invalid
 from catalogue.search import SORTS, SearchQuery, search_courses
 from catalogue.service import get_course
 from catalogue.validation import MalformedJSON, loads_strict
 from credentials.learners import Learner, learner_credentials, learner_for_token
+from credentials.limits import MAX_BODY_BYTES
 from credentials.oid4vci import create_offer, holds
 from credentials.service import get_credential, parse_id
 from credentials.verifying import verify_credential
@@ -56,7 +58,8 @@ try:  # pathway progress is optional until credentials.progress lands
 except ImportError:  # pragma: no cover
     learner_progress = None  # type: ignore[assignment]
 
-__all__ = ["PAGE_ERRORS", "WebController", "page", "public_limit", "template_config", "web_handlers"]
+__all__ = ["PAGE_ERRORS", "WebController", "page", "public_limit", "template_config",
+           "verify_limit", "web_handlers"]
 
 FACETS = ("institution", "type", "mode", "language", "city")
 TOKEN_COOKIE = "learner_token"
@@ -139,6 +142,12 @@ def _error_page(request: Request, exc: Exception) -> Response[bytes]:
     assert engine is not None, "create_app registers template_config()"
     body = engine.get_template("error.html.j2").render(**context)
     return Response(body.encode(), status_code=status, media_type="text/html", headers=headers)
+
+
+def verify_limit(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """The API's verify limit: a pasted credential costs what one sent to the API does."""
+    client = connection.client.host if connection.client else "unknown"
+    connection.app.state.rate_limiter.hit("verify", client)
 
 
 def public_limit(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -244,7 +253,10 @@ class WebController(Controller):
                          id: FromPath[str]) -> Template:
         stored = await get_credential(db_session, parse_id(id))
         document = msgspec.json.decode(stored.document)
-        report = await verify_credential(db_session, keyring_of(request.app), document)
+        app = request.app
+        report = await verify_credential(
+            db_session, keyring_of(app), document, cache=await status_cache_of(app),
+            prover=stored_prover(verdicts_of(app), stored.id, prover_of(app)))
         url = f"{request.app.state.settings.base_url}/credentials/{stored.id}"
         token = request.cookies.get(TOKEN_COOKIE)
         learner = await learner_for_token(db_session, token) if token else None
@@ -264,8 +276,8 @@ class WebController(Controller):
     async def verify_form(self, request: Request) -> Template:
         return page(request, "verify.html.j2", pasted="")
 
-    @post("/verify", opt=access(PUBLIC), guards=[public_limit], status_code=200,
-          name="web:verify-post")
+    @post("/verify", opt=access(PUBLIC), guards=[public_limit, verify_limit], status_code=200,
+          name="web:verify-post", request_max_body_size=MAX_BODY_BYTES)
     async def verify(self, request: Request, db_session: DbSession) -> Template:
         form = await request.form()
         upload = form.get("file")
@@ -282,7 +294,9 @@ class WebController(Controller):
         except (MalformedJSON, msgspec.DecodeError, ValueError) as exc:
             return page(request, "verify.html.j2", status=422, pasted=_shown(raw),
                         error=str(exc), problems=[])
-        report = await verify_credential(db_session, keyring_of(request.app), document)
+        app = request.app
+        report = await verify_credential(db_session, keyring_of(app), document,
+                                         cache=await status_cache_of(app), prover=prover_of(app))
         view = credential_view(document) if isinstance(document, dict) else None
         return page(request, "verify.html.j2", pasted=_shown(raw), report=report,
                     verdict=verdict(report), view=view)

@@ -24,6 +24,20 @@ class CpuPool:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
 
+    def kill(self) -> None:
+        """Stop every worker now (one is stuck past a deadline); the next ``run`` starts anew.
+
+        ``ProcessPoolExecutor`` cannot cancel a task that runs (``terminate_workers`` comes
+        with Python 3.14), so its processes are killed; tasks of other requests in this pool
+        fail with ``BrokenProcessPool``.
+        """
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")

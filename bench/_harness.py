@@ -42,7 +42,8 @@ class Server:
         self.env = {**os.environ, "ACADEMY_DATA_DIR": str(data_dir), "ACADEMY_LOG_LEVEL": "WARNING",
                     "ACADEMY_BASE_URL": self.base, "ACADEMY_BACKGROUND_HARVEST": "0",
                     "ACADEMY_SEARCH_RATE_PER_MINUTE": "100000000",
-                    "ACADEMY_WRITE_RATE_PER_MINUTE": "100000000"}
+                    "ACADEMY_WRITE_RATE_PER_MINUTE": "100000000",
+                    "ACADEMY_VERIFY_RATE_PER_MINUTE": "100000000"}
         self.env.pop("DATABASE_URL", None)
 
     def academy(self, *args: str) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 from pyld.canon import URDNA2015
 
 from credentials.jsonld import UnsafeDocument, inspect_to_rdf
+from credentials.limits import MAX_BLANK_NODES, MAX_WORK_FACTOR, TooComplex, check_deadline
 
 __all__ = [
     "canonicalize_reference",
@@ -80,14 +81,57 @@ def _fix_line(line: str) -> str:
 
 
 class _Rdfc10(URDNA2015):
-    """pyld's URDNA2015 hashing spec-escaped quads (see the module docstring)."""
+    """pyld's URDNA2015 hashing spec-escaped quads (see the module docstring), bounded.
+
+    Hash N-Degree Quads (RDFC-1.0 §4.8) permutes related blank nodes and recurses: a few
+    mutually linked blank nodes of equal first-degree hash cost minutes (a 5 KB document
+    with a 7-clique took 14 s). As rdf-canonize's ``maxDeepIterations`` does (RDFC10.js),
+    it may run at most (blank nodes that share a first-degree hash) ** ``MAX_WORK_FACTOR``
+    times in all; then ``TooComplex``. The deadline is checked at each run too.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.remaining_deep_iterations: int | None = None
 
     def hash_nquads(self, nquads: list[str]) -> str:
         return super().hash_nquads(sorted(_fix_line(q) for q in nquads))
 
+    def hash_n_degree_quads(self, id_: str, issuer: Any) -> dict[str, Any]:
+        if self.remaining_deep_iterations is None:
+            # First call: step 6 of §4.4 is under way and hash_to_blank_nodes holds exactly
+            # the lists of blank nodes that share a hash (as rdf-canonize counts them).
+            shared = sum(len(ids) for ids in self.hash_to_blank_nodes.values())
+            self.remaining_deep_iterations = self.max_deep_iterations = (
+                shared ** MAX_WORK_FACTOR)
+        if self.remaining_deep_iterations <= 0:
+            raise TooComplex(f"RDFC-1.0 canonicalisation needs more than "
+                             f"{self.max_deep_iterations} deep iterations (blank nodes too "
+                             "entangled to tell apart); verifiers refuse such documents")
+        self.remaining_deep_iterations -= 1
+        check_deadline()
+        return super().hash_n_degree_quads(id_, issuer)
+
+
+def _blank_nodes(dataset: dict[str, list[dict[str, Any]]]) -> int:
+    found = {name for name in dataset if name.startswith("_:")}
+    for triples in dataset.values():
+        for triple in triples:
+            for part in ("subject", "object"):
+                if triple[part]["type"] == "blank node":
+                    found.add(triple[part]["value"])
+    return len(found)
+
 
 def rdfc_dataset(dataset: dict[str, list[dict[str, Any]]]) -> str:
-    """pyld's RDFC-1.0 of a pyld RDF dataset, spec-escaped. Mutates `dataset`."""
+    """pyld's RDFC-1.0 of a pyld RDF dataset, spec-escaped. Mutates `dataset`.
+
+    Raises `TooComplex` beyond `MAX_BLANK_NODES` blank nodes or RDFC-1.0's deep-iteration
+    bound (see `_Rdfc10`).
+    """
+    if (count := _blank_nodes(dataset)) > MAX_BLANK_NODES:
+        raise TooComplex(f"the document has {count} blank nodes; at most {MAX_BLANK_NODES} "
+                         "are canonicalised")
     out = _Rdfc10().main(dataset, {"format": "application/n-quads"})
     if not _RAW_CONTROL.search(out):
         return out

@@ -47,6 +47,7 @@ from typing import Any
 import msgspec
 
 from credentials.jsonld import inspect_to_rdf
+from credentials.limits import MAX_BLANK_NODES, TooComplex
 from credentials.rdfc import (
     RDF_JSON,
     RDF_LANGSTRING,
@@ -266,6 +267,9 @@ class ShapeCache:
         else:
             self.hits += 1
         if template is not None:
+            if len(template.hashed) > MAX_BLANK_NODES:  # as the reference path refuses them
+                raise TooComplex(f"the document has {len(template.hashed)} blank nodes; at most "
+                                 f"{MAX_BLANK_NODES} are canonicalised")
             if safe:
                 raise_if_unsafe(template.problems, template.fallbacks, allow_vocab_fallback)
             out = self._fill(template, leaves)

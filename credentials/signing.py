@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pyld.jsonld import JsonLdError
 
 from credentials.jsonld import UnsafeDocument
+from credentials.limits import MAX_PROOF_VALUE_CHARS, MAX_PROOFS
 from credentials.multikey import (
     b58decode,
     b58encode,
@@ -286,6 +287,8 @@ def verify(
     proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
     if not proofs:
         return Verification(False, "no proof")
+    if len(proofs) > MAX_PROOFS:
+        return Verification(False, f"{len(proofs)} proofs; at most {MAX_PROOFS} are verified")
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     result = Verification(False, "no proof")
     now = now or datetime.now(UTC)
@@ -332,6 +335,8 @@ def _verify_one(
     if "expires" in proof and _datetime(proof["expires"]) <= now:
         return fail("proof has expired")
     value = proof.get("proofValue")
+    if isinstance(value, str) and len(value) > MAX_PROOF_VALUE_CHARS:  # base58 is quadratic
+        return fail("proofValue is longer than a base58btc Ed25519 signature")
     try:
         if not isinstance(value, str) or not value.startswith("z"):
             raise ValueError

@@ -18,13 +18,17 @@ Five checks, each ``ok`` True, False or None (could not be decided), with a reas
 
 ``verified`` is true only when every check is ``ok: true``. Bad input never raises:
 a tampered or malformed credential is a report with the failing check.
+
+The CPU-bound checks (proof and schema) are ``check_proofs``: bounded by
+``credentials.limits`` (a credential beyond a bound fails with the reason), free of I/O,
+so that a caller's ``prover`` may run it in another process with a deadline.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -33,8 +37,19 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
 from credentials.fastschema import ob3_violations
 from credentials.keys import KeyRing
+from credentials.limits import (
+    MAX_PROOFS,
+    MAX_STATUS_ENTRIES,
+    DeadlinePassed,
+    check_deadline,
+    deadline,
+    document_problem,
+)
 from credentials.signing import verify
 from credentials.status import (
     PURPOSE,
@@ -47,7 +62,8 @@ from credentials.status import (
     read_values,
 )
 
-__all__ = ["Check", "Report", "verify_credential", "verify_many"]
+__all__ = ["Check", "ProofJob", "Prover", "Report", "check_proofs", "verify_credential",
+           "verify_many"]
 
 CheckName = Literal["proof", "issuer", "status", "validity", "schema"]
 
@@ -69,16 +85,79 @@ def _issuer_id(document: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def _proof(sessions: _Sessions, keyring: KeyRing, document: dict[str, Any]) -> Check:
+ProofJob = tuple[dict[str, Any], dict[str, bytes]]
+"""A document and the raw Ed25519 public keys of the verification methods it names."""
+Prover = Callable[[list[ProofJob], datetime], Awaitable[list[tuple[Check, Check]]]]
+"""Runs ``check_proofs`` somewhere (inline, or in a worker process with a deadline)."""
+_MAX_KEY_LOOKUPS = 8  # database reads for unknown methods per request (20,000 proofs: 20,000)
+
+
+def _methods(document: dict[str, Any]) -> list[str]:
     proofs = document.get("proof")
-    for proof in proofs if isinstance(proofs, list) else [proofs]:
-        method = proof.get("verificationMethod") if isinstance(proof, dict) else None
-        if isinstance(method, str) and keyring.cached_method(method) is None:
-            await keyring.load_method(await sessions.get(), method)
-    result = verify(document, keyring.cached_method)
+    proofs = proofs if isinstance(proofs, list) else [proofs]
+    if len(proofs) > MAX_PROOFS:
+        return []  # refused by document_problem; no key is worth loading
+    return [p["verificationMethod"] for p in proofs
+            if isinstance(p, dict) and isinstance(p.get("verificationMethod"), str)]
+
+
+async def _proof_jobs(sessions: _Sessions, keyring: KeyRing,
+                      documents: list[dict[str, Any]]) -> list[ProofJob]:
+    """Each document with the public keys it names, read from our database at most a few times."""
+    looked_up: set[str] = set()
+    jobs = []
+    for document in documents:
+        keys = {}
+        for method in _methods(document):
+            key = keyring.cached_method(method)
+            if key is None and method not in looked_up and len(looked_up) < _MAX_KEY_LOOKUPS:
+                looked_up.add(method)
+                key = await keyring.load_method(await sessions.get(), method)
+            if key is not None:
+                keys[method] = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+        jobs.append((document, keys))
+    return jobs
+
+
+def _resolver(keys: dict[str, bytes]) -> Callable[[str], Ed25519PublicKey | None]:
+    def resolve(method: str) -> Ed25519PublicKey | None:
+        raw = keys.get(method)
+        return Ed25519PublicKey.from_public_bytes(raw) if raw is not None else None
+    return resolve
+
+
+def _proof_check(document: dict[str, Any], keys: dict[str, bytes], now: datetime) -> Check:
+    result = verify(document, _resolver(keys), now=now)
     if result.verified:
         return Check("proof", True, f"{result.cryptosuite} proof by {result.verification_method}")
     return Check("proof", False, result.reason)
+
+
+def check_proofs(jobs: list[ProofJob], now: datetime,
+                 deadline_at: float | None = None) -> list[tuple[Check, Check]]:
+    """The proof and schema checks of each job: the CPU-bound part, safe to run in a worker.
+
+    Bounded (``credentials.limits``): an oversized document or one too entangled to
+    canonicalise fails its checks with the reason; past ``deadline_at`` (``time.time()``)
+    the remaining documents are left undecided.
+    """
+    out: list[tuple[Check, Check]] = []
+    with deadline(deadline_at):
+        for document, keys in jobs:
+            try:
+                check_deadline()
+                if problem := document_problem(document):
+                    out.append((Check("proof", False, problem), Check("schema", False, problem)))
+                    continue
+                out.append((_proof_check(document, keys, now), _schema(document)))
+            except DeadlinePassed:
+                late = "not decided: the verification deadline passed"
+                out.append((Check("proof", None, late), Check("schema", None, late)))
+    return out
+
+
+async def _inline(jobs: list[ProofJob], now: datetime) -> list[tuple[Check, Check]]:
+    return check_proofs(jobs, now)
 
 
 def _issuer(keyring: KeyRing, document: dict[str, Any]) -> Check:
@@ -231,9 +310,9 @@ async def _suspended(sessions: _Sessions, documents: list[Any], partial: list[An
     the same; the credential's row says which), in one query, only when a bit is set."""
     flagged: dict[str, uuid.UUID] = {}
     for document, part in zip(documents, partial):
-        if part is None or not isinstance(part[1], list):
+        if part is None or not isinstance(part[-1], list):
             continue
-        if any(w[1] == PURPOSE and values.get(w) for w in part[1]):
+        if any(w[1] == PURPOSE and values.get(w) for w in part[-1]):
             credential_id = document.get("id")
             with suppress(ValueError, AttributeError, TypeError):
                 flagged[credential_id] = uuid.UUID(credential_id.rsplit("/", 1)[-1])
@@ -247,10 +326,12 @@ async def _suspended(sessions: _Sessions, documents: list[Any], partial: list[An
 
 
 async def verify_credential(
-    session: AsyncSession, keyring: KeyRing, document: Any, *, now: datetime | None = None
+    session: AsyncSession, keyring: KeyRing, document: Any, *, now: datetime | None = None,
+    cache: StatusCache | None = None, prover: Prover | None = None,
 ) -> Report:
     """Run every check on ``document`` (any JSON value); never raises on bad input."""
-    reports = await verify_many(lambda: nullcontext(session), keyring, [document], now=now)
+    reports = await verify_many(lambda: nullcontext(session), keyring, [document], now=now,
+                                cache=cache, prover=prover)
     return reports[0]
 
 
@@ -261,28 +342,41 @@ async def verify_many(
     *,
     cache: StatusCache | None = None,
     now: datetime | None = None,
+    prover: Prover | None = None,
 ) -> list[Report]:
     """``verify_credential`` for each document, touching the database at most once.
 
     With issuer keys already cached and a live ``cache``, no database session is opened.
+    ``prover`` runs the CPU-bound checks (``check_proofs``); by default in this thread.
     """
     sessions = _Sessions(open_session)
     try:
-        return await _verify_many(sessions, keyring, documents, cache, now or datetime.now(UTC))
+        return await _verify_many(sessions, keyring, documents, cache, now or datetime.now(UTC),
+                                  prover or _inline)
     finally:
         await sessions.close()
 
 
+def _many_entries(document: dict[str, Any]) -> Check | None:
+    if len(_entries(document)) > MAX_STATUS_ENTRIES:
+        return Check("status", None, f"status unknown: more than {MAX_STATUS_ENTRIES} "
+                                     "status entries are not read")
+    return None
+
+
 async def _verify_many(sessions: _Sessions, keyring: KeyRing, documents: list[Any],
-                       cache: StatusCache | None, now: datetime) -> list[Report]:
-    partial: list[tuple[list[Check], Check | Wanted] | None] = []
+                       cache: StatusCache | None, now: datetime, prover: Prover) -> list[Report]:
+    objects = [d for d in documents if isinstance(d, dict)]
+    proved = iter(await prover(await _proof_jobs(sessions, keyring, objects), now))
+    partial: list[tuple[list[Check], Check, Check | Wanted] | None] = []
     for document in documents:
         if not isinstance(document, dict):
             partial.append(None)
             continue
-        checks = [await _proof(sessions, keyring, document), _issuer(keyring, document)]
-        partial.append((checks, _status_entries(keyring, document)))
-    wanted = [w for p in partial if p and isinstance(p[1], list) for w in p[1]]
+        proof, schema = next(proved)
+        status = _many_entries(document) or _status_entries(keyring, document)
+        partial.append(([proof, _issuer(keyring, document)], schema, status))
+    wanted = [w for p in partial if p and isinstance(p[2], list) for w in p[2]]
     values = await _values(sessions, cache, wanted)
     suspended = await _suspended(sessions, documents, partial, values)
     reports = []
@@ -291,9 +385,9 @@ async def _verify_many(sessions: _Sessions, keyring: KeyRing, documents: list[An
             reports.append(Report(False, [Check(n, False, "not a JSON object")  # type: ignore[arg-type]
                                           for n in _NAMES]))
             continue
-        checks, status = part
+        checks, schema, status = part
         status_check = status if isinstance(status, Check) else _status_check(
             status, values, document.get("id") in suspended)
-        checks = [*checks, status_check, _validity(document, now), _schema(document)]
+        checks = [*checks, status_check, _validity(document, now), schema]
         reports.append(Report(all(c.ok is True for c in checks), checks))
     return reports

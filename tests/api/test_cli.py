@@ -108,14 +108,22 @@ def test_serve_with_two_workers_shares_one_embedded_server(tmp_path) -> None:  #
 
 
 def test_serve_with_workers_stops_when_the_app_cannot_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Workers that fail their start-up (here: a database never migrated) are not restarted
-    forever: the server says so and exits with uvicorn's start-up failure code."""
+    """Workers that fail their start-up (here: a table the search index needs is gone; a
+    database never migrated is migrated by serve itself, see test_startup.py) are not
+    restarted forever: the server says so and exits with uvicorn's start-up failure code."""
+    from api.embedded import EmbeddedPostgres
     from tests.api.live import free_port
     from tests.conftest import TEST_SECRET
 
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(ACADEMY_DATA_DIR=str(tmp_path), ACADEMY_SECRET_KEY=TEST_SECRET,
                ACADEMY_BACKGROUND_HARVEST="0", ACADEMY_LOG_LEVEL="WARNING")
+    subprocess.run([ACADEMY, "db", "upgrade"], env=env, check=True, capture_output=True,
+                   timeout=180)
+    broken = EmbeddedPostgres(tmp_path)
+    broken.start()
+    broken.psql("DROP TABLE search_state CASCADE", "academy")
+    broken.stop()
     result = subprocess.run([ACADEMY, "serve", "--workers", "2", "--port", str(free_port())],
                             env=env, capture_output=True, text=True, timeout=180)
     assert result.returncode == 3, result.stderr[-2000:]

@@ -3,7 +3,8 @@
 Credentials of several shapes are signed with `credentials.signing.sign` and handed to
 `bench/node/verify.mjs` (@digitalbazaar/vc 7 + data-integrity 2 + eddsa-rdfc-2022-cryptosuite
 1, jsonld.js 9, rdf-canonize 5; pinned in bench/node/package-lock.json), whose document loader
-serves only `schemas/contexts/` and the DID documents we write next to the credentials. Three
+serves only the standard contexts of `schemas/contexts/` (none of ours: credentials embed
+theirs) and the DID documents we write next to the credentials. Three
 independent checks per credential, from the weakest to the most precise:
 
 * Digital Bazaar's verifier accepts it (and rejects the tampered ones);
@@ -41,6 +42,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyld import jsonld
 
+from credentials.builder import LOCAL_CONTEXT
 from credentials.jsonld import CONTEXT_FILES, CONTEXTS_DIR, LOADER, MICROCREDENTIAL_CONTEXT_URL
 from credentials.multikey import (
     b58encode,
@@ -186,7 +188,7 @@ def microcredential(
             "https://www.w3.org/ns/credentials/v2",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
             "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
-            MICROCREDENTIAL_CONTEXT_URL,
+            LOCAL_CONTEXT,  # embedded, as issued: node's loader has no context of ours
         ],
         "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -389,7 +391,8 @@ class Run:
 def run(node: str, issuer: Issuer, tmp_path_factory: pytest.TempPathFactory) -> Run:
     here = tmp_path_factory.mktemp("interop")
     contexts = write_json(here / "contexts.json",
-                          {url: str(CONTEXTS_DIR / name) for url, name in CONTEXT_FILES.items()})
+                          {url: str(CONTEXTS_DIR / name) for url, name in CONTEXT_FILES.items()
+                           if url != MICROCREDENTIAL_CONTEXT_URL})
     dids = write_json(here / "dids.json", list(issuer.did_documents.values()))
     common = ["--contexts", str(contexts)]
 
