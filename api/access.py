@@ -36,6 +36,7 @@ __all__ = [
     "LEARNER",
     "PUBLIC",
     "SCOPES",
+    "WALLET",
     "ApiKey",
     "Principal",
     "Rule",
@@ -67,7 +68,7 @@ class ApiKey(Base):
 
 
 class Rule(msgspec.Struct, frozen=True):
-    kind: Literal["public", "partner", "any_partner", "learner", "admin"]
+    kind: Literal["public", "partner", "any_partner", "learner", "admin", "wallet"]
     scope: str | None = None
 
     @property
@@ -78,6 +79,9 @@ class Rule(msgspec.Struct, frozen=True):
 PUBLIC = Rule("public")
 LEARNER = Rule("learner")
 ADMIN = Rule("admin")
+# An OpenID4VCI access token (``credentials.oid4vci``), checked by the handler itself: its
+# refusals are RFC 6750 JSON for wallets, not problem documents.
+WALLET = Rule("wallet")
 
 
 def partner(scope: str) -> Rule:
@@ -199,6 +203,8 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
     if rule.kind == "public":
         if is_limited(connection.scope["path"]):
             limiter.hit("public", limiter.client(connection))
+        return
+    if rule.kind == "wallet":
         return
     if rule.kind == "learner":
         limiter.hit("public", limiter.client(connection))  # before the token is even looked up

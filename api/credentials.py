@@ -229,6 +229,8 @@ def credential_handlers() -> list[type[Controller]]:
     """Every controller of the registry, for ``create_app``'s route handlers."""
     from api.issuers import IssuerController
     from api.learners import LearnerController, LearnerTokenController, ShareController
+    from api.oid4vci import OfferController, Oid4vciController
 
     return [IssuingController, CredentialController, VerifyController, IssuerController,
-            LearnerTokenController, LearnerController, ShareController]
+            LearnerTokenController, LearnerController, ShareController, Oid4vciController,
+            OfferController]

@@ -26,6 +26,7 @@ __all__ = [
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("academy.access")
+# A credential offer's URL is a bearer secret (it hands out the pre-authorised code).
 
 
 class JsonFormatter(logging.Formatter):

@@ -313,6 +313,10 @@ RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
     ("GET", "/contexts/microcredential/v1"): {200: {LD_JSON: _OBJECT}},
     ("POST", "/api/v1/institutions/{slug}/sources/{name}/run"): {
         202: {"application/json": "api.harvest:RunOut"}},
+    ("POST", "/api/v1/me/credentials/{id}/offers"): {
+        201: {"application/json": "api.oid4vci:OfferOut"}},
+    ("POST", "/api/v1/institutions/{slug}/credentials/{id}/offers"): {
+        201: {"application/json": "api.oid4vci:OfferOut"}},
 }
 
 # Statuses only the domain knows about, by (method, path).
@@ -322,6 +326,8 @@ EXTRA_STATUSES: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/institutions/{slug}/credentials"): {409},
     ("POST", "/api/v1/institutions/{slug}/credentials/batch"): {409},
     ("POST", "/api/v1/me/credentials/{id}/reissue"): {409},
+    ("POST", "/api/v1/me/credentials/{id}/offers"): {409},
+    ("POST", "/api/v1/institutions/{slug}/credentials/{id}/offers"): {409},
     **{("POST", f"/api/v1/institutions/{{slug}}/credentials/{{id}}/{action}"): {409}
        for action in ("revoke", "suspend", "unsuspend")},
     **{("POST", f"/api/v1/institutions/{{slug}}/pathways{tail}"): {409}

@@ -38,9 +38,13 @@ _TOKEN = re.compile(r"\b(lrn|shr|acad)_[A-Za-z0-9_\-]+")
 _SHARE = re.compile(r"/shares/[^/]+")
 
 
+_OFFER = re.compile(r"(/oid4vci/offers/)[^/]+")  # a credential offer's URL is a bearer secret
+
+
 def redact_path(path: str) -> str:
-    """``path`` without learner, share or API key tokens (what an access log may keep)."""
-    return _TOKEN.sub(r"\1_[redacted]", _SHARE.sub("/shares/[redacted]", path))
+    """``path`` without learner, share, offer or API key tokens (what an access log may keep)."""
+    path = _OFFER.sub(r"\1[redacted]", _SHARE.sub("/shares/[redacted]", path))
+    return _TOKEN.sub(r"\1_[redacted]", path)
 
 
 async def security_headers(message: Message, scope: Scope) -> None:

@@ -45,6 +45,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     harvest_deadline_seconds: float = 600.0
     harvest_max_bytes: int = 64 * 1024 * 1024
     harvest_max_items: int = 50_000
+    offer_ttl_seconds: int = 600
 
 
 class SecretKeyTooWeak(ValueError):
@@ -150,6 +151,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "harvest_deadline_seconds": float(env.get("ACADEMY_HARVEST_DEADLINE_SECONDS", 600)),
         "harvest_max_bytes": int(env.get("ACADEMY_HARVEST_MAX_BYTES", 64 * 1024 * 1024)),
         "harvest_max_items": int(env.get("ACADEMY_HARVEST_MAX_ITEMS", 50_000)),
+        "offer_ttl_seconds": int(env.get("ACADEMY_OFFER_TTL_SECONDS", 600)),
     }
     values.update(overrides)
     if "secret_key" not in values:  # what the operator configured (an override is code's)

@@ -29,6 +29,7 @@ from api.access import PUBLIC, access
 from api.db import DbSession
 from api.errors import DOMAIN_STATUS
 from api.issuers import LD_JSON, keyring_of, status_cache_of
+from api.oid4vci import offer_uri
 from api.search import search_index
 from api.security import same_origin
 from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
@@ -38,6 +39,7 @@ from catalogue.service import get_course
 from catalogue.validation import MalformedJSON, loads_strict
 from credentials.learners import Learner, learner_credentials, learner_for_token
 from credentials.limits import MAX_BODY_BYTES
+from credentials.oid4vci import create_offer, holds
 from credentials.service import get_credential, parse_id
 from credentials.verifying import verify_credential
 
@@ -207,13 +209,14 @@ def _more_url(request: Request, cursor: str) -> str:
 
 def _token_cookie(request: Request, token: str) -> Cookie:
     secure = str(request.app.state.settings.base_url).startswith("https:")
+    # Path "/": the credential pages offer "Add to wallet" to their holder (SameSite=Strict).
     hours = request.app.state.settings.learner_token_hours  # a token never outlives that
-    return Cookie(key=TOKEN_COOKIE, value=token, path="/me", httponly=True, samesite="strict",
+    return Cookie(key=TOKEN_COOKIE, value=token, path="/", httponly=True, samesite="strict",
                   secure=secure, max_age=hours * 3600)
 
 
 def _forget_cookie() -> Cookie:
-    return Cookie(key=TOKEN_COOKIE, value="", path="/me", max_age=0, httponly=True,
+    return Cookie(key=TOKEN_COOKIE, value="", path="/", max_age=0, httponly=True,
                   samesite="strict")
 
 
@@ -263,9 +266,13 @@ class WebController(Controller):
             db_session, keyring_of(app), document, cache=await status_cache_of(app),
             prover=stored_prover(verdicts_of(app), stored.id, prover_of(app)))
         url = f"{request.app.state.settings.base_url}/credentials/{stored.id}"
+        token = request.cookies.get(TOKEN_COOKIE)
+        learner = await learner_for_token(db_session, token) if token else None
+        holder = learner is not None and stored.status != "revoked" and await holds(
+            db_session, learner.email, stored.id)
         return page(request, "credential.html.j2", view=credential_view(document), report=report,
-                    verdict=verdict(report), page_url=url, qr=qr_svg(url),
-                    download_url=f"/credentials/{stored.id}/json")
+                    verdict=verdict(report), page_url=url, qr=qr_svg(url), holder=holder,
+                    download_url=f"/credentials/{stored.id}/json", credential_id=stored.id)
 
     @get("/credentials/{id:str}/json", opt=access(PUBLIC), name="web:credential-json")
     async def credential_json(self, db_session: DbSession, id: FromPath[str]) -> Response[bytes]:
@@ -318,6 +325,21 @@ class WebController(Controller):
         if not token:
             return await self._me(request, db_session, None)
         return Redirect("/me", status_code=303, cookies=[_token_cookie(request, token)])
+
+    @post("/me/credentials/{id:str}/wallet", opt=access(PUBLIC), status_code=200,
+          name="web:wallet")
+    async def wallet(self, request: Request, db_session: DbSession, id: FromPath[str]) -> Template:
+        """A fresh OpenID4VCI offer of one of my credentials: its QR code, the tx_code beside."""
+        token = request.cookies.get(TOKEN_COOKIE)
+        learner = await learner_for_token(db_session, token) if token else None
+        if learner is None:
+            return await self._me(request, db_session, token)
+        settings = request.app.state.settings
+        made = await create_offer(db_session, parse_id(id), ttl=settings.offer_ttl_seconds,
+                                  email=learner.email)
+        uri = offer_uri(settings.base_url, made.slug, made.offer_token)
+        return page(request, "wallet.html.j2", qr=qr_svg(uri), offer_uri=uri,
+                    tx_code=made.tx_code, expires_at=made.expires_at, credential_id=id)
 
     @post("/me/logout", opt=access(PUBLIC), status_code=200, name="web:me-logout")
     async def logout(self) -> Redirect:

@@ -76,6 +76,7 @@ def running(port: int, workers: int) -> Iterator[Server]:
     log = (data_dir / "server.log").open("wb")
     proc = subprocess.Popen(command, env={**srv.env, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=log)
+    srv.pid = proc.pid
     try:
         wait_ready(srv.base, 90)
         yield srv

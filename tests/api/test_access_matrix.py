@@ -18,7 +18,7 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from api.access import ADMIN, LEARNER, PUBLIC, Rule, revoke_key
+from api.access import ADMIN, LEARNER, PUBLIC, WALLET, Rule, revoke_key
 from tests.conftest import bearer
 
 OPEN_PREFIXES = ("/schema",)
@@ -82,7 +82,9 @@ async def test_access_matrix(app: Litestar, client, keys) -> None:  # type: igno
             ("no key", own, None, {401}),
             ("revoked key", own, keys["revoked"], {401}),
         ]
-        if rule == LEARNER:
+        if rule == WALLET:  # only the wallet's OpenID4VCI access token, no partner key
+            expectations.append(("partner key as access token", own, keys["admin"], {401}))
+        elif rule == LEARNER:
             expectations.append(("partner key as learner", own, keys["admin"], {401}))
         elif rule == ADMIN:
             expectations += [("publish scope", own, keys["publish"], {403}),
