@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from api.access import LEARNER, PUBLIC, access, bearer_token, partner
@@ -39,6 +39,9 @@ from credentials.learners import (
 )
 from credentials.reissue import reissue
 from credentials.service import parse_id
+
+EMAIL_FILTER = r"^[^@\s]+@[^@\s]+$"
+"""What the audit log's ``email`` filter accepts: an address (it is normalised as minted)."""
 
 __all__ = ["LearnerController", "LearnerTokenController", "Scope", "ShareController",
            "resolve_learner", "scope_of"]
@@ -146,7 +149,10 @@ class LearnerTokenController(Controller):
          summary="Every learner token this institution minted (the audit log), newest first")
     async def audit(self, db_session: DbSession, slug: FromPath[str], limit: FromQuery[int] = 50,
                     cursor: FromQuery[str | None] = None,
-                    email: FromQuery[str | None] = None) -> IssuedTokenPage:
+                    email: Annotated[str | None, Parameter(
+                        pattern=EMAIL_FILTER, max_length=320,
+                        description="Only tokens minted for this e-mail address")] = None,
+                    ) -> IssuedTokenPage:
         if not 1 <= limit <= MAX_LIMIT:
             raise Invalid([("query:limit", f"must be between 1 and {MAX_LIMIT}")])
         rows = await list_tokens(db_session, slug, email=email, after=_after(cursor),

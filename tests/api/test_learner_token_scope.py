@@ -156,3 +156,14 @@ async def test_the_institution_revokes_and_reads_its_audit_log(client, ucll, mak
     assert all("token" not in e for e in log)  # the log never shows a token
     r = await client.get(tokens("ucll"), params={"email": "BOB@example.org"}, headers=ucll)
     assert [e["id"] for e in r.json()["items"]] == [second["id"]]
+
+
+async def test_the_audit_filter_takes_an_address(client, ucll) -> None:  # type: ignore[no-untyped-def]
+    """``?email=false`` is not an address: refused, naming the parameter (schemathesis)."""
+    await _mint(client, ucll, "ucll")
+    r = await client.get(tokens("ucll"), params={"email": "false"}, headers=ucll)
+    assert r.status_code in (400, 422), r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "email" in r.text
+    r = await client.get(tokens("ucll"), params={"email": "An.Peeters@example.org"}, headers=ucll)
+    assert r.status_code == 200, r.text
