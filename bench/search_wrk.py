@@ -8,7 +8,7 @@ client's. Same data, server and query mix as ``bench/search.py`` (whose pieces i
 ``--n`` synthetic courses, the server as compose runs it (``--workers`` processes, one
 socket each), queries drawn with Zipf popularity from a pool of generated 1-3 word
 searches (Dutch and English, ~15 % typos, half with filters). In one run, at
-``--connections`` (8) with 2 wrk threads:
+``--connections`` (8) from one wrk thread (``--threads``):
 
 1. ``GET /health`` (the stack's floor: HTTP, the framework, no search);
 2. ``GET /api/v1/courses?...`` cycling through the drawn queries (a warm-up pass first,
@@ -59,9 +59,10 @@ WORST = ("opleiding zorg management onderwijs digitaal leiderschap communicatie 
          "veiligheid kwaliteit innovatie")
 
 
-def wrk(url: str, seconds: float, connections: int, script: Path) -> dict[str, float]:
+def wrk(url: str, seconds: float, connections: int, script: Path,
+        threads: int = 1) -> dict[str, float]:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
          "-s", str(script), url], capture_output=True, text=True, check=True).stdout
     found = re.search(r"^RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)$", out, re.M)
     if found is None:
@@ -102,11 +103,13 @@ async def run(args: argparse.Namespace) -> None:
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"{courses} courses, {args.workers} server workers, index warm in {warm:.1f} s, "
               f"load average before {load}", flush=True)
-        health = wrk(f"{base}/health", args.duration, args.connections, report)
-        wrk(f"{base}/api/v1/courses", args.duration / 2, args.connections, cycle)  # warm-up
-        search = wrk(f"{base}/api/v1/courses", args.duration, args.connections, cycle)
-        shape = wrk(f"{base}/api/v1/courses", args.duration / 2, args.connections, worst)
-        print(f"\nwrk, {args.connections} connections, {args.duration:g} s a phase\n")
+        t = args.threads
+        health = wrk(f"{base}/health", args.duration, args.connections, report, t)
+        wrk(f"{base}/api/v1/courses", args.duration / 2, args.connections, cycle, t)  # warm-up
+        search = wrk(f"{base}/api/v1/courses", args.duration, args.connections, cycle, t)
+        shape = wrk(f"{base}/api/v1/courses", args.duration / 2, args.connections, worst, t)
+        print(f"\nwrk, {args.connections} connections over {t} thread(s), "
+              f"{args.duration:g} s a phase\n")
         print("| what | req/s | p50 ms | p95 ms | p99 ms | errors |")
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
         print(row("`/health` (the floor)", health))
@@ -128,6 +131,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds a phase")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="wrk threads: one already sends ~10,000 req/s to /health, and "
+                             "every thread more takes a core from the server's two")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pool", type=int, default=20_000)
     parser.add_argument("--skew", type=float, default=1.0)
