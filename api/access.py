@@ -29,7 +29,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.ratelimit import is_limited
 from catalogue.models import Base, Institution
-from catalogue.errors import NotFound, Invalid
+from catalogue.errors import InstitutionNotFound, Invalid, NotFound
+from credentials.learners import TOKEN_PREFIX as LEARNER_TOKEN_PREFIX
 
 __all__ = [
     "ADMIN",
@@ -125,7 +126,7 @@ async def create_key(
         raise Invalid([("/scopes", f"scopes must be a non-empty subset of {', '.join(SCOPES)}")])
     inst = await session.scalar(select(Institution).where(Institution.slug == institution))
     if inst is None:
-        raise NotFound(f"No institution with slug {institution!r}.")
+        raise InstitutionNotFound(institution)
     public_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     key = ApiKey(
@@ -220,6 +221,11 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
     async with connection.app.state.session_factory() as session:
         principal = await authenticate(session, token)
     if principal is None:
+        if token.startswith(LEARNER_TOKEN_PREFIX):
+            raise NotAuthorizedException(
+                "This is a learner token: it opens the learner's routes (/api/v1/me/...); "
+                "partner routes take a partner API key (acad_...).",
+                headers={"WWW-Authenticate": "Bearer"})
         raise NotAuthorizedException(
             "The API key is unknown or revoked.", headers={"WWW-Authenticate": "Bearer"}
         )

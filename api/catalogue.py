@@ -26,8 +26,11 @@ from catalogue.service import (
     withdraw_course,
 )
 from catalogue.structs import CourseOut
-from catalogue.validation import loads_strict
+from catalogue.validation import MalformedJSON, Violation, loads_strict
 from catalogue.wire import Struct
+
+EMPTY_BATCH = ("the batch holds no item: send a JSON array or NDJSON of one or more documents "
+               "(to withdraw courses, DELETE each)")
 
 __all__ = ["BatchResult", "CourseController", "MAX_BATCH"]
 
@@ -95,6 +98,8 @@ class CourseController(Controller):
             rows, invalid, indexes = await request.app.state.cpu_pool.run(prepare_raw, raw, content_type)
         else:
             rows, invalid, indexes = prepare_raw(raw, content_type)
+        if not invalid and not indexes:
+            raise MalformedJSON([Violation("", EMPTY_BATCH)])
         if atomic and invalid:
             raise Invalid(
                 [(f"/{r.index}{v.pointer}", v.message) for r in invalid for v in r.errors or []],

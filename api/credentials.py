@@ -20,7 +20,7 @@ from api.access import PUBLIC, access, partner
 from api.db import DbSession
 from api.issuers import LD_JSON, keyring_of, status_cache_of
 from api.verification import client_of, parse_verify_body, prover_of, stored_prover, verdicts_of
-from catalogue.validation import loads_strict
+from catalogue.validation import MalformedJSON, Violation, loads_strict
 from credentials.errors import Invalid
 from credentials.issuing import MAX_BATCH, Outcome, issue, issue_one
 from credentials.limits import MAX_BODY_BYTES, MAX_ITEMS
@@ -121,6 +121,9 @@ class IssuingController(Controller):
             raise Invalid([("", "the body must be a JSON array of issuance requests")])
         if len(bodies) > MAX_BATCH:
             raise Invalid([("", f"a batch holds at most {MAX_BATCH} requests, not {len(bodies)}")])
+        if not bodies:
+            raise MalformedJSON([Violation("", "the batch holds no request: send a JSON array of "
+                                               "one or more issuance requests")])
         outcomes = await issue(db_session, keyring_of(request.app), slug, bodies,
                                idempotency_key=_key(request))
         counts = {s: sum(o.status == s for o in outcomes)

@@ -269,10 +269,10 @@ REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         ]}}},
     },
     ("POST", "/api/v1/institutions/{slug}/credentials/batch"): {
-        "description": "Up to 1,000 issuance requests; one result per item.",
+        "description": "1 to 1,000 issuance requests; one result per item.",
         "required": True,
         "content": {"application/json": {"schema": {
-            "type": "array", "maxItems": 1000, "items": {"$ref": REF + "MicrocredentialRequest"}}}},
+            "type": "array", "minItems": 1, "maxItems": 1000, "items": {"$ref": REF + "MicrocredentialRequest"}}}},
     },
 }
 # Status changes of a credential (revoke, suspend, ...) take an optional reason.

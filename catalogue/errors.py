@@ -8,6 +8,7 @@ __all__ = [
     "Conflict",
     "DomainError",
     "Forbidden",
+    "InstitutionNotFound",
     "Invalid",
     "NotFound",
     "PreconditionFailed",
@@ -25,6 +26,18 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     title = "Not found"
+
+
+class InstitutionNotFound(NotFound):
+    """A slug that is none of the partners: says which slugs exist."""
+
+    def __init__(self, slug: str) -> None:
+        from typing import get_args
+
+        from catalogue.structs import InstitutionSlug
+
+        super().__init__(f"No institution with slug {slug!r}; the partners are "
+                         f"{', '.join(get_args(InstitutionSlug))}.")
 
 
 class Conflict(DomainError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.errors import NotFound
+from catalogue.errors import InstitutionNotFound
 from catalogue.models import Institution
 
 __all__ = ["get_institution", "list_institutions"]
@@ -18,5 +18,5 @@ async def list_institutions(session: AsyncSession) -> list[Institution]:
 async def get_institution(session: AsyncSession, slug: str) -> Institution:
     inst = await session.scalar(select(Institution).where(Institution.slug == slug))
     if inst is None:
-        raise NotFound(f"No institution with slug {slug!r}.")
+        raise InstitutionNotFound(slug)
     return inst

@@ -346,8 +346,14 @@ async def publish_one(
             {"i": institution.id, "c": code},
         )).first()
         tags = {t.strip() for t in if_match.split(",")}
-        if row is None or ("*" not in tags and etag(row[0]) not in tags):
-            raise PreconditionFailed("If-Match does not match the current version of this course.")
+        if row is None:
+            raise PreconditionFailed("If-Match names a version, but this course does not exist "
+                                     "yet: leave If-Match out to create it.")
+        if "*" not in tags and etag(row[0]) not in tags:
+            raise PreconditionFailed(
+                "If-Match does not match the current version of this course (someone changed "
+                "it since you read it): GET it again for its current ETag, reapply your "
+                "change, and send that ETag in If-Match.")
     stored = (await store(session, institution.id, [outcome]))[code]
     return stored, await get_course(session, slug, code)
 

@@ -28,7 +28,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.errors import NotFound
+from catalogue.errors import InstitutionNotFound
 from credentials.builder import build_credential, normalise_email
 from credentials.errors import IdempotencyConflict, Invalid
 from credentials.fastschema import check_request, check_resolved, ob3_violations
@@ -99,7 +99,7 @@ async def get_institution(session: AsyncSession, slug: str) -> Institution:
         {"s": slug},
     )).first()
     if row is None:
-        raise NotFound(f"No institution with slug {slug!r}.")
+        raise InstitutionNotFound(slug)
     return Institution(*row)
 
 

@@ -35,7 +35,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.errors import NotFound
+from catalogue.errors import InstitutionNotFound
 from credentials.errors import AlreadyInStatus, CredentialNotFound
 from credentials.holder_proof import ProofRejected, check_proof
 from credentials.issuing import proof_created, sign_checked
@@ -209,7 +209,7 @@ async def new_nonce(session: AsyncSession, slug: str) -> str:
              "RETURNING 1"),
         {"h": _hash(nonce), "t": NONCE_SECONDS, "s": slug})
     if inserted is None:
-        raise NotFound(f"No institution with slug {slug!r}.")
+        raise InstitutionNotFound(slug)
     if secrets.randbelow(SWEEP_EVERY) == 0:  # a sweep per request would double its cost
         await session.execute(text(
             "DELETE FROM oid4vci_nonce WHERE nonce_hash IN (SELECT nonce_hash FROM oid4vci_nonce "

@@ -27,7 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue import search_index
-from catalogue.errors import Conflict, Forbidden, Invalid, NotFound
+from catalogue.errors import Conflict, Forbidden, InstitutionNotFound, Invalid, NotFound
 from credentials.issuing import CONTROL_MESSAGE, get_institution
 from credentials.rdfc import find_control_chars
 from credentials.signing import jcs
@@ -126,7 +126,7 @@ def public_url(pathway_id: uuid.UUID) -> str:
 async def _institution_id(session: AsyncSession, slug: str) -> int:
     found = await session.scalar(text("SELECT id FROM institution WHERE slug = :s"), {"s": slug})
     if found is None:
-        raise NotFound(f"No institution with slug {slug!r}.")
+        raise InstitutionNotFound(slug)
     return int(found)
 
 
