@@ -30,12 +30,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import numpy as np  # noqa: E402
-from sqlalchemy.ext.asyncio import async_sessionmaker  # noqa: E402
 
-from api.db import make_engine, run_migrations  # noqa: E402
+
 from api.embedded import EmbeddedPostgres  # noqa: E402
 from catalogue.relevance import Judgment, load_judgments, ndcg_at_k  # noqa: E402
 
@@ -55,37 +54,12 @@ def recall_at_k(ranked: list[str], relevant: dict[str, int], k: int = 10) -> flo
 
 async def engine_rankings(judgments: list[Judgment]) -> dict[str, list[str]]:
     """Each query's first ten ``institution/code`` from the real search on the demo catalogue."""
-    from catalogue.demo import load_demo_documents
-    from catalogue.institutions import get_institution
-    from catalogue.search import SearchIndex, SearchQuery, search_courses
-    from catalogue.service import prepare_many, store
+    from search import demo_rankings
 
     data_dir = Path(tempfile.mkdtemp(prefix="academy-bench-relevance-", dir="/tmp"))
     pg = EmbeddedPostgres(data_dir, options={"fsync": "off", "synchronous_commit": "off"})
-    url = pg.start()
     try:
-        engine = make_engine(url)
-        async with engine.connect() as conn:
-            await conn.run_sync(run_migrations)
-            await conn.commit()
-        factory = async_sessionmaker(engine, expire_on_commit=False)
-        docs: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for slug, doc in load_demo_documents():
-            docs[slug].append(doc)
-        async with factory() as session:
-            for slug, items in docs.items():
-                ready, _ = prepare_many(items)
-                await store(session, (await get_institution(session, slug)).id, ready, source="demo")
-            await session.commit()
-        index = SearchIndex()
-        out = {}
-        async with factory() as session:
-            for j in judgments:
-                result = await search_courses(session, index, SearchQuery(q=j.q, limit=10, facets=False))
-                out[j.q] = [f"{hit.institution}/{hit.code}" for hit in result.items]
-        await index.close()
-        await engine.dispose()
-        return out
+        return await demo_rankings(pg.start(), [j.q for j in judgments])
     finally:
         pg.stop()
 

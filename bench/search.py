@@ -339,17 +339,15 @@ async def naive_baseline(dsn: str, queries: list[dict[str, Any]], concurrency: i
 # --- relevance on the demo catalogue --------------------------------------------------------------
 
 
-async def demo_ndcg(pg: EmbeddedPostgres) -> float:
-    """Mean nDCG@10 of the judged queries, through ``search_courses`` on the demo catalogue."""
+async def demo_rankings(url: str, queries: list[str]) -> dict[str, list[str]]:
+    """Each query's first ten ``institution/code`` from ``search_courses`` on the demo
+    catalogue, loaded into the (empty) database at ``url`` (also used by bench/relevance.py)."""
     from catalogue.demo import load_demo_documents
     from catalogue.institutions import get_institution
-    from catalogue.relevance import load_judgments, ndcg_at_k
     from catalogue.search import SearchIndex, SearchQuery, search_courses
     from catalogue.service import prepare_many, store
 
-    pg.psql("DROP DATABASE IF EXISTS academy_demo")
-    pg.psql("CREATE DATABASE academy_demo")
-    engine = make_engine(pg.url("academy_demo"))
+    engine = make_engine(url)
     async with engine.connect() as conn:
         await conn.run_sync(run_migrations)
         await conn.commit()
@@ -363,15 +361,25 @@ async def demo_ndcg(pg: EmbeddedPostgres) -> float:
             await store(session, (await get_institution(session, slug)).id, ready, source="demo")
         await session.commit()
     index = SearchIndex()
-    judgments = load_judgments(ROOT / "tests" / "catalogue" / "relevance_judgments.json")
-    scores = []
+    out = {}
     async with factory() as session:
-        for j in judgments:
-            result = await search_courses(session, index, SearchQuery(q=j.q, limit=10, facets=False))
-            ranked = [f"{hit.institution}/{hit.code}" for hit in result.items]
-            scores.append(ndcg_at_k(ranked, j.relevant, 10))
+        for q in queries:
+            result = await search_courses(session, index, SearchQuery(q=q, limit=10, facets=False))
+            out[q] = [f"{hit.institution}/{hit.code}" for hit in result.items]
     await index.close()
     await engine.dispose()
+    return out
+
+
+async def demo_ndcg(pg: EmbeddedPostgres) -> float:
+    """Mean nDCG@10 of the judged queries, through ``search_courses`` on the demo catalogue."""
+    from catalogue.relevance import load_judgments, ndcg_at_k
+
+    pg.psql("DROP DATABASE IF EXISTS academy_demo")
+    pg.psql("CREATE DATABASE academy_demo")
+    judgments = load_judgments(ROOT / "tests" / "catalogue" / "relevance_judgments.json")
+    ranked = await demo_rankings(pg.url("academy_demo"), [j.q for j in judgments])
+    scores = [ndcg_at_k(ranked[j.q], j.relevant, 10) for j in judgments]
     return sum(scores) / len(scores)
 
 
