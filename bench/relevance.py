@@ -34,7 +34,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import numpy as np  # noqa: E402
 
-
 from api.embedded import EmbeddedPostgres  # noqa: E402
 from catalogue.relevance import Judgment, load_judgments, ndcg_at_k  # noqa: E402
 
