@@ -56,6 +56,7 @@ __all__ = [
     "LEGACY_CONTEXTS",
     "LOCAL_CONTEXT",
     "OB3_SCHEMA_URL",
+    "STANDARD_CONTEXTS",
     "StatusEntry",
     "build_credential",
     "identity_hash",
@@ -254,7 +255,7 @@ def build_credential(
     if country in COUNTRY_NAMES:
         address["addressCountry"] = COUNTRY_NAMES[country]
     credential: dict[str, Any] = {
-        "@context": [*STANDARD_CONTEXTS, LOCAL_CONTEXT],
+        "@context": list(CONTEXTS),
         "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": title,

@@ -69,7 +69,6 @@ __all__ = [
     "LIST_BITS",
     "LIST_SIZE",
     "PURPOSE",
-    "PURPOSES",
     "REVOKED",
     "SIZES",
     "STATUS_MESSAGES",
@@ -97,7 +96,6 @@ PURPOSE = "revocation"
 """The purpose of every new entry."""
 LEGACY_PURPOSE = "message"
 """The 2-bit lists of credentials issued before the revocation lists."""
-PURPOSES = (PURPOSE, LEGACY_PURPOSE)
 SIZES = {PURPOSE: 1, LEGACY_PURPOSE: 2}
 """Bits per entry (``statusSize``) of each purpose."""
 STATUS_SIZE = SIZES[LEGACY_PURPOSE]
