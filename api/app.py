@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -117,7 +117,7 @@ def create_app(
             title="Academy: catalogue and microcredential registry",
             version="1.0.0",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[docs_ui()],
             components=Components(security_schemes={
                 "partnerKey": SecurityScheme(type="http", scheme="bearer",
                                              description="A partner API key"),
@@ -125,6 +125,23 @@ def create_app(
         ),
         debug=False,
     ))
+
+
+SWAGGER_UI_VERSION = "5.31.0"
+
+
+def docs_ui() -> SwaggerRenderPlugin:
+    """Swagger UI (OpenAPI 3.1 since 5.0) from our own ``/static``, never a CDN, so the API
+    docs work on an air-gapped machine (``web/static/swagger-ui/README.md``). PyPI's
+    ``swagger-ui-bundle`` is pinned to 4.x (OpenAPI 3.0 only), hence the vendored copy."""
+    static = "/static/swagger-ui"
+    plugin = SwaggerRenderPlugin(
+        version=SWAGGER_UI_VERSION, js_url=f"{static}/swagger-ui-bundle.js",
+        css_url=f"{static}/swagger-ui.css",
+        standalone_preset_js_url=f"{static}/swagger-ui-standalone-preset.js",
+        path=["/", "/swagger"])
+    plugin.favicon = "<link rel='icon' href='data:,'>"  # Litestar's default is a CDN image
+    return plugin
 
 
 def _initial_state(settings: Settings) -> dict[str, Any]:

@@ -4,8 +4,9 @@ secrets kept out of access logs.
 * Headers: ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` (share
   links carry their token in the URL) and ``frame-ancestors 'none'`` everywhere; pages
   get a Content-Security-Policy that allows only our own scripts, styles and forms;
-  ``Strict-Transport-Security`` when ``ACADEMY_BASE_URL`` is https. The OpenAPI viewers
-  under ``/schema`` load their scripts from a CDN, so they get no script policy.
+  ``Strict-Transport-Security`` when ``ACADEMY_BASE_URL`` is https. The API docs under
+  ``/schema`` load Swagger UI from our ``/static`` and start it with an inline script
+  (Litestar renders the document into it), hence their own policy.
 * Forms: a page's state-changing form (``POST /me``, ``POST /me/logout``) is accepted only
   from our own origin: ``Sec-Fetch-Site`` must be ``same-origin`` (or ``none``, typed by
   the user), else ``Origin`` (or, lacking it, ``Referer``) must be ours. A request with none
@@ -30,7 +31,9 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
             "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
             "frame-ancestors 'none'")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-DOCS_CSP = "frame-ancestors 'none'"
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' "
+            "'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'")
 HSTS = "max-age=31536000; includeSubDomains"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
