@@ -36,7 +36,8 @@ from api.workers import CpuPool
 from api.openapi import document_api
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
 from api.ops import OpsController
-from api.queries import reject_null_queries
+from api.problems import problem_page
+from api.strict import strict_request
 from api.settings import Settings, load_settings
 
 __all__ = ["create_app"]
@@ -94,7 +95,7 @@ def create_app(
 
     handlers: list[Any] = [
         OpsController, InstitutionController, CourseController, HarvestController, SearchController,
-        OoapiController,
+        OoapiController, problem_page,
         *credential_handlers(),
         *pathway_handlers(),
         *web_handlers(),
@@ -104,7 +105,7 @@ def create_app(
         route_handlers=handlers,
         dependencies={"db_session": Provide(provide_session)},
         guards=[access_guard],
-        before_request=reject_null_queries,
+        before_request=strict_request,
         exception_handlers=exception_handlers,
         middleware=[RequestIdMiddleware],
         before_send=[ensure_request_id_header, security_headers],

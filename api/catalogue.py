@@ -85,7 +85,7 @@ class CourseController(Controller):
     async def withdraw(self, db_session: DbSession, slug: FromPath[str], code: FromPath[str]) -> None:
         await withdraw_course(db_session, slug, code)
 
-    @post("/batch", opt=access(partner("publish")), status_code=HTTP_200_OK,
+    @post("/batch", opt={**access(partner("publish")), "ndjson": True}, status_code=HTTP_200_OK,
           summary="Publish up to 10,000 courses (JSON array or NDJSON)")
     async def batch(
         self, request: Request, db_session: DbSession, slug: FromPath[str],

@@ -152,7 +152,8 @@ class HarvestController(Controller):
             path = f"/api/v1/institutions/{slug}/harvests/{busy.run_id}"
             refused = problem(409, f"Run {busy.run_id} of {name!r} is still queued or running; "
                                    f"a source runs one harvest at a time. Follow it at {path}.",
-                              title="Harvest already running", headers={"Location": path})
+                              title="Harvest already running", headers={"Location": path},
+                              request=request)
             refused.content["run"] = busy.run_id
             return refused
         return Response(_run_out(run, name), status_code=HTTP_202_ACCEPTED,

@@ -34,4 +34,5 @@ class OpsController(Controller):
             except Exception:  # noqa: BLE001 - any failure means not ready
                 if attempt == 2:
                     log.warning("not ready", exc_info=True)
-        return problem(503, "The database is not reachable.", headers={"Retry-After": "5"})
+        return problem(503, "The database is not reachable.", headers={"Retry-After": "5"},
+                       request=request)

@@ -166,6 +166,20 @@ def _vocabulary(courses: Sequence[CourseIn]) -> list[str]:
 MAX_BATCH = 10_000
 
 
+NDJSON_HINT = ("this is one JSON document a line (NDJSON), sent as application/json: send it "
+               "with Content-Type: application/x-ndjson, or as one JSON array")
+
+
+def _looks_like_ndjson(raw: bytes) -> bool:
+    lines = [line for line in raw.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return False
+    try:
+        return all(isinstance(loads_strict(line), dict) for line in lines[:2])
+    except MalformedJSON:
+        return False
+
+
 def parse_documents(raw: bytes, content_type: str) -> list[Any]:
     """A batch body: a JSON array, or NDJSON (one document a line) when the type says so."""
     if "ndjson" in content_type or "jsonl" in content_type:
@@ -180,7 +194,12 @@ def parse_documents(raw: bytes, content_type: str) -> list[Any]:
                         for v in exc.violations
                     ]) from None
     else:
-        docs = loads_strict(raw)
+        try:
+            docs = loads_strict(raw)
+        except MalformedJSON:
+            if _looks_like_ndjson(raw):
+                raise MalformedJSON([Violation("", NDJSON_HINT)]) from None
+            raise
     if not isinstance(docs, list):
         raise Invalid([("", "the body must be a JSON array (or NDJSON) of course documents")])
     if len(docs) > MAX_BATCH:

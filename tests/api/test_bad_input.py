@@ -387,7 +387,7 @@ async def test_null_is_not_a_number_boolean_or_date(client, query: str) -> None:
     response = await client.get(query)
     assert_problem(response, 422, 400)  # OOAPI answers every bad request with 400
     name = query.rsplit("?", 1)[1].split("&")[-1].split("=")[0]
-    assert response.json()["errors"][0]["pointer"] == f"query:{name}"
+    assert response.json()["errors"][0]["pointer"] == f"?{name}"  # #18: "?name"
 
 
 async def test_null_is_a_word_to_search_for(client) -> None:  # type: ignore[no-untyped-def]
