@@ -373,7 +373,7 @@ async def demo_rankings(url: str, queries: list[str]) -> dict[str, list[str]]:
 
 async def demo_ndcg(pg: EmbeddedPostgres) -> float:
     """Mean nDCG@10 of the judged queries, through ``search_courses`` on the demo catalogue."""
-    from catalogue.relevance import load_judgments, ndcg_at_k
+    from tests.catalogue.relevance import load_judgments, ndcg_at_k
 
     pg.psql("DROP DATABASE IF EXISTS academy_demo")
     pg.psql("CREATE DATABASE academy_demo")

@@ -18,12 +18,12 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue import search_index
+from catalogue import search
 from catalogue.errors import Invalid, NotFound, PreconditionFailed
 from catalogue.hashing import content_hash, etag
 from catalogue.institutions import get_institution
+from catalogue.search import tokenize
 from catalogue.structs import CourseIn, CourseOut, to_course_in, to_document
-from catalogue.textproc import tokenize
 from catalogue.validation import MalformedJSON, Violation, loads_strict, validate_course
 from catalogue.wire import Struct
 
@@ -279,7 +279,7 @@ async def store_rows(
         return {}
     if len(codes) > 500:  # unnest of a big batch must not spill to disk
         await session.execute(text("SET LOCAL work_mem = '256MB'"))
-    seq = await search_index.stamp(session)
+    seq = await search.stamp(session)
     params = {name: getattr(rows, name) for name in (
         "codes", "docs", "hashes", "types", "mcs", "ects", "eqfs", "langs", "modes", "isceds")}
     result = await session.execute(_UPSERT, {
@@ -298,7 +298,7 @@ async def store_rows(
                 {"ids": replaced},
             )
         await _insert_offerings(session, rows, changed)
-        await search_index.add_words(session, rows.words)
+        await search.add_words(session, rows.words)
     untouched = [c for c in codes if c not in changed]
     current: dict[str, tuple[str, int]] = {}
     if untouched:
@@ -403,7 +403,7 @@ async def list_courses(
 
 async def withdraw_course(session: AsyncSession, slug: str, code: str) -> None:
     institution = await get_institution(session, slug)
-    seq = await search_index.stamp(session)
+    seq = await search.stamp(session)
     row = (await session.execute(
         text("UPDATE course SET withdrawn = true, last_changed = now(), search_seq = :seq, "
              "version = version + CASE WHEN withdrawn THEN 0 ELSE 1 END "
@@ -418,7 +418,7 @@ async def withdraw_absent(
     session: AsyncSession, institution_id: int, source: str, present: Iterable[str]
 ) -> int:
     """Snapshot semantics: withdraw this source's live courses missing from a complete harvest."""
-    seq = await search_index.stamp(session)
+    seq = await search.stamp(session)
     rows = (await session.execute(
         text("UPDATE course SET withdrawn = true, last_changed = now(), version = version + 1, "
              "search_seq = :seq WHERE institution_id = :i AND source = :s AND NOT withdrawn "

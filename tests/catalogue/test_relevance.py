@@ -14,7 +14,7 @@ from api.search import SearchController
 from api.settings import Settings
 from catalogue.demo import load_demo_documents
 from catalogue.institutions import get_institution
-from catalogue.relevance import load_judgments, ndcg_at_k
+from tests.catalogue.relevance import load_judgments, ndcg_at_k
 from catalogue.service import prepare_many, store
 
 JUDGMENTS = Path(__file__).resolve().parent / "relevance_judgments.json"

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalogue.glossary import GLOSSARY_PATH, Glossary, glossary_coverage, load_glossary
-from catalogue.relevance import Judgment, load_judgments, mean_ndcg, ndcg_at_k
-from catalogue.textproc import (
+from catalogue.search.glossary import GLOSSARY_PATH, Glossary, glossary_coverage, load_glossary
+from tests.catalogue.relevance import Judgment, load_judgments, mean_ndcg, ndcg_at_k
+from catalogue.search.text import (
     MAX_TERMS,
     Alternative,
     Expansion,

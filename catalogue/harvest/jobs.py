@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalogue.errors import Conflict
-from catalogue.harvest import (
+from catalogue.harvest.runner import (
     FeedError,
     Outcome,
     deadline_message,
@@ -34,7 +34,7 @@ from catalogue.harvest import (
     fetch_documents,
     store_documents,
 )
-from catalogue.harvest_net import FetchPolicy
+from catalogue.harvest.net import FetchPolicy
 from catalogue.models import HarvestRun, HarvestSource
 
 __all__ = [

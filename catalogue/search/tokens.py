@@ -1,6 +1,6 @@
 """Tokens of the in-process search index: fields, weights, stems, and highlighted snippets.
 
-Pure functions over text. Words are folded by ``catalogue.textproc`` (lowercase, no
+Pure functions over text. Words are folded by ``catalogue.search.text`` (lowercase, no
 accents), so the index, the query and the highlighter agree on what a word is. Stemming
 does not rewrite the indexed words: each folded word keeps its own postings and the
 Dutch and English Snowball stems only group the words a query word may meet.
@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import Stemmer
 
-from catalogue.textproc import STOPWORDS, fold, split_compound
+from catalogue.search.text import STOPWORDS, fold, split_compound
 
 __all__ = [
     "FIELDS",

@@ -31,13 +31,13 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from catalogue.errors import Invalid
-from catalogue.glossary import Glossary, load_glossary
-from catalogue.search_engine import Snapshot, build_snapshot
-from catalogue.search_fixes import apart, did_you_mean
-from catalogue.search_fixes import corrections as find_corrections
-from catalogue.search_hits import Highlight, HitCache, SearchHit, hydrate
-from catalogue.search_load import driver, load_courses, no_reset, read_checksum, read_stamp
-from catalogue.search_match import (
+from catalogue.search.glossary import Glossary, load_glossary
+from catalogue.search.snapshot import Snapshot, build_snapshot
+from catalogue.search.fixes import apart, did_you_mean
+from catalogue.search.fixes import corrections as find_corrections
+from catalogue.search.hits import Highlight, HitCache, SearchHit, hydrate
+from catalogue.search.store import driver, load_courses, no_reset, read_checksum, read_stamp
+from catalogue.search.match import (
     Filters,
     Sort,
     facet_counts,
@@ -48,9 +48,9 @@ from catalogue.search_match import (
     sort_keys,
     title_threshold,
 )
-from catalogue.search_suggest import Suggestion, Table, prefix_of, suggestions
+from catalogue.search.suggest import Suggestion, Table, prefix_of, suggestions
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES, OutStruct, Text
-from catalogue.textproc import STOPWORDS, expand_terms, fold, parse_query, tokenize
+from catalogue.search.text import STOPWORDS, expand_terms, fold, parse_query, tokenize
 
 __all__ = [
     "MAX_LIMIT",

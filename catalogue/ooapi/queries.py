@@ -23,7 +23,7 @@ import msgspec
 from sqlalchemy import ColumnElement, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue import ooapi
+from catalogue.ooapi import mapping as ooapi
 from catalogue.errors import Invalid, NotFound
 from catalogue.models import Course, Institution, Offering
 

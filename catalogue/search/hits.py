@@ -10,9 +10,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from catalogue.search_engine import Snapshot
-from catalogue.search_match import Lru
-from catalogue.search_tokens import Marker, highlight, snippet, words_of
+from catalogue.search.snapshot import Snapshot
+from catalogue.search.match import Lru
+from catalogue.search.tokens import Marker, highlight, snippet, words_of
 from catalogue.structs import OfferingOut, OutStruct, SkillOut, Text
 
 __all__ = ["HIGHLIGHT_CACHE", "SUMMARY_CACHE", "Highlight", "HitCache", "SearchHit", "hydrate"]

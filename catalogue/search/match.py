@@ -6,7 +6,7 @@ is the largest of their field-weighted BM25 weights times their idf, discounted 
 and prefix matches. An alternative of a group (the typed term, its compound parts, a
 glossary translation, a typo correction) scores the sum of its words, discounted by its
 source; a group scores its best alternative. How groups combine (strict ones required,
-the others weighed and coordinated, places a boost) is ``catalogue.search_soft``'s rule;
+the others weighed and coordinated, places a boost) is ``catalogue.search.soft``'s rule;
 the result is multiplied by ``FRESH_BOOST`` when a course has an upcoming offering.
 """
 
@@ -21,10 +21,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from catalogue.search_engine import ECTS_BUCKETS, NONE_DAY, PRICE_BUCKETS, Snapshot
-from catalogue.search_soft import combine, role_of
+from catalogue.search.snapshot import ECTS_BUCKETS, NONE_DAY, PRICE_BUCKETS, Snapshot
+from catalogue.search.soft import combine, role_of
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
-from catalogue.textproc import STOPWORDS, Alternative, Expansion, fold
+from catalogue.search.text import STOPWORDS, Alternative, Expansion, fold
 
 __all__ = ["FACETS", "Filters", "Lru", "Sort", "TextMatch", "facet_counts", "filter_masks",
            "match_text", "page", "relevance", "sort_keys", "title_threshold"]
@@ -192,7 +192,7 @@ def _loose(parts: list[tuple[np.ndarray, frozenset[str]] | None], n: int
 
 
 def match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
-    """Live courses the query finds (``catalogue.search_soft``'s rule) and no exclusion,
+    """Live courses the query finds (``catalogue.search.soft``'s rule) and no exclusion,
     with their text scores and whether each met every meaningful word."""
     return _cached(snap, ("text", expansion), lambda: _match_text(snap, expansion))  # type: ignore[no-any-return]
 

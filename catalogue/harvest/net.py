@@ -32,7 +32,7 @@ import httpcore
 import httpx
 import msgspec
 
-from catalogue.harvest_mapping import FeedError
+from catalogue.harvest.mapping import FeedError
 
 __all__ = [
     "ALLOW_ALL",

@@ -1,4 +1,13 @@
-"""What the search index reads from PostgreSQL: the change stamp and courses to (re)index."""
+"""The search package's only database access: the change stamp, the typo vocabulary, the rows.
+
+Writers (publishing, pathways) keep the read model in step inside their own transaction:
+``stamp`` locks the single ``search_state`` row before drawing a stamp, so concurrent
+publishers get stamps in commit order (they serialise on that row until they commit);
+writers set ``course.search_seq`` to it in the same statement that changes the row, and
+``add_words`` grows the vocabulary pg_trgm corrects typos against. The index in each
+application process (``catalogue.search.snapshot``) reads the stamp and the courses
+stamped since through the functions below.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +16,33 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.search_engine import IndexedCourse, IndexedOffering
+from catalogue.search.snapshot import IndexedCourse, IndexedOffering
 
-__all__ = ["driver", "load_courses", "no_reset", "read_checksum", "read_stamp"]
+__all__ = ["add_words", "driver", "load_courses", "no_reset", "read_checksum", "read_stamp",
+           "stamp"]
+
+_LOCK = text("SELECT seq FROM search_state WHERE id = 1 FOR UPDATE")
+_STAMP = text("UPDATE search_state SET seq = nextval('search_seq') WHERE id = 1 RETURNING seq")
+_WORDS = text("""
+INSERT INTO search_term (term) SELECT unnest(CAST(:words AS text[]))
+ON CONFLICT (term) DO NOTHING
+""")
+
+
+async def stamp(session: AsyncSession) -> int:
+    """Draw the next change stamp, holding the stamp lock until this transaction ends.
+
+    Writers take the stamp *before* touching course rows, so every writer locks in the
+    same order (stamp, then rows) and cannot deadlock another.
+    """
+    await session.execute(_LOCK)
+    return int((await session.execute(_STAMP)).scalar_one())
+
+
+async def add_words(session: AsyncSession, words: list[str]) -> None:
+    """Grow the typo vocabulary with folded words computed by the caller."""
+    if words:
+        await session.execute(_WORDS, {"words": words})
 
 
 async def driver(session: AsyncSession) -> Any:

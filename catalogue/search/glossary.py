@@ -1,7 +1,7 @@
-"""The curated nl↔en glossary (``catalogue/glossary/nl-en.v<N>.json``) and its coverage.
+"""The curated nl↔en glossary (``catalogue/search/data/nl-en.v<N>.json``) and its coverage.
 
-Note: the data lives in the folder ``catalogue/glossary/``, which has no ``__init__.py`` on
-purpose, so ``catalogue.glossary`` always resolves to this module.
+Note: the data lives in the folder ``catalogue/search/data/``, which has no ``__init__.py`` on
+purpose, so ``catalogue.search.glossary`` always resolves to this module.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated
 
 import msgspec
 
-from catalogue.textproc import STOPWORDS, split_compound, tokenize, vocabulary_from_titles
+from catalogue.search.text import STOPWORDS, split_compound, tokenize, vocabulary_from_titles
 
 __all__ = [
     "GLOSSARY_PATH",
@@ -24,7 +24,7 @@ __all__ = [
     "load_glossary",
 ]
 
-GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary" / "nl-en.v2.json"
+GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "nl-en.v2.json"
 
 _Phrases = Annotated[list[Annotated[str, msgspec.Meta(min_length=1)]], msgspec.Meta(min_length=1)]
 

@@ -11,10 +11,10 @@ as present). Each run is one ``harvest_run`` row; the caller commits.
 
 Sources with a local file location can only be set with ``allow_files`` (the CLI); the API
 accepts URLs only, so a partner key cannot make the server read its disk. What a URL may
-reach and how much a run may read is the ``FetchPolicy`` (``catalogue.harvest_net``); the
-feed is parsed as it arrives (``catalogue.harvest_stream``) and a run's errors never quote
-it (``catalogue.harvest_report``). Runs requested through the API are jobs
-(``catalogue.harvest_jobs``); ``run_harvest`` is the direct way (the CLI).
+reach and how much a run may read is the ``FetchPolicy`` (``catalogue.harvest.net``); the
+feed is parsed as it arrives (``catalogue.harvest.stream``) and a run's errors never quote
+it (``catalogue.harvest.report``). Runs requested through the API are jobs
+(``catalogue.harvest.jobs``); ``run_harvest`` is the direct way (the CLI).
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
 from catalogue.errors import Invalid, NotFound
-from catalogue.harvest_mapping import FeedError, apply_defaults, check_mapping, ooapi_document
-from catalogue.harvest_net import Budget, FetchPolicy, location_problem, open_client, stream_body
-from catalogue.harvest_report import safe_code, safe_violation
-from catalogue.harvest_stream import csv_stream, json_array_stream, json_value
+from catalogue.harvest.mapping import FeedError, apply_defaults, check_mapping, ooapi_document
+from catalogue.harvest.net import Budget, FetchPolicy, location_problem, open_client, stream_body
+from catalogue.harvest.report import safe_code, safe_violation
+from catalogue.harvest.stream import csv_stream, json_array_stream, json_value
 from catalogue.institutions import get_institution
 from catalogue.models import HarvestRun, HarvestSource, Institution
 from catalogue.service import prepare_many, store, withdraw_absent

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from catalogue.glossary import Glossary
+    from catalogue.search.glossary import Glossary
 
 __all__ = [
     "MAX_TERMS", "STOPWORDS", "Alternative", "Expansion", "Group", "ParsedQuery", "Source",
@@ -246,7 +246,7 @@ class Group:
     """What one user term (or OR-list, or multiword glossary phrase) may match.
 
     ``strict``: the user marked it (a quoted phrase, an ``OR`` list), so a course must match
-    it; other groups are soft (see ``catalogue.search_match``). ``generic``: a word that
+    it; other groups are soft (see ``catalogue.search.match``). ``generic``: a word that
     names a kind of offer rather than a subject ("opleiding", "course"), from the glossary.
     """
 

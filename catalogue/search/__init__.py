@@ -1,0 +1,71 @@
+"""Catalogue search: a query in, one page of ranked courses with facets out.
+
+PostgreSQL is the source of truth; each application process keeps an in-memory index of
+the live catalogue and, per request, brings it to the change stamp that the request's
+transaction sees. A search flows through the modules of this package like this::
+
+    SearchQuery ─ query ──▶ checked; filters and cursor decoded
+      q ───────── text ───▶ words, phrases, OR lists and exclusions (ParsedQuery)
+                  expand ─▶ groups of alternatives: compound parts, glossary translations,
+                            typo corrections (pg_trgm, through ``fixes`` and ``store``)
+      snapshot ── match ──▶ BM25 scores per course slot; ``soft`` decides how the
+                            groups combine (strict, core, generic, place)
+                  facets ─▶ filter masks and facet counts
+                  results ▶ sorted, paged, cached whole per (stamp, day, query)
+                  hits ───▶ the page's stored documents, highlighted (``tokens``)
+
+``index`` keeps the snapshot current (a delta of the courses stamped since, or a rebuild);
+``snapshot`` is the columnar index itself, built from rows that ``store`` reads;
+``suggest`` completes titles, keywords and institutions for autocomplete. ``store`` is
+the package's only database access: writers elsewhere call ``stamp`` and ``add_words``
+from it inside their own transaction.
+
+Code outside ``catalogue.search`` imports only from this module.
+"""
+
+from catalogue.search.glossary import Glossary, load_glossary
+from catalogue.search.hits import Highlight, SearchHit
+from catalogue.search.results import (
+    MAX_LIMIT,
+    MAX_OFFSET,
+    MAX_QUERY,
+    SORTS,
+    FacetValue,
+    PathwayFinder,
+    PathwayHit,
+    SearchIndex,
+    SearchQuery,
+    SearchResult,
+    search_courses,
+    search_courses_json,
+    suggest,
+)
+from catalogue.search.store import add_words, stamp
+from catalogue.search.suggest import Suggestion
+from catalogue.search.text import STOPWORDS, fold, tokenize
+
+__all__ = [
+    "MAX_LIMIT",
+    "MAX_OFFSET",
+    "MAX_QUERY",
+    "SORTS",
+    "STOPWORDS",
+    "FacetValue",
+    "Glossary",
+    "Highlight",
+    "PathwayFinder",
+    "PathwayHit",
+    "SearchHit",
+    "SearchIndex",
+    "SearchQuery",
+    "SearchResult",
+    "Suggestion",
+    "add_words",
+    "fold",
+    "load_glossary",
+    "search_courses",
+    "search_courses_json",
+    "stamp",
+    "suggest",
+    "tokenize",
+]
