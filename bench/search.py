@@ -43,10 +43,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import httpx
 import numpy as np
 import uvloop
+from _loadgen import closed_loop, open_loop, requests_for
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
-
-from _loadgen import closed_loop, open_loop, requests_for
 
 from api.db import make_engine, run_migrations
 from api.embedded import EmbeddedPostgres

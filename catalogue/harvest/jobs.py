@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalogue.errors import Conflict
+from catalogue.harvest.net import FetchPolicy
 from catalogue.harvest.runner import (
     FeedError,
     Outcome,
@@ -34,7 +35,6 @@ from catalogue.harvest.runner import (
     fetch_documents,
     store_documents,
 )
-from catalogue.harvest.net import FetchPolicy
 from catalogue.models import HarvestRun, HarvestSource
 
 __all__ = [

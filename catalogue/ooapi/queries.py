@@ -14,18 +14,18 @@ from __future__ import annotations
 import math
 import unicodedata
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Generic, TypeVar
 
 import msgspec
+from cachetools import LRUCache
 from sqlalchemy import ColumnElement, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.ooapi import mapping as ooapi
 from catalogue.errors import Invalid, NotFound
 from catalogue.models import Course, Institution, Offering
+from catalogue.ooapi import mapping as ooapi
 
 __all__ = [
     "LEVELS",
@@ -273,8 +273,8 @@ async def course_page(session: AsyncSession, f: CourseFilter, page: PageRequest
 
 # Totals by (search stamp, filter): consumers page through the same listing, and every
 # publication moves the stamp, so a remembered count is exact.
-_TOTALS: OrderedDict[tuple[int, CourseFilter], int] = OrderedDict()
 TOTALS_KEPT = 256
+_TOTALS: LRUCache[tuple[int, CourseFilter], int] = LRUCache(TOTALS_KEPT)
 
 
 async def _course_total(session: AsyncSession, f: CourseFilter,
@@ -286,8 +286,6 @@ async def _course_total(session: AsyncSession, f: CourseFilter,
         total = int(await session.scalar(
             select(func.count()).select_from(Course).where(*conditions)) or 0)
         _TOTALS[key] = total
-        if len(_TOTALS) > TOTALS_KEPT:
-            _TOTALS.popitem(last=False)
     return total
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 from bisect import bisect_left
-from collections import OrderedDict
 from datetime import date
 from typing import Annotated, Any, Literal
 
 import msgspec
+from cachetools import LRUCache
 
 from catalogue.search.snapshot import Snapshot
-from catalogue.search.match import Lru
 from catalogue.search.tokens import Marker, highlight, snippet, words_of
 from catalogue.structs import OfferingOut, OutStruct, SkillOut, Text
 
@@ -79,23 +78,19 @@ class HitCache:
 
     def __init__(self, size: int = SUMMARY_CACHE) -> None:
         self.size = size
-        self.summaries: OrderedDict[int, tuple[int, _Summary]] = OrderedDict()
-        self.highlights = Lru(HIGHLIGHT_CACHE)
+        self.summaries: LRUCache[int, tuple[int, _Summary]] = LRUCache(max(size, 1))
+        self.highlights: LRUCache[tuple[str, frozenset[str]], Highlight] = LRUCache(
+            HIGHLIGHT_CACHE)
 
     def get(self, key: tuple[int, int]) -> _Summary | None:
         found = self.summaries.get(key[0])
         if found is None or found[0] != key[1]:
             return None
-        self.summaries.move_to_end(key[0])
         return found[1]
 
     def put(self, key: tuple[int, int], summary: _Summary) -> None:
-        if self.size <= 0:
-            return
-        self.summaries[key[0]] = (key[1], summary)
-        self.summaries.move_to_end(key[0])
-        if len(self.summaries) > self.size:
-            self.summaries.popitem(last=False)
+        if self.size > 0:  # 0 keeps nothing (cachetools has no empty cache)
+            self.summaries[key[0]] = (key[1], summary)
 
 
 async def hydrate(db: Any, snap: Snapshot, slots: list[int], scores: list[float],
@@ -155,10 +150,14 @@ def _next_offering(summary: _Summary, day: str) -> OfferingOut | None:
     return summary.dated[i][1] if i < len(summary.dated) else summary.undated
 
 
-def _cached_highlight(cache: Lru, summary: _Summary, marked: Marker) -> Highlight:
+def _cached_highlight(cache: LRUCache[tuple[str, frozenset[str]], Highlight],
+                      summary: _Summary, marked: Marker) -> Highlight:
     """Highlights are pure in (document version, matched words): popular queries reuse them."""
-    return cache.get((summary.content_hash, marked.words),  # type: ignore[no-any-return]
-                     lambda: Highlight(**_highlight(summary.doc, marked)))
+    key = (summary.content_hash, marked.words)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = Highlight(**_highlight(summary.doc, marked))
+    return found
 
 
 def _highlight(doc: dict[str, Any], marked: Marker) -> dict[str, str | None]:

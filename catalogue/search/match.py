@@ -13,20 +13,20 @@ the result is multiplied by ``FRESH_BOOST`` when a course has an upcoming offeri
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
 import numpy as np
+from cachetools import LRUCache
 
 from catalogue.search.snapshot import ECTS_BUCKETS, NONE_DAY, PRICE_BUCKETS, Snapshot
 from catalogue.search.soft import combine, role_of
-from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
 from catalogue.search.text import STOPWORDS, Alternative, Expansion, fold
+from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
 
-__all__ = ["FACETS", "Filters", "Lru", "Sort", "TextMatch", "facet_counts", "filter_masks",
+__all__ = ["FACETS", "Filters", "Sort", "TextMatch", "facet_counts", "filter_masks",
            "match_text", "page", "relevance", "sort_keys", "title_threshold"]
 
 Sort = Literal["relevance", "start_date", "price", "title"]
@@ -85,33 +85,20 @@ class TextMatch:
         return mask, score
 
 
-class Lru:
-    """At most ``size`` values, the least recently asked out first (all O(1))."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.data: OrderedDict[object, Any] = OrderedDict()
-
-    def get(self, key: object, make: Callable[[], Any]) -> Any:
-        try:
-            self.data.move_to_end(key)
-            return self.data[key]
-        except KeyError:
-            found = self.data[key] = make()
-            if len(self.data) > self.size:
-                self.data.popitem(last=False)
-            return found
-
-
 # Per snapshot: dense word scores are big (4 bytes a slot), text matches are sparse.
 CACHES = {"word": 96, "text": 2048, "filter": 256}
+_MISSING = object()  # a cached value may be None (a word that matches nothing)
 
 
 def _cached(snap: Snapshot, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    """``make()``, kept in the snapshot's least-recently-used cache of ``key``'s kind."""
     lru = snap.cache.get(key[0])
     if lru is None:
-        lru = snap.cache[key[0]] = Lru(CACHES[key[0]])
-    return lru.get(key, make)  # type: ignore[union-attr]
+        lru = snap.cache[key[0]] = LRUCache(CACHES[key[0]])
+    found = lru.get(key, _MISSING)
+    if found is _MISSING:
+        found = lru[key] = make()
+    return found
 
 
 def _resolve(snap: Snapshot, word: str, prefix: bool) -> list[tuple[int, float]]:

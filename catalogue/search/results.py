@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
@@ -28,15 +27,14 @@ from typing import Annotated, Any, Literal
 import asyncpg
 import msgspec
 import numpy as np
+from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from catalogue.errors import Invalid
-from catalogue.search.glossary import Glossary, load_glossary
-from catalogue.search.snapshot import Snapshot, build_snapshot
 from catalogue.search.fixes import apart, did_you_mean
 from catalogue.search.fixes import corrections as find_corrections
+from catalogue.search.glossary import Glossary, load_glossary
 from catalogue.search.hits import Highlight, HitCache, SearchHit, hydrate
-from catalogue.search.store import driver, load_courses, no_reset, read_checksum, read_stamp
 from catalogue.search.match import (
     Filters,
     Sort,
@@ -48,9 +46,11 @@ from catalogue.search.match import (
     sort_keys,
     title_threshold,
 )
+from catalogue.search.snapshot import Snapshot, build_snapshot
+from catalogue.search.store import driver, load_courses, no_reset, read_checksum, read_stamp
 from catalogue.search.suggest import Suggestion, Table, prefix_of, suggestions
-from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES, OutStruct, Text
 from catalogue.search.text import STOPWORDS, expand_terms, fold, parse_query, tokenize
+from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES, OutStruct, Text
 
 __all__ = [
     "MAX_LIMIT",
@@ -151,10 +151,8 @@ class SearchIndex:
         self.hits = HitCache()
         # Whole results by (stamp, day, query): exact, since any change moves the stamp.
         # Least recently asked out first, bounded by count and by their JSON's bytes.
-        self.results: OrderedDict[object, _Entry] = OrderedDict()
         self.result_cache = result_cache
         self.result_bytes = result_bytes
-        self.results_size = 0
         self._lock = asyncio.Lock()
         self.thread_above = thread_above  # catalogue size above which tables build in a thread
         self._table: Table | None = None  # the autocomplete table built last
@@ -183,27 +181,33 @@ class SearchIndex:
         else:
             yield await driver(session)
 
+    @property
+    def result_bytes(self) -> int:
+        return int(self.results.maxsize)
+
+    @result_bytes.setter
+    def result_bytes(self, value: int) -> None:
+        """A new byte bound starts an empty cache."""
+        self.results: LRUCache[object, _Entry] = LRUCache(value, getsizeof=_json_size)
+
+    @property
+    def results_size(self) -> int:
+        """The JSON bytes of the results kept."""
+        return int(self.results.currsize)
+
     def recall(self, key: object) -> _Entry | None:
         """The cached result of ``key``, now the most recently asked; None if not kept."""
-        found = self.results.get(key)
-        if found is not None:
-            self.results.move_to_end(key)
-        return found
+        return self.results.get(key)
 
     def remember(self, key: object, result: _Entry) -> None:
-        if self.result_cache <= 0:
-            return
-        if (old := self.results.pop(key, None)) is not None:  # two requests computed it
-            self.results_size -= len(old.json)
+        if self.result_cache <= 0 or len(result.json) > self.results.maxsize:
+            return  # nothing kept, or bigger than the whole budget
         self.results[key] = result
-        self.results_size += len(result.json)
-        while self.results and (len(self.results) > self.result_cache
-                                or self.results_size > self.result_bytes):
-            self.results_size -= len(self.results.popitem(last=False)[1].json)
+        while len(self.results) > self.result_cache:  # the count bound, beside the bytes
+            self.results.popitem()
 
     def forget_results(self) -> None:
-        self.results = OrderedDict()
-        self.results_size = 0
+        self.result_bytes = self.result_bytes  # a fresh cache: clear() would pop one by one
 
     async def suggest_table(self, snap: Snapshot) -> Table:
         """The autocomplete table of ``snap``, or while a big one is built, the previous one.
@@ -388,6 +392,10 @@ async def search_courses_json(session: AsyncSession, index: SearchIndex, query: 
 
 
 _encode = msgspec.json.Encoder().encode
+
+
+def _json_size(entry: _Entry) -> int:
+    return len(entry.json)
 
 
 class _Entry:

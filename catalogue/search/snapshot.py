@@ -22,9 +22,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from catalogue.search.text import fold
 from catalogue.search.tokens import field_tokens, fold_fast, stems, title_vocabulary
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
-from catalogue.search.text import fold
 
 __all__ = [
     "ECTS_BUCKETS",

@@ -15,8 +15,8 @@ from typing import Literal
 import numpy as np
 
 from catalogue.search.snapshot import Snapshot
-from catalogue.structs import OutStruct
 from catalogue.search.text import fold, tokenize
+from catalogue.structs import OutStruct
 
 __all__ = ["Suggestion", "Table", "prefix_of", "suggestions"]
 

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from catalogue.search.tokens import Marker, fold_fast, highlight, snippet
 
 
-
 def _highlight_every_word(text: str, marked: Marker) -> str:
     """The highlighter without its ASCII shortcut: every word of ``text`` is asked."""
     out, last = [], 0

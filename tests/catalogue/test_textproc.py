@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalogue.search.glossary import GLOSSARY_PATH, Glossary, glossary_coverage, load_glossary
-from tests.catalogue.relevance import Judgment, load_judgments, mean_ndcg, ndcg_at_k
 from catalogue.search.text import (
     MAX_TERMS,
     Alternative,
@@ -28,6 +27,7 @@ from catalogue.search.text import (
     tsquery_string,
     vocabulary_from_titles,
 )
+from tests.catalogue.relevance import Judgment, load_judgments, mean_ndcg, ndcg_at_k
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue" / "data" / "real-catalogue-2024.jsonl"
 JUDGMENTS = Path(__file__).resolve().parent / "relevance_judgments.json"
