@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from catalogue.search.expand import expand_terms
 from catalogue.search.glossary import Glossary
 from catalogue.search.match import match_text
 from catalogue.search.snapshot import Snapshot
-from catalogue.search.text import ParsedQuery, expand_terms, parse_query, split_compound
+from catalogue.search.text import ParsedQuery, parse_query, split_compound
 
 __all__ = ["apart", "corrections", "did_you_mean"]
 

@@ -21,9 +21,10 @@ from typing import Any, Literal
 import numpy as np
 from cachetools import LRUCache
 
+from catalogue.search.expand import Alternative, Expansion
 from catalogue.search.snapshot import ECTS_BUCKETS, NONE_DAY, PRICE_BUCKETS, Snapshot
 from catalogue.search.soft import combine, role_of
-from catalogue.search.text import STOPWORDS, Alternative, Expansion, fold
+from catalogue.search.text import STOPWORDS, fold
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
 
 __all__ = ["FACETS", "Filters", "Sort", "TextMatch", "facet_counts", "filter_masks",
@@ -185,7 +186,6 @@ def match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
 
 
 def _match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
-    size = snap.size
     if not expansion.groups and not expansion.excluded:
         return TextMatch(None, np.zeros(0, np.float32), frozenset())
     allowed = snap.alive.copy()

@@ -31,6 +31,7 @@ from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from catalogue.errors import Invalid
+from catalogue.search.expand import expand_terms
 from catalogue.search.fixes import apart, did_you_mean
 from catalogue.search.fixes import corrections as find_corrections
 from catalogue.search.glossary import Glossary, load_glossary
@@ -49,7 +50,7 @@ from catalogue.search.match import (
 from catalogue.search.snapshot import Snapshot, build_snapshot
 from catalogue.search.store import driver, load_courses, no_reset, read_checksum, read_stamp
 from catalogue.search.suggest import Suggestion, Table, prefix_of, suggestions
-from catalogue.search.text import STOPWORDS, expand_terms, fold, parse_query, tokenize
+from catalogue.search.text import STOPWORDS, fold, parse_query, tokenize
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES, OutStruct, Text
 
 __all__ = [

@@ -47,8 +47,8 @@ from typing import Literal
 
 import numpy as np
 
+from catalogue.search.expand import Group
 from catalogue.search.snapshot import Snapshot
-from catalogue.search.text import Group
 from catalogue.search.tokens import words_of
 
 __all__ = ["COMMON_MIN", "COMMON_SHARE", "COORDINATION", "GENERIC_SHARE", "PLACE_BOOST",
