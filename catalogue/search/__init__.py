@@ -25,21 +25,18 @@ Code outside ``catalogue.search`` imports only from this module.
 
 from catalogue.search.glossary import Glossary, load_glossary
 from catalogue.search.hits import Highlight, SearchHit
-from catalogue.search.results import (
+from catalogue.search.index import PathwayFinder, SearchIndex
+from catalogue.search.query import (
     MAX_LIMIT,
     MAX_OFFSET,
     MAX_QUERY,
     SORTS,
     FacetValue,
-    PathwayFinder,
     PathwayHit,
-    SearchIndex,
     SearchQuery,
     SearchResult,
-    search_courses,
-    search_courses_json,
-    suggest,
 )
+from catalogue.search.results import search_courses, search_courses_json, suggest
 from catalogue.search.store import add_words, stamp
 from catalogue.search.suggest import Suggestion
 from catalogue.search.text import STOPWORDS, fold, tokenize

@@ -11,6 +11,7 @@ import msgspec
 from cachetools import LRUCache
 
 from catalogue.search.snapshot import Snapshot
+from catalogue.search.store import read_documents
 from catalogue.search.tokens import Marker, highlight, snippet, words_of
 from catalogue.structs import OfferingOut, OutStruct, SkillOut, Text
 
@@ -49,11 +50,6 @@ class SearchHit(OutStruct, kw_only=True):
         "null without q."))] = None
 
 
-_DOCUMENTS = """
-SELECT c.id, i.slug, c.document::text, c.content_hash
-FROM course c JOIN institution i ON i.id = c.institution_id
-WHERE c.id = ANY($1::uuid[]) AND NOT c.withdrawn
-"""
 _decode = msgspec.json.Decoder().decode
 _NO_HIGHLIGHT = Highlight(title="")
 
@@ -104,7 +100,7 @@ async def hydrate(db: Any, snap: Snapshot, slots: list[int], scores: list[float]
     missing = [uuid.UUID(int=key[0]) for key, summary in found.items() if summary is None]
     if missing:
         stamps = dict(keys)
-        for course_id, slug, text, content_hash in await db.fetch(_DOCUMENTS, missing):
+        for course_id, slug, text, content_hash in await read_documents(db, missing):
             key = (course_id.int, stamps[course_id.int])
             found[key] = summary = _summarise(slug, text, content_hash)
             cache.put(key, summary)
