@@ -36,22 +36,19 @@ from catalogue.harvest.mapping import (
     ooapi_document,
 )
 from catalogue.harvest.net import ALLOW_ALL, PUBLIC_URL_PATTERN, FetchPolicy
-from catalogue.harvest.runner import (
-    DEFAULT_TIMEOUT,
+from catalogue.harvest.runner import DEFAULT_TIMEOUT, fetch_documents, run_harvest, store_documents
+from catalogue.harvest.sources import (
     MAX_INTERVAL,
     MIN_INTERVAL,
     SOURCE_TYPES,
     URL_PATTERN,
     delete_source,
-    fetch_documents,
     find_sources,
     get_run,
     get_source,
     list_runs,
     list_sources,
     put_source,
-    run_harvest,
-    store_documents,
 )
 
 __all__ = [
