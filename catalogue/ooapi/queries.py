@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalogue.errors import Invalid, NotFound
 from catalogue.models import Course, Institution, Offering
 from catalogue.ooapi import mapping as ooapi
+from catalogue.structs import OutStruct
+from catalogue.wire import Struct
 
 __all__ = [
     "LEVELS",
@@ -59,7 +61,7 @@ MODES_OF_DELIVERY = ("distance-learning", "on campus", "online", "hybrid", "situ
 ORGANIZATION_TYPES = ("root", "institute", "department", "faculty", "branch", "academy", "school")
 
 
-class Page(msgspec.Struct, Generic[T], kw_only=True, rename="camel"):
+class Page(OutStruct, Generic[T], rename="camel"):
     """The spec's Pagination envelope."""
 
     page_size: int
@@ -70,7 +72,7 @@ class Page(msgspec.Struct, Generic[T], kw_only=True, rename="camel"):
     items: list[T]
 
 
-class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
+class PageRequest(Struct, frozen=True):
     size: int = 10
     number: int = 1
 
@@ -79,14 +81,14 @@ class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
         return (self.number - 1) * self.size
 
 
-class OrganizationFilter(msgspec.Struct, frozen=True, kw_only=True):
+class OrganizationFilter(Struct, frozen=True):
     q: str | None = None
     primary_code: str | None = None
     organization_type: str | None = None
     sort: str | None = None
 
 
-class CourseFilter(msgspec.Struct, frozen=True, kw_only=True):
+class CourseFilter(Struct, frozen=True):
     q: str | None = None
     primary_code: str | None = None
     teaching_language: str | None = None
@@ -95,7 +97,7 @@ class CourseFilter(msgspec.Struct, frozen=True, kw_only=True):
     sort: str | None = None
 
 
-class OfferingFilter(msgspec.Struct, frozen=True, kw_only=True):
+class OfferingFilter(Struct, frozen=True):
     q: str | None = None
     teaching_language: str | None = None
     modes_of_delivery: tuple[str, ...] = ()

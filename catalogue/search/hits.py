@@ -54,7 +54,7 @@ _decode = msgspec.json.Decoder().decode
 _NO_HIGHLIGHT = Highlight(title="")
 
 
-class _Summary(msgspec.Struct, frozen=True, gc=False):
+class _Summary(OutStruct, frozen=True):
     """What a hit needs of one course version, parsed once: hits differ only in the rest."""
 
     hit: SearchHit  # without next_offering, highlight and score

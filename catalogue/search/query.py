@@ -16,10 +16,12 @@ from typing import Annotated, Literal
 import msgspec
 
 from catalogue.errors import Invalid
+from catalogue.search.facets import Filters
 from catalogue.search.hits import SearchHit
-from catalogue.search.match import Filters, title_threshold
+from catalogue.search.match import title_threshold
 from catalogue.search.snapshot import Snapshot
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES, OutStruct, Text
+from catalogue.wire import Struct
 
 __all__ = [
     "MAX_LIMIT",
@@ -42,7 +44,7 @@ MAX_OFFSET = 10_000
 SORTS = ("relevance", "start_date", "price", "title")
 
 
-class SearchQuery(msgspec.Struct, frozen=True, kw_only=True):
+class SearchQuery(Struct, frozen=True):
     """A search as the API receives it; ``offset`` serves page-numbered consumers (OOAPI)."""
 
     q: str | None = None

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.errors import Invalid
 from catalogue.search.expand import Expansion, expand_terms
+from catalogue.search.facets import facet_counts, filter_masks
 from catalogue.search.fixes import apart, did_you_mean
 from catalogue.search.fixes import corrections as find_corrections
 from catalogue.search.hits import hydrate
@@ -26,8 +27,6 @@ from catalogue.search.index import CachedResult, SearchIndex
 from catalogue.search.match import (
     Sort,
     TextMatch,
-    facet_counts,
-    filter_masks,
     match_text,
     page,
     relevance,

@@ -6,8 +6,11 @@ reading the snapshot they started with. Every course occupies one slot; filters 
 masks over slots, facets are ``bincount``s, ranking is a field-weighted BM25 sum over the
 postings of the query's words (see ``catalogue.search.match``).
 
-Nothing here touches the database: ``catalogue.search`` loads the rows and decides when to
-apply a delta or rebuild.
+Nothing here touches the database: ``catalogue.search.index`` loads the rows (through
+``catalogue.search.store``) and decides when to apply a delta or rebuild.
+
+The module is longer than most (~480 lines) on purpose: the columnar layout, the full
+build and the delta (``_Apply``) write the same private arrays and must change together.
 """
 
 from __future__ import annotations
