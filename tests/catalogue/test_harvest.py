@@ -31,8 +31,8 @@ from catalogue.harvest import (
     run_harvest,
     work_queue,
 )
-from tests.conftest import TEST_SECRET, bearer
 from tests.feeds import Feed, feed_server, ooapi_course, ooapi_offering
+from tests.support import TEST_SECRET, bearer
 
 BASE = "/api/v1/institutions/ucll"
 # The test feeds are plain http on loopback: allowed here, as in development, never by default.

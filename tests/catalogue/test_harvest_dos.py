@@ -36,8 +36,8 @@ from catalogue.harvest import (
     work_queue,
 )
 from tests.client import AppClient
-from tests.conftest import TEST_SECRET, bearer, with_database
 from tests.feeds import Feed, feed_server
+from tests.support import TEST_SECRET, bearer, with_database
 
 BASE = "/api/v1/institutions/ucll"
 LOOPBACK = {"ACADEMY_HARVEST_ALLOW_PRIVATE": "1", "ACADEMY_HARVEST_ALLOW_HTTP": "1"}

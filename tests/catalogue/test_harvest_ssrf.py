@@ -27,8 +27,8 @@ from catalogue.harvest import (
     put_source,
     work_queue,
 )
-from tests.conftest import TEST_SECRET, bearer
 from tests.feeds import Feed, feed_server
+from tests.support import TEST_SECRET, bearer
 
 BASE = "/api/v1/institutions/ucll"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"
