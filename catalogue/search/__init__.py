@@ -4,23 +4,25 @@ PostgreSQL is the source of truth; each application process keeps an in-memory i
 the live catalogue and, per request, brings it to the change stamp that the request's
 transaction sees. A search flows through the modules of this package like this::
 
-    SearchQuery ─ query ──▶ checked; filters and cursor decoded
-      q ───────── text ───▶ words, phrases, OR lists and exclusions (ParsedQuery)
-                  expand ─▶ groups of alternatives: compound parts, glossary translations,
-                            typo corrections (pg_trgm, through ``fixes`` and ``store``)
-      snapshot ── match ──▶ BM25 scores per course slot; ``soft`` decides how the
-                            groups combine (strict, core, generic, place)
-                  facets ─▶ filter masks and facet counts
-                  results ▶ sorted, paged, cached whole per (stamp, day, query)
-                  hits ───▶ the page's stored documents, highlighted (``tokens``)
+    SearchQuery ── query ───▶ checked; its filters and cursor decoded
+                   index ───▶ the snapshot at the session's stamp (a delta or a rebuild
+                              of ``snapshot``, from rows ``store`` reads)
+    q ──────────── text ────▶ words, phrases, OR lists and exclusions (ParsedQuery)
+                   fixes ───▶ pg_trgm corrections of words the index does not know
+                   expand ──▶ groups of alternatives: compound parts, glossary
+                              translations (``glossary``), corrections
+                   match ───▶ BM25 scores per course slot; ``soft`` decides how groups
+                              combine (strict, core, generic, place)
+                   facets ──▶ filter masks and facet counts
+                   results ─▶ sorted and paged; whole results cached per (stamp, day, query)
+                   hits ────▶ the page's stored documents, highlighted (``tokens``)
 
-``index`` keeps the snapshot current (a delta of the courses stamped since, or a rebuild);
-``snapshot`` is the columnar index itself, built from rows that ``store`` reads;
-``suggest`` completes titles, keywords and institutions for autocomplete. ``store`` is
-the package's only database access: writers elsewhere call ``stamp`` and ``add_words``
-from it inside their own transaction.
+``suggest`` completes titles, keywords and institutions for autocomplete. ``store`` is the
+package's only database access; writers elsewhere call ``stamp`` and ``add_words``
+(re-exported here) inside their own transaction.
 
-Code outside ``catalogue.search`` imports only from this module.
+Code outside ``catalogue.search`` imports only from this module (tests of internals
+import submodules).
 """
 
 from catalogue.search.glossary import Glossary, load_glossary

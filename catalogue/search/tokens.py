@@ -61,7 +61,7 @@ def stems(word: str) -> tuple[str, str]:
 
 
 def fold_fast(text: str) -> str:
-    """``textproc.fold``, faster on Latin text (ASCII, or ASCII once accents are stripped)."""
+    """``text.fold``, faster on Latin text (ASCII, or ASCII once accents are stripped)."""
     if text.isascii():
         return text.lower()
     stripped = _ACCENTS.sub("", unicodedata.normalize("NFKD", text.lower()))
@@ -69,13 +69,13 @@ def fold_fast(text: str) -> str:
 
 
 def title_vocabulary(titles: Iterable[str]) -> set[str]:
-    """``textproc.vocabulary_from_titles``: the words that may be parts of compounds."""
+    """``text.vocabulary_from_titles``: the words that may be parts of compounds."""
     return {w for t in titles for w in words_of(t)
             if len(w) >= 3 and w.isalpha() and w not in STOPWORDS}
 
 
 def words_of(text: str) -> list[str]:
-    """``textproc.tokenize``, faster on ASCII text."""
+    """``text.tokenize``, faster on ASCII text."""
     return _WORD.findall(fold_fast(text))
 
 
