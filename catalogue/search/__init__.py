@@ -17,7 +17,7 @@ transaction sees. A search flows through the modules of this package like this::
                    results ─▶ sorted and paged; whole results cached per (stamp, day, query)
                    hits ────▶ the page's stored documents, highlighted (``tokens``)
 
-``suggest`` completes titles, keywords and institutions for autocomplete. ``store`` is the
+``autocomplete`` completes titles, keywords and institutions (``suggest``). ``store`` is the
 package's only database access; writers elsewhere call ``stamp`` and ``add_words``
 (re-exported here) inside their own transaction.
 
@@ -25,7 +25,7 @@ Code outside ``catalogue.search`` imports only from this module (tests of intern
 import submodules).
 """
 
-from catalogue.search.glossary import Glossary, load_glossary
+from catalogue.search.autocomplete import Suggestion
 from catalogue.search.hits import Highlight, SearchHit
 from catalogue.search.index import PathwayFinder, SearchIndex
 from catalogue.search.query import (
@@ -40,8 +40,7 @@ from catalogue.search.query import (
 )
 from catalogue.search.results import search_courses, search_courses_json, suggest
 from catalogue.search.store import add_words, stamp
-from catalogue.search.suggest import Suggestion
-from catalogue.search.text import STOPWORDS, fold, tokenize
+from catalogue.search.text import STOPWORDS, tokenize
 
 __all__ = [
     "MAX_LIMIT",
@@ -50,7 +49,6 @@ __all__ = [
     "SORTS",
     "STOPWORDS",
     "FacetValue",
-    "Glossary",
     "Highlight",
     "PathwayFinder",
     "PathwayHit",
@@ -60,8 +58,6 @@ __all__ = [
     "SearchResult",
     "Suggestion",
     "add_words",
-    "fold",
-    "load_glossary",
     "search_courses",
     "search_courses_json",
     "stamp",

@@ -21,12 +21,12 @@ import msgspec
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from catalogue.search.autocomplete import Table
 from catalogue.search.glossary import Glossary, load_glossary
 from catalogue.search.hits import HitCache
 from catalogue.search.query import PathwayHit, SearchResult
 from catalogue.search.snapshot import Snapshot, build_snapshot
 from catalogue.search.store import driver, load_courses, open_pool, read_checksum, read_stamp
-from catalogue.search.suggest import Table
 
 __all__ = ["RESULT_BYTES", "THREAD_BUILD", "CachedResult", "PathwayFinder", "SearchIndex"]
 

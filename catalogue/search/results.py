@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.errors import Invalid
+from catalogue.search.autocomplete import Suggestion, prefix_of, suggestions
 from catalogue.search.expand import Expansion, expand_terms
 from catalogue.search.facets import facet_counts, filter_masks
 from catalogue.search.fixes import apart, did_you_mean
@@ -45,7 +46,6 @@ from catalogue.search.query import (
     filters_of,
 )
 from catalogue.search.snapshot import Snapshot
-from catalogue.search.suggest import Suggestion, prefix_of, suggestions
 from catalogue.search.text import STOPWORDS, ParsedQuery, fold, parse_query, tokenize
 
 __all__ = ["search_courses", "search_courses_json", "suggest"]
