@@ -83,3 +83,11 @@ __all__ = [
     "organizations",
     "service",
 ]
+
+# The OOAPI objects present themselves as ``catalogue.ooapi.X``, where they lived before
+# ``mapping`` was split off: OpenAPI component names such as ``Page_catalogue.ooapi.Course_``
+# are derived from it and stay as published. (``mapping`` evaluates its annotations at
+# class creation, so nothing resolves type hints through ``__module__``.)
+for _type in (Course, CourseOffering, Organization):
+    _type.__module__ = __name__
+del _type

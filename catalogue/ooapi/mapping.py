@@ -22,7 +22,6 @@ of the institution slug; ``offeringId`` is derived from (course id, position), s
 ``offering_id``.
 """
 
-from __future__ import annotations
 
 import functools
 import uuid
