@@ -15,11 +15,10 @@ from api.pagination import Page, check_limit, decode_cursor, encode_cursor
 from catalogue.errors import Invalid
 from catalogue.hashing import etag
 from catalogue.institutions import get_institution
+from catalogue.courses import get_course, list_courses
 from catalogue.service import (
     MAX_BATCH,
     ItemResult,
-    get_course,
-    list_courses,
     prepare_raw,
     publish_one,
     store_rows,

@@ -29,11 +29,11 @@ from catalogue.harvest import (
     DEFAULT_TIMEOUT,
     MIN_INTERVAL,
     SOURCE_TYPES,
+    active_run,
     find_sources,
     put_source,
     run_harvest,
 )
-from catalogue.harvest_jobs import active_run
 from catalogue.models import HarvestRun, HarvestSource
 
 __all__ = ["harvest", "sources"]

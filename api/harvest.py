@@ -2,7 +2,7 @@
 
 Partner keys may only set URLs (https, unless the server allows http) of public hosts;
 local files are for operators, through ``academy sources set`` (see ``catalogue.harvest``).
-A manual run is queued for the harvest worker (``catalogue.harvest_jobs``): ``POST .../run``
+A manual run is queued for the harvest worker (``catalogue.harvest.jobs``): ``POST .../run``
 answers 202 at once with the run, which ``GET .../harvests/{id}`` then follows.
 """
 
@@ -25,15 +25,16 @@ from catalogue.errors import Invalid, NotFound
 from catalogue.harvest import (
     MAX_INTERVAL,
     MIN_INTERVAL,
+    FetchPolicy,
+    RunInProgress,
     delete_source,
     get_run,
     get_source,
     list_runs,
     list_sources,
     put_source,
+    request_run,
 )
-from catalogue.harvest_jobs import RunInProgress, request_run
-from catalogue.harvest_net import FetchPolicy
 from catalogue.models import HarvestRun, HarvestSource
 from catalogue.validation import loads_strict
 from catalogue.wire import Struct

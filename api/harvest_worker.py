@@ -4,7 +4,7 @@ A feed is parsed, validated and stored in this process, never in one that serves
 requests, so a huge, slow or hostile feed costs the worker time and memory, not the API's
 event loop or its connection pool. ``academy serve`` starts one beside each server process
 (unless ``ACADEMY_BACKGROUND_HARVEST=0``); ``academy harvest-worker`` runs one alone, e.g.
-as a service of its own. Workers share the queue safely (``catalogue.harvest_jobs``). A
+as a service of its own. Workers share the queue safely (``catalogue.harvest.jobs``). A
 worker started by a server stops when that server stops, or dies.
 """
 
@@ -24,7 +24,7 @@ from api.db import Database
 from api.harvest import harvest_policy
 from api.observability import configure_logging
 from api.settings import Settings
-from catalogue.harvest_jobs import harvest_worker
+from catalogue.harvest import harvest_worker
 
 __all__ = ["HarvestProcess", "run_worker"]
 

@@ -18,7 +18,7 @@ from api.access import PUBLIC, access
 from api.db import DbSession
 from api.errors import PROBLEM_JSON, exception_handlers
 from catalogue import ooapi
-from catalogue.ooapi_queries import (
+from catalogue.ooapi import (
     CourseFilter,
     OfferingFilter,
     OrganizationFilter,

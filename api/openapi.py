@@ -35,14 +35,19 @@ from api.access import Rule
 from api.openapi_schemas import EMAIL, PYTHON_NON_SPACE, REF, SPACE, json_schema_components
 from api.pagination import MAX_LIMIT
 from api.ratelimit import is_limited
-from catalogue.harvest import MAX_INTERVAL, MIN_INTERVAL, SOURCE_TYPES
-from catalogue.harvest_net import PUBLIC_URL_PATTERN
-from catalogue.harvest_mapping import CSV_COLUMNS, DEFAULTABLE
+from catalogue.harvest import (
+    CSV_COLUMNS,
+    DEFAULTABLE,
+    MAX_INTERVAL,
+    MIN_INTERVAL,
+    PUBLIC_URL_PATTERN,
+    SOURCE_TYPES,
+)
 from catalogue.search import MAX_OFFSET, SORTS
 from catalogue.search import MAX_LIMIT as SEARCH_MAX_LIMIT
 from catalogue.search import MAX_QUERY as SEARCH_MAX_QUERY
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
-from catalogue.ooapi_queries import (
+from catalogue.ooapi import (
     LEVELS,
     MAX_QUERY,
     MODES_OF_DELIVERY,

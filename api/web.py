@@ -35,7 +35,7 @@ from api.security import same_origin
 from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
 from catalogue.errors import DomainError, Invalid
 from catalogue.search import SORTS, SearchQuery, search_courses
-from catalogue.service import get_course
+from catalogue.courses import get_course
 from catalogue.validation import MalformedJSON, loads_strict
 from credentials.learners import Learner, learner_credentials, learner_for_token
 from credentials.limits import MAX_BODY_BYTES

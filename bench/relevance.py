@@ -35,7 +35,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import numpy as np  # noqa: E402
 
 from api.embedded import EmbeddedPostgres  # noqa: E402
-from catalogue.relevance import Judgment, load_judgments, ndcg_at_k  # noqa: E402
+from tests.catalogue.relevance import Judgment, load_judgments, ndcg_at_k  # noqa: E402
 
 __all__ = ["bm25_rankings", "engine_rankings", "main", "recall_at_k", "table"]
 
@@ -67,7 +67,7 @@ def bm25_rankings(judgments: list[Judgment]) -> dict[str, list[str]]:
     import bm25s
     import Stemmer
 
-    from catalogue.textproc import STOPWORDS, tokenize
+    from catalogue.search import STOPWORDS, tokenize
 
     stemmer = Stemmer.Stemmer("dutch")
 

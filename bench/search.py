@@ -43,10 +43,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import httpx
 import numpy as np
 import uvloop
+from _loadgen import closed_loop, open_loop, requests_for
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
-
-from _loadgen import closed_loop, open_loop, requests_for
 
 from api.db import make_engine, run_migrations
 from api.embedded import EmbeddedPostgres
@@ -373,7 +372,7 @@ async def demo_rankings(url: str, queries: list[str]) -> dict[str, list[str]]:
 
 async def demo_ndcg(pg: EmbeddedPostgres) -> float:
     """Mean nDCG@10 of the judged queries, through ``search_courses`` on the demo catalogue."""
-    from catalogue.relevance import load_judgments, ndcg_at_k
+    from tests.catalogue.relevance import load_judgments, ndcg_at_k
 
     pg.psql("DROP DATABASE IF EXISTS academy_demo")
     pg.psql("CREATE DATABASE academy_demo")

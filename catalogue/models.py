@@ -16,9 +16,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    SmallInteger,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -128,7 +128,7 @@ class HarvestSource(Base):
 
 
 class HarvestRun(Base):
-    """A run, and the job queue: ``queued`` → ``running`` → a final status (see harvest_jobs)."""
+    """A run, and the job queue: ``queued`` → ``running`` → a final status (see catalogue.harvest.jobs)."""
 
     __tablename__ = "harvest_run"
 

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue import search_index
+from catalogue import search
+from catalogue.courses import get_course
 from catalogue.errors import Invalid, NotFound, PreconditionFailed
 from catalogue.hashing import content_hash, etag
 from catalogue.institutions import get_institution
-from catalogue.structs import CourseIn, CourseOut, to_course_in, to_document
-from catalogue.textproc import tokenize
+from catalogue.search import tokenize
+from catalogue.structs import CourseIn, CourseOut, OutStruct, to_course_in, to_document
 from catalogue.validation import MalformedJSON, Violation, loads_strict, validate_course
 from catalogue.wire import Struct
 
@@ -37,8 +37,6 @@ __all__ = [
     "to_rows",
     "Prepared",
     "Stored",
-    "get_course",
-    "list_courses",
     "prepare",
     "prepare_many",
     "publish_one",
@@ -51,7 +49,7 @@ Status = Literal["created", "updated", "unchanged", "invalid", "skipped"]
 _encode = msgspec.json.Encoder().encode
 
 
-class Prepared(msgspec.Struct, frozen=True):
+class Prepared(OutStruct, frozen=True):
     code: str
     course: CourseIn
     document_json: str
@@ -66,7 +64,7 @@ class ItemResult(Struct):
     errors: list[Violation] | None = None
 
 
-class Stored(msgspec.Struct, frozen=True):
+class Stored(OutStruct, frozen=True):
     status: Status
     version: int | None
     hash: str
@@ -78,7 +76,8 @@ def prepare(doc: Any, *, code_from_url: str | None = None) -> Prepared | list[Vi
     if violations:
         return violations
     course = to_course_in(doc, code=code_from_url)
-    return Prepared(course.code, course, _encode(to_document(course)).decode(), content_hash(course))
+    return Prepared(code=course.code, course=course,
+                    document_json=_encode(to_document(course)).decode(), hash=content_hash(course))
 
 
 def prepare_many(docs: Sequence[Any]) -> tuple[list[Prepared], list[ItemResult]]:
@@ -101,7 +100,7 @@ def prepare_many(docs: Sequence[Any]) -> tuple[list[Prepared], list[ItemResult]]
     return ready, invalid
 
 
-class Rows(msgspec.Struct):
+class Rows(OutStruct):
     """Prepared courses as columns: what ``store_rows`` binds, and cheap to pickle."""
 
     codes: list[str]
@@ -298,7 +297,7 @@ async def store_rows(
         return {}
     if len(codes) > 500:  # unnest of a big batch must not spill to disk
         await session.execute(text("SET LOCAL work_mem = '256MB'"))
-    seq = await search_index.stamp(session)
+    seq = await search.stamp(session)
     params = {name: getattr(rows, name) for name in (
         "codes", "docs", "hashes", "types", "mcs", "ects", "eqfs", "langs", "modes", "isceds")}
     result = await session.execute(_UPSERT, {
@@ -309,7 +308,6 @@ async def store_rows(
         code: (cid, version, inserted) for cid, code, version, inserted in result
     }
     if changed:
-        ids = [cid for cid, _, _ in changed.values()]
         replaced = [cid for cid, _, inserted in changed.values() if not inserted]
         if replaced:
             await session.execute(
@@ -317,7 +315,7 @@ async def store_rows(
                 {"ids": replaced},
             )
         await _insert_offerings(session, rows, changed)
-        await search_index.add_words(session, rows.words)
+        await search.add_words(session, rows.words)
     untouched = [c for c in codes if c not in changed]
     current: dict[str, tuple[str, int]] = {}
     if untouched:
@@ -331,11 +329,13 @@ async def store_rows(
     for code, hash_ in zip(codes, rows.hashes):
         if code in changed:
             _, version, inserted = changed[code]
-            stored[code] = Stored("created" if inserted else "updated", version, hash_)
+            stored[code] = Stored(status="created" if inserted else "updated", version=version,
+                                  hash=hash_)
         else:
             existing_hash, version = current.get(code, ("", None))
             status: Status = "unchanged" if existing_hash == hash_ else "skipped"
-            stored[code] = Stored(status, version, existing_hash or hash_)
+            stored[code] = Stored(status=status, version=version,
+                                  hash=existing_hash or hash_)
     return stored
 
 
@@ -377,52 +377,9 @@ async def publish_one(
     return stored, await get_course(session, slug, code)
 
 
-_SELECT_OUT = """
-SELECT c.document, i.slug, c.withdrawn, c.source, c.first_seen, c.last_changed, c.content_hash, c.code
-FROM course c JOIN institution i ON i.id = c.institution_id
-"""
-
-
-def _course_out(row: Sequence[Any]) -> CourseOut:
-    document, slug, withdrawn, source, first_seen, last_changed, hash_, _ = row
-    return msgspec.convert({
-        **document, "institution": slug, "withdrawn": withdrawn, "source": source,
-        "first_seen": first_seen, "last_changed": last_changed, "content_hash": hash_,
-        "etag": etag(hash_),
-    }, CourseOut, from_attributes=False, strict=False)
-
-
-async def get_course(session: AsyncSession, slug: str, code: str) -> CourseOut:
-    row = (await session.execute(
-        text(_SELECT_OUT + " WHERE i.slug = :s AND c.code = :c"), {"s": slug, "c": code}
-    )).first()
-    if row is None:
-        await get_institution(session, slug)
-        raise NotFound(f"{slug} has no course with code {code!r}.")
-    return _course_out(row)
-
-
-async def list_courses(
-    session: AsyncSession, slug: str, *, after: str | None, limit: int
-) -> tuple[list[CourseOut], str | None, int]:
-    """A page of one institution's courses (withdrawn ones included, flagged), keyset on code."""
-    institution = await get_institution(session, slug)
-    rows = (await session.execute(
-        text(_SELECT_OUT + " WHERE c.institution_id = :i AND (CAST(:after AS text) IS NULL "
-             "OR c.code > :after) ORDER BY c.code LIMIT :n"),
-        {"i": institution.id, "after": after, "n": limit + 1},
-    )).all()
-    total = await session.scalar(
-        text("SELECT count(*) FROM course WHERE institution_id = :i"), {"i": institution.id}
-    )
-    items = [_course_out(r) for r in rows[:limit]]
-    next_after = rows[limit - 1][7] if len(rows) > limit else None
-    return items, next_after, int(total or 0)
-
-
 async def withdraw_course(session: AsyncSession, slug: str, code: str) -> None:
     institution = await get_institution(session, slug)
-    seq = await search_index.stamp(session)
+    seq = await search.stamp(session)
     row = (await session.execute(
         text("UPDATE course SET withdrawn = true, last_changed = now(), search_seq = :seq, "
              "version = version + CASE WHEN withdrawn THEN 0 ELSE 1 END "
@@ -437,7 +394,7 @@ async def withdraw_absent(
     session: AsyncSession, institution_id: int, source: str, present: Iterable[str]
 ) -> int:
     """Snapshot semantics: withdraw this source's live courses missing from a complete harvest."""
-    seq = await search_index.stamp(session)
+    seq = await search.stamp(session)
     rows = (await session.execute(
         text("UPDATE course SET withdrawn = true, last_changed = now(), version = version + 1, "
              "search_seq = :seq WHERE institution_id = :i AND source = :s AND NOT withdrawn "

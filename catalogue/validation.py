@@ -437,12 +437,12 @@ _Partners = _list(_enum(_DEFS["institution"]["enum"]), _COURSE["joint_partners"]
 _Keywords = _list(_str(_COURSE["keywords"]["items"]), _COURSE["keywords"])
 
 
-class _FastSkill(msgspec.Struct, forbid_unknown_fields=True):
+class _FastSkill(Struct):
     label: _Label
     esco_uri: _EscoUri | None = None
 
 
-class _FastOffering(msgspec.Struct, forbid_unknown_fields=True):
+class _FastOffering(Struct):
     code: _Code | None = None
     start_date: date | None = None
     end_date: date | None = None
@@ -462,7 +462,7 @@ _Skills = _list(_FastSkill, _COURSE["skills"])
 _Offerings = _list(_FastOffering, _COURSE["offerings"])
 
 
-class _FastCourse(msgspec.Struct, forbid_unknown_fields=True):
+class _FastCourse(Struct):
     type: _Type
     title: _Title
     code: _Code | msgspec.UnsetType = msgspec.UNSET  # may be absent, never null

@@ -26,7 +26,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue import search_index
+from catalogue import search
 from catalogue.errors import Conflict, Forbidden, InstitutionNotFound, Invalid, NotFound
 from credentials.issuing import CONTROL_MESSAGE, get_institution
 from credentials.rdfc import find_control_chars
@@ -235,7 +235,7 @@ async def define_pathway(session: AsyncSession, slug: str, body: Any) -> Defined
 
 
 async def _activate(session: AsyncSession, pathway_id: uuid.UUID, version_id: int) -> None:
-    await search_index.stamp(session)  # the catalogue search shows active pathways
+    await search.stamp(session)  # the catalogue search shows active pathways
     # Two statements: the partial unique index allows one active version at every moment.
     await session.execute(
         text("UPDATE pathway_version SET state = 'superseded' "
@@ -315,7 +315,7 @@ async def retire_pathway(session: AsyncSession, slug: str, code: str) -> Pathway
     if row is None:
         await get_pathway(session, slug, code)  # 404 when it does not exist
         raise Conflict(f"Pathway {code!r} is already retired.")
-    await search_index.stamp(session)  # the catalogue search shows active pathways only
+    await search.stamp(session)  # the catalogue search shows active pathways only
     await session.execute(
         text("UPDATE pathway_version SET state = 'retired' "
              "WHERE pathway_id = :p AND state IN ('active', 'pending')"), {"p": row[0]},

@@ -19,17 +19,9 @@ from api.app import create_app
 from api.db import make_engine, normalise_url, run_migrations
 from api.embedded import EmbeddedPostgres
 from api.settings import Settings, load_settings
+from tests.support import TEST_SECRET, bearer, with_database  # noqa: F401  (imported from here too)
 
 pytest_plugins = ["tests.conftest_secrets"]
-
-TEST_SECRET = "test-secret-key-not-for-production-0123456789"
-
-
-def with_database(url: str, name: str) -> str:
-    """The same server URL with another database name (the query may hold a socket path)."""
-    base, sep, query = url.partition("?")
-    return f"{base.rpartition('/')[0]}/{name}{sep}{query}"
-
 
 @pytest.fixture(scope="session")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres | None]:
@@ -126,10 +118,6 @@ def make_key(session_factory: async_sessionmaker[AsyncSession]) -> KeyMaker:
         return plaintext
 
     return make
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture

@@ -21,12 +21,18 @@ from api.app import create_app
 from api.db import make_engine, normalise_url
 from api.harvest import HarvestController, harvest_policy
 from api.settings import Settings, load_settings
-from catalogue.harvest import put_source, run_harvest
-from catalogue.harvest_jobs import run_due_harvests, work_queue
-from catalogue.harvest_mapping import language_code, ooapi_document
-from catalogue.harvest_net import ALLOW_ALL, FetchPolicy
-from tests.conftest import TEST_SECRET, bearer
+from catalogue.harvest import (
+    ALLOW_ALL,
+    FetchPolicy,
+    language_code,
+    ooapi_document,
+    put_source,
+    run_due_harvests,
+    run_harvest,
+    work_queue,
+)
 from tests.feeds import Feed, feed_server, ooapi_course, ooapi_offering
+from tests.support import TEST_SECRET, bearer
 
 BASE = "/api/v1/institutions/ucll"
 # The test feeds are plain http on loopback: allowed here, as in development, never by default.

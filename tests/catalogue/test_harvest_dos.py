@@ -25,13 +25,19 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from api.app import create_app
 from api.db import make_engine, run_migrations
 from api.settings import Settings, load_settings
-from catalogue.harvest import fetch_documents, put_source
-from catalogue.harvest_jobs import claim_run, reap_stale_runs, work_queue
-from catalogue.harvest_mapping import FeedError
-from catalogue.harvest_net import ALLOW_ALL, FetchPolicy
+from catalogue.harvest import (
+    ALLOW_ALL,
+    FeedError,
+    FetchPolicy,
+    claim_run,
+    fetch_documents,
+    put_source,
+    reap_stale_runs,
+    work_queue,
+)
 from tests.client import AppClient
-from tests.conftest import TEST_SECRET, bearer, with_database
 from tests.feeds import Feed, feed_server
+from tests.support import TEST_SECRET, bearer, with_database
 
 BASE = "/api/v1/institutions/ucll"
 LOOPBACK = {"ACADEMY_HARVEST_ALLOW_PRIVATE": "1", "ACADEMY_HARVEST_ALLOW_HTTP": "1"}

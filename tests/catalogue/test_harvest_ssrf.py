@@ -19,12 +19,16 @@ import pytest
 
 from api.harvest import harvest_policy
 from api.settings import Settings, load_settings
-from catalogue.harvest import fetch_documents, put_source
-from catalogue.harvest_jobs import work_queue
-from catalogue.harvest_mapping import FeedError
-from catalogue.harvest_net import ALLOW_ALL, FetchPolicy
-from tests.conftest import TEST_SECRET, bearer
+from catalogue.harvest import (
+    ALLOW_ALL,
+    FeedError,
+    FetchPolicy,
+    fetch_documents,
+    put_source,
+    work_queue,
+)
 from tests.feeds import Feed, feed_server
+from tests.support import TEST_SECRET, bearer
 
 BASE = "/api/v1/institutions/ucll"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"

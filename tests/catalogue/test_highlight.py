@@ -9,8 +9,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalogue.search_tokens import Marker, fold_fast, highlight, snippet
-
+from catalogue.search.tokens import Marker, fold_fast, highlight, snippet
 
 
 def _highlight_every_word(text: str, marked: Marker) -> str:

@@ -30,7 +30,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from api.app import create_app
 from api.ooapi import OoapiController
 from catalogue import ooapi
-from tests.conftest import bearer
+from tests.support import bearer
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "schemas" / "ooapi" / "ooapi-v5.yaml"

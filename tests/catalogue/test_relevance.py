@@ -14,8 +14,8 @@ from api.search import SearchController
 from api.settings import Settings
 from catalogue.demo import load_demo_documents
 from catalogue.institutions import get_institution
-from catalogue.relevance import load_judgments, ndcg_at_k
 from catalogue.service import prepare_many, store
+from tests.catalogue.relevance import load_judgments, ndcg_at_k
 
 JUDGMENTS = Path(__file__).resolve().parent / "relevance_judgments.json"
 # Measured with soft matching (#15, bench/relevance.py): 0.889 over all 231, 0.878 over the 109

@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalogue.search_engine import IndexedCourse, IndexedOffering, Snapshot, build_snapshot
+from catalogue.search.snapshot import IndexedCourse, IndexedOffering, Snapshot, build_snapshot
 
 TODAY = date(2026, 11, 22)
 TITLES = ["Wondzorg", "Leiderschap", "Data science", "Filosofie", "Zorg", "Beheer", "Ethiek"]

@@ -9,14 +9,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.app import create_app
-from api.search import SearchController
-from api.settings import Settings
 from catalogue.institutions import get_institution
 from catalogue.service import prepare_many, store
+from tests.catalogue.support import publish_catalogue
 from tests.client import AppClient
 
 SOON = (date.today() + timedelta(days=30)).isoformat()
@@ -50,21 +47,8 @@ CATALOGUE: dict[str, list[dict[str, Any]]] = {
 
 
 @pytest.fixture
-def app(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> Litestar:
-    app = create_app(settings, session_factory=session_factory)
-    if not any(route.path == "/api/v1/suggest" for route in app.routes):
-        app = create_app(settings, session_factory=session_factory, extra_handlers=[SearchController])
-    return app
-
-
-@pytest.fixture
 async def catalogue(session_factory: async_sessionmaker[AsyncSession]) -> None:
-    async with session_factory() as session:
-        for slug, docs in CATALOGUE.items():
-            ready, invalid = prepare_many(docs)
-            assert not invalid, invalid
-            await store(session, (await get_institution(session, slug)).id, ready)
-        await session.commit()
+    await publish_catalogue(session_factory, CATALOGUE)
 
 
 async def search(client: AppClient, q: str, **params: Any) -> dict[str, Any]:

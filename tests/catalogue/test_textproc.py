@@ -1,4 +1,4 @@
-"""Text processing for search: parsing, compounds, the glossary, tsquery text, relevance set."""
+"""Text processing for search: parsing, compounds, the glossary, the relevance set."""
 
 from __future__ import annotations
 
@@ -11,23 +11,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalogue.glossary import GLOSSARY_PATH, Glossary, glossary_coverage, load_glossary
-from catalogue.relevance import Judgment, load_judgments, mean_ndcg, ndcg_at_k
-from catalogue.textproc import (
+from catalogue.search.expand import Alternative, Expansion, expand_terms
+from catalogue.search.glossary import GLOSSARY_PATH, Glossary, glossary_coverage, load_glossary
+from catalogue.search.text import (
     MAX_TERMS,
-    Alternative,
-    Expansion,
-    Group,
     Term,
     decompound,
-    expand_terms,
     fold,
     parse_query,
     split_compound,
     tokenize,
-    tsquery_string,
     vocabulary_from_titles,
 )
+from tests.catalogue.relevance import Judgment, load_judgments, mean_ndcg, ndcg_at_k
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue" / "data" / "real-catalogue-2024.jsonl"
 JUDGMENTS = Path(__file__).resolve().parent / "relevance_judgments.json"
@@ -228,40 +224,7 @@ def test_prefix_term_borrows_translations_of_words_it_begins():
     assert ("leiderschap",) in alternatives("leaders")
 
 
-# --- tsquery ---------------------------------------------------------------------------------
-
-_LEXEME = r"'(?:[^'\\]|''|\\\\)+'(?::\*)?"
-_ALT = rf"(?:{_LEXEME}|\({_LEXEME}(?: & {_LEXEME})+\)|\({_LEXEME}(?: <-> {_LEXEME})+\))"
-_GROUP = rf"(?:{_ALT}|\({_ALT}(?: \| {_ALT})+\))"
-_CLAUSE = rf"(?:{_GROUP}|!{_ALT})"
-TSQUERY = re.compile(rf"(?:{_CLAUSE}(?: & {_CLAUSE})*)?")
-
-
-def well_formed(tsq: str) -> bool:
-    """The documented grammar, and balanced parentheses outside quoted lexemes."""
-    depth = 0
-    for token in re.sub(_LEXEME, "", tsq):
-        depth += {"(": 1, ")": -1}.get(token, 0)
-        if depth < 0:
-            return False
-    return depth == 0 and TSQUERY.fullmatch(tsq) is not None
-
-
-def test_tsquery_string_shapes():
-    assert tsquery_string(expand("")) == ""
-    assert tsquery_string(expand('"wound care" -theologie')) == (
-        "('wound' <-> 'care') & !'theologie'"
-    )
-    assert tsquery_string(expand("leadership"), sources={"query"}) == "'leadership':*"
-    assert tsquery_string(expand("wondzorg ")).startswith("('wondzorg' | ('wond' & 'zorg') | ")
-
-
-def test_lexemes_are_quoted_and_escaped():
-    odd = Expansion((Group("x", (Alternative(("it's", "a\\b"), adjacent=True, prefix=True),)),))
-    tsq = tsquery_string(odd)
-    assert tsq == "('it''s' <-> 'a\\\\b':*)"
-    assert well_formed(tsq)
-
+# --- any input ---------------------------------------------------------------------------------
 
 SYNTAX = st.sampled_from([*"'&|!:*\\()\"-<> ", ":*", "OR", "<->", "''", " OR ", '-"'])
 WORDS = st.sampled_from(["wound", "care", "wondzorg", "leadership", "de", "in", "bedrijfsbeheer"])
@@ -273,10 +236,11 @@ QUERIES = st.one_of(
 
 @settings(max_examples=300)
 @given(QUERIES)
-def test_tsquery_string_is_always_well_formed(q):
+def test_any_query_expands_within_bounds(q):
+    """Operators, quotes and odd characters in ``q`` are text: expansion stays bounded."""
     expansion = expand(q, corrections={w: [w + "e"] for w in parse_query(q).words()})
-    assert well_formed(tsquery_string(expansion))
-    assert well_formed(tsquery_string(expansion, sources={"query"}))
+    assert len(expansion.groups) <= MAX_TERMS and len(expansion.excluded) <= MAX_TERMS
+    assert all(a.words for g in expansion.groups for a in g.alternatives)
 
 
 # --- relevance set and nDCG ------------------------------------------------------------------

@@ -311,7 +311,7 @@ async def test_control_characters_and_bad_parameters_are_refused(client, keys) -
     assert (await client.get(f"/api/v1/pathways/{pathway['id']}?version=9")).status_code == 404
     assert (await client.get("/api/v1/pathways/not-a-uuid")).status_code == 404
     assert (await client.get("/api/v1/pathways", params={"q": "a\x00b"})).status_code in (400, 422)
-    assert (await client.get("/api/v1/pathways", params={"cursor": "zz"})).status_code == 422
+    assert (await client.get("/api/v1/pathways", params={"cursor": "zz"})).status_code == 400  # #18
 
 
 async def test_the_award_names_an_ob3_achievement_type_or_none(client, keys) -> None:  # type: ignore[no-untyped-def]

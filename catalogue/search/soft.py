@@ -47,9 +47,9 @@ from typing import Literal
 
 import numpy as np
 
-from catalogue.search_engine import Snapshot
-from catalogue.search_tokens import words_of
-from catalogue.textproc import Group
+from catalogue.search.expand import Group
+from catalogue.search.snapshot import Snapshot
+from catalogue.search.tokens import words_of
 
 __all__ = ["COMMON_MIN", "COMMON_SHARE", "COORDINATION", "GENERIC_SHARE", "PLACE_BOOST",
            "Combined", "Role",

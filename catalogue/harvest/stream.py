@@ -20,8 +20,8 @@ from typing import Any
 
 import ijson
 
-from catalogue.harvest_mapping import FeedError, csv_documents
-from catalogue.harvest_net import Budget
+from catalogue.harvest.mapping import FeedError, csv_documents
+from catalogue.harvest.net import Budget
 from catalogue.validation import MalformedJSON, loads_strict
 
 __all__ = ["csv_stream", "json_array_stream", "json_value"]

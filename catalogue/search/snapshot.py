@@ -4,10 +4,13 @@ A ``Snapshot`` is immutable once built; ``apply`` returns a new one with a batch
 courses (their old slots marked dead, live versions appended), so requests in flight keep
 reading the snapshot they started with. Every course occupies one slot; filters are boolean
 masks over slots, facets are ``bincount``s, ranking is a field-weighted BM25 sum over the
-postings of the query's words (see ``catalogue.search_match``).
+postings of the query's words (see ``catalogue.search.match``).
 
-Nothing here touches the database: ``catalogue.search`` loads the rows and decides when to
-apply a delta or rebuild.
+Nothing here touches the database: ``catalogue.search.index`` loads the rows (through
+``catalogue.search.store``) and decides when to apply a delta or rebuild.
+
+The module is longer than most (~480 lines) on purpose: the columnar layout, the full
+build and the delta (``_Apply``) write the same private arrays and must change together.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from catalogue.search_tokens import field_tokens, fold_fast, stems, title_vocabulary
+from catalogue.search.text import fold
+from catalogue.search.tokens import field_tokens, fold_fast, stems, title_vocabulary
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
-from catalogue.textproc import fold
 
 __all__ = [
     "ECTS_BUCKETS",

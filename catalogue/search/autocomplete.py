@@ -14,9 +14,9 @@ from typing import Literal
 
 import numpy as np
 
-from catalogue.search_engine import Snapshot
+from catalogue.search.snapshot import Snapshot
+from catalogue.search.text import fold, tokenize
 from catalogue.structs import OutStruct
-from catalogue.textproc import fold, tokenize
 
 __all__ = ["Suggestion", "Table", "prefix_of", "suggestions"]
 

@@ -30,9 +30,9 @@ from urllib.parse import urlsplit
 
 import httpcore
 import httpx
-import msgspec
 
-from catalogue.harvest_mapping import FeedError
+from catalogue.harvest.mapping import FeedError
+from catalogue.wire import Struct
 
 __all__ = [
     "ALLOW_ALL",
@@ -58,7 +58,7 @@ _RATIO_FLOOR = 1024 * 1024  # below this many decoded bytes, the ratio is not ju
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 
 
-class FetchPolicy(msgspec.Struct, frozen=True, kw_only=True):
+class FetchPolicy(Struct, frozen=True):
     """What a harvest may reach and how much it may read (the API builds it from settings).
 
     ``private_networks`` are exempt from the public-address rule (``ALLOW_ALL`` for tests and

@@ -1,4 +1,4 @@
-"""Harvesting: partners' feeds pulled into the catalogue, with snapshot semantics.
+"""A harvest run: the whole feed fetched, then stored with snapshot semantics.
 
 A run first fetches the *whole* feed. If any request fails (timeout, HTTP error, refused
 connection, malformed JSON or CSV on any page), the run is recorded as ``failed`` and
@@ -7,21 +7,19 @@ nothing is written or withdrawn. Otherwise every document goes through the same
 ``harvest:<name>``; a course published by push or by another source is ``skipped`` unless
 the source has ``overwrite_push``. Only a complete, non-empty feed whose every item has a
 code withdraws this source's courses that are absent from it (an invalid item still counts
-as present). Each run is one ``harvest_run`` row; the caller commits.
+as present). Each run is one ``harvest_run`` row; everything here flushes, the caller
+commits.
 
-Sources with a local file location can only be set with ``allow_files`` (the CLI); the API
-accepts URLs only, so a partner key cannot make the server read its disk. What a URL may
-reach and how much a run may read is the ``FetchPolicy`` (``catalogue.harvest_net``); the
-feed is parsed as it arrives (``catalogue.harvest_stream``) and a run's errors never quote
-it (``catalogue.harvest_report``). Runs requested through the API are jobs
-(``catalogue.harvest_jobs``); ``run_harvest`` is the direct way (the CLI).
+What a URL may reach and how much a run may read is the ``FetchPolicy``
+(``catalogue.harvest.net``); the feed is parsed as it arrives (``catalogue.harvest.stream``)
+and a run's errors never quote it (``catalogue.harvest.report``). Runs requested through
+the API are jobs (``catalogue.harvest.jobs``); ``run_harvest`` is the direct way (the CLI).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,57 +28,35 @@ from urllib.parse import quote, urlparse
 from urllib.request import url2pathname
 
 import httpx
-from sqlalchemy import func, literal_column, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Executable
 
-from catalogue.errors import Invalid, NotFound
-from catalogue.harvest_mapping import FeedError, apply_defaults, check_mapping, ooapi_document
-from catalogue.harvest_net import Budget, FetchPolicy, location_problem, open_client, stream_body
-from catalogue.harvest_report import safe_code, safe_violation
-from catalogue.harvest_stream import csv_stream, json_array_stream, json_value
-from catalogue.institutions import get_institution
-from catalogue.models import HarvestRun, HarvestSource, Institution
+from catalogue.harvest.mapping import FeedError, apply_defaults, ooapi_document
+from catalogue.harvest.net import Budget, FetchPolicy, location_problem, open_client, stream_body
+from catalogue.harvest.report import safe_code, safe_violation
+from catalogue.harvest.sources import is_url
+from catalogue.harvest.stream import csv_stream, json_array_stream, json_value
+from catalogue.models import HarvestRun, HarvestSource
 from catalogue.service import prepare_many, store, withdraw_absent
 
 __all__ = [
-    "MAX_INTERVAL",
     "DEFAULT_TIMEOUT",
-    "MIN_INTERVAL",
-    "SOURCE_TYPES",
-    "URL_PATTERN",
-    "FeedError",
-    "FetchPolicy",
     "Outcome",
     "Progress",
-    "delete_source",
+    "deadline_message",
+    "failed",
     "fetch_documents",
-    "find_sources",
-    "get_run",
-    "get_source",
-    "list_runs",
-    "list_sources",
-    "put_source",
     "run_harvest",
     "store_documents",
 ]
 
 log = logging.getLogger("academy.harvest")
 
-SOURCE_TYPES = ("ooapi-v5", "json", "csv")
-MIN_INTERVAL = 5
-MAX_INTERVAL = 60 * 24 * 366  # a year: longer is a typo, and the column is int32
 DEFAULT_TIMEOUT = 10.0
 MAX_PAGES = 10_000
 MAX_ERRORS = 20
 STORE_CHUNK = 1_000
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-# What the API documents a feed URL to be (api/openapi.py, with ``\s`` spelled out): a host,
-# an optional numeric port. ``[^\n]``, not ``.``, which ECMA-262 and Python read differently.
-URL_PATTERN = r"^https?://[^/?#@:\[\]\s]+(:[0-9]*)?([/?#][^\n]*)?$"
-_URL = re.compile(URL_PATTERN)  # fullmatch: "$" is the end, as in ECMA-262
 
 Progress = Callable[[int, int | None, str], None]
 """``progress(done, total, phase)``; ``total`` is None while it is not known yet."""
@@ -88,133 +64,6 @@ Progress = Callable[[int, int | None, str], None]
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-# --------------------------------------------------------------------------- sources
-
-def _is_url(location: str) -> bool:
-    return location.startswith(("http://", "https://"))
-
-
-def _check_source(name: str, type_: str, location: str, interval_minutes: int,
-                  mapping: Mapping[str, Any], allow_files: bool, policy: FetchPolicy) -> None:
-    errors: list[tuple[str, str]] = []
-    if not _NAME.match(name):
-        errors.append(("path:name", "1 to 64 lower-case letters, digits, '-' or '_'"))
-    if type_ not in SOURCE_TYPES:
-        errors.append(("/type", f"must be one of {', '.join(SOURCE_TYPES)}"))
-    if not MIN_INTERVAL <= interval_minutes <= MAX_INTERVAL:
-        errors.append(("/interval_minutes", f"must be between {MIN_INTERVAL} and {MAX_INTERVAL}"))
-    if "\x00" in location:
-        errors.append(("/location", "must not contain NUL characters"))
-    elif _is_url(location):
-        try:
-            host = urlparse(location).hostname
-        except ValueError as exc:
-            errors.append(("/location", f"not a valid URL: {exc}"))
-        else:
-            if not host:
-                errors.append(("/location", "the URL has no host"))
-            elif not _URL.fullmatch(location):
-                errors.append(("/location", "not a valid URL: a host and an optional port number"))
-            elif why := location_problem(location, policy):
-                errors.append(("/location", why))
-    elif type_ == "ooapi-v5" or not allow_files:
-        errors.append(("/location", "must be an http(s) URL (local files only through the CLI)"))
-    errors += check_mapping(type_, mapping)
-    if errors:
-        raise Invalid(errors)
-
-
-async def put_source(
-    session: AsyncSession, slug: str, name: str, type: str, location: str,
-    interval_minutes: int, mapping: Mapping[str, Any] | None = None,
-    overwrite_push: bool = False, *, allow_files: bool = False,
-    policy: FetchPolicy | None = None,
-) -> tuple[HarvestSource, bool]:
-    """Create or replace a source; returns it and whether it was created (it is due at once)."""
-    institution = await get_institution(session, slug)
-    mapping = dict(mapping or {})
-    _check_source(name, type, location, interval_minutes, mapping, allow_files,
-                  policy or FetchPolicy())
-    values: dict[str, Any] = {"type": type, "location": location, "mapping": mapping,
-                              "interval_minutes": interval_minutes, "overwrite_push": overwrite_push}
-    stmt: Executable = (
-        insert(HarvestSource)
-        .values(institution_id=institution.id, name=name, **values)
-        .on_conflict_do_update(index_elements=["institution_id", "name"], set_=values)
-        .returning(HarvestSource, literal_column("xmax = 0"))
-        .execution_options(populate_existing=True)
-    )
-    source, created = (await session.execute(stmt)).one()
-    return source, bool(created)
-
-
-async def get_source(session: AsyncSession, slug: str, name: str) -> HarvestSource:
-    institution = await get_institution(session, slug)
-    source = await session.scalar(select(HarvestSource).where(
-        HarvestSource.institution_id == institution.id, HarvestSource.name == name))
-    if source is None:
-        raise NotFound(f"{slug} has no harvest source {name!r}.")
-    return source
-
-
-async def list_sources(
-    session: AsyncSession, slug: str, *, after: str | None = None, limit: int = 100
-) -> tuple[list[HarvestSource], str | None]:
-    """A page of one institution's sources, keyset on name."""
-    institution = await get_institution(session, slug)
-    rows = list(await session.scalars(
-        select(HarvestSource).where(HarvestSource.institution_id == institution.id,
-                                    HarvestSource.name > (after or ""))
-        .order_by(HarvestSource.name).limit(limit + 1)))
-    return rows[:limit], rows[limit - 1].name if len(rows) > limit else None
-
-
-async def find_sources(
-    session: AsyncSession, *, slug: str | None = None, name: str | None = None
-) -> list[tuple[HarvestSource, str]]:
-    """Sources with their institution's slug, optionally of one institution and/or name."""
-    stmt = (select(HarvestSource, Institution.slug).join(Institution)
-            .order_by(Institution.slug, HarvestSource.name))
-    if slug is not None:
-        stmt = stmt.where(HarvestSource.institution_id == (await get_institution(session, slug)).id)
-    if name is not None:
-        stmt = stmt.where(HarvestSource.name == name)
-    return [(source, found) for source, found in await session.execute(stmt)]
-
-
-async def delete_source(session: AsyncSession, slug: str, name: str) -> None:
-    """Remove a source and its run history; the courses it harvested stay as they are."""
-    await session.delete(await get_source(session, slug, name))
-    await session.flush()
-
-
-async def list_runs(
-    session: AsyncSession, slug: str, name: str | None, *, after: int | None, limit: int
-) -> tuple[list[tuple[HarvestRun, str]], int | None]:
-    """Runs of one institution's sources (or of one), newest first, keyset on id."""
-    institution = await get_institution(session, slug)
-    stmt = (select(HarvestRun, HarvestSource.name).join(HarvestSource)
-            .where(HarvestSource.institution_id == institution.id)
-            .order_by(HarvestRun.id.desc()).limit(limit + 1))
-    if name is not None:
-        stmt = stmt.where(HarvestSource.id == (await get_source(session, slug, name)).id)
-    if after is not None:
-        stmt = stmt.where(HarvestRun.id < after)
-    rows = [(run, source_name) for run, source_name in await session.execute(stmt)]
-    return rows[:limit], rows[limit - 1][0].id if len(rows) > limit else None
-
-
-async def get_run(session: AsyncSession, slug: str, run_id: int) -> tuple[HarvestRun, str]:
-    """One run of one of the institution's sources, with the source's name."""
-    institution = await get_institution(session, slug)
-    found = (await session.execute(
-        select(HarvestRun, HarvestSource.name).join(HarvestSource)
-        .where(HarvestRun.id == run_id, HarvestSource.institution_id == institution.id))).first()
-    if found is None:
-        raise NotFound(f"{slug} has no harvest run {run_id}.")
-    return found[0], found[1]
 
 
 # --------------------------------------------------------------------------- fetching
@@ -293,7 +142,7 @@ async def fetch_documents(
     report = progress or (lambda done, total, phase: None)
     budget = Budget(policy)
     report(0, None, "fetch")
-    if not _is_url(location):
+    if not is_url(location):
         chunks = _file_chunks(location, budget)
         return await _parse(type_, chunks, mapping, budget, location)
     if why := location_problem(location, policy):

@@ -22,7 +22,6 @@ of the institution slug; ``offeringId`` is derived from (course id, position), s
 ``offering_id``.
 """
 
-from __future__ import annotations
 
 import functools
 import uuid
@@ -31,7 +30,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-import msgspec
+from catalogue.structs import OutStruct
 
 __all__ = [
     "CODE_TO_ISO639_1",
@@ -107,7 +106,7 @@ _TEXT_ORDER = {"nl": 0, "en": 1}
 _LANGUAGE_TAGS = {"nl": "nl-BE"}  # Flemish institutions write Flemish Dutch; English is unmarked
 
 
-class _Ooapi(msgspec.Struct, kw_only=True, omit_defaults=True, rename="camel"):
+class _Ooapi(OutStruct, omit_defaults=True, rename="camel"):
     """OOAPI wire policy: camelCase names, unknown (default) values left out."""
 
 
@@ -193,7 +192,7 @@ class CourseOffering(_Ooapi, kw_only=True):
     ext: dict[str, Any] | None = None
 
 
-class CourseRecord(msgspec.Struct, frozen=True, kw_only=True):
+class CourseRecord(OutStruct, frozen=True):
     """What the mapping needs of a stored course: its id, code, owner and document."""
 
     id: uuid.UUID
@@ -202,7 +201,7 @@ class CourseRecord(msgspec.Struct, frozen=True, kw_only=True):
     document: Mapping[str, Any]
 
 
-class InstitutionRecord(msgspec.Struct, frozen=True, kw_only=True):
+class InstitutionRecord(OutStruct, frozen=True):
     slug: str
     name: str
     short_name: str

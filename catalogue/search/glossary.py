@@ -1,7 +1,7 @@
-"""The curated nl↔en glossary (``catalogue/glossary/nl-en.v<N>.json``) and its coverage.
+"""The curated nl↔en glossary (``catalogue/search/data/nl-en.v<N>.json``) and its coverage.
 
-Note: the data lives in the folder ``catalogue/glossary/``, which has no ``__init__.py`` on
-purpose, so ``catalogue.glossary`` always resolves to this module.
+Note: the data lives in the folder ``catalogue/search/data/``, which has no ``__init__.py`` on
+purpose, so ``catalogue.search.glossary`` always resolves to this module.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from typing import Annotated
 
 import msgspec
 
-from catalogue.textproc import STOPWORDS, split_compound, tokenize, vocabulary_from_titles
+from catalogue.search.text import STOPWORDS, split_compound, tokenize, vocabulary_from_titles
+from catalogue.structs import OutStruct
+from catalogue.wire import Struct
 
 __all__ = [
     "GLOSSARY_PATH",
@@ -24,7 +26,7 @@ __all__ = [
     "load_glossary",
 ]
 
-GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary" / "nl-en.v2.json"
+GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "nl-en.v2.json"
 
 _Phrases = Annotated[list[Annotated[str, msgspec.Meta(min_length=1)]], msgspec.Meta(min_length=1)]
 
@@ -36,7 +38,7 @@ _VARIANTS = (
 )
 
 
-class Entry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Entry(Struct, frozen=True):
     """One concept in both languages; ``related`` are narrower or neighbouring subjects the
     catalogue offers instead (an abbreviation such as EHBO with no course of its own)."""
 
@@ -46,7 +48,7 @@ class Entry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     related: list[str] = []
 
 
-class _File(msgspec.Struct, forbid_unknown_fields=True):
+class _File(Struct):
     version: str
     entries: list[Entry]
     compound_parts: list[str] = []
@@ -161,7 +163,7 @@ def load_glossary(path: Path = GLOSSARY_PATH) -> Glossary:
     return Glossary(data.version, data.entries, data.compound_parts, data.generic)
 
 
-class Coverage(msgspec.Struct, frozen=True):
+class Coverage(OutStruct, frozen=True):
     """How much of a title vocabulary the glossary can translate (distinct folded words).
 
     ``covered``: the word has an entry (inflections tolerated) or occurs in some phrase.
@@ -199,4 +201,5 @@ def glossary_coverage(titles: Iterable[str], glossary: Glossary) -> Coverage:
         if w not in direct and (parts := split_compound(w, vocabulary)) and all(map(known, parts))
     }
     uncovered = tuple(w for w in words if w not in direct and w not in via_parts)
-    return Coverage(len(words), len(direct), len(direct) + len(via_parts), uncovered)
+    return Coverage(words=len(words), covered=len(direct),
+                    covered_with_compounds=len(direct) + len(via_parts), uncovered=uncovered)

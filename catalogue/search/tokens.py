@@ -1,6 +1,6 @@
 """Tokens of the in-process search index: fields, weights, stems, and highlighted snippets.
 
-Pure functions over text. Words are folded by ``catalogue.textproc`` (lowercase, no
+Pure functions over text. Words are folded by ``catalogue.search.text`` (lowercase, no
 accents), so the index, the query and the highlighter agree on what a word is. Stemming
 does not rewrite the indexed words: each folded word keeps its own postings and the
 Dutch and English Snowball stems only group the words a query word may meet.
@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import Stemmer
 
-from catalogue.textproc import STOPWORDS, fold, split_compound
+from catalogue.search.text import STOPWORDS, fold, split_compound
 
 __all__ = [
     "FIELDS",
@@ -61,7 +61,7 @@ def stems(word: str) -> tuple[str, str]:
 
 
 def fold_fast(text: str) -> str:
-    """``textproc.fold``, faster on Latin text (ASCII, or ASCII once accents are stripped)."""
+    """``text.fold``, faster on Latin text (ASCII, or ASCII once accents are stripped)."""
     if text.isascii():
         return text.lower()
     stripped = _ACCENTS.sub("", unicodedata.normalize("NFKD", text.lower()))
@@ -69,13 +69,13 @@ def fold_fast(text: str) -> str:
 
 
 def title_vocabulary(titles: Iterable[str]) -> set[str]:
-    """``textproc.vocabulary_from_titles``: the words that may be parts of compounds."""
+    """``text.vocabulary_from_titles``: the words that may be parts of compounds."""
     return {w for t in titles for w in words_of(t)
             if len(w) >= 3 and w.isalpha() and w not in STOPWORDS}
 
 
 def words_of(text: str) -> list[str]:
-    """``textproc.tokenize``, faster on ASCII text."""
+    """``text.tokenize``, faster on ASCII text."""
     return _WORD.findall(fold_fast(text))
 
 

@@ -6,28 +6,27 @@ is the largest of their field-weighted BM25 weights times their idf, discounted 
 and prefix matches. An alternative of a group (the typed term, its compound parts, a
 glossary translation, a typo correction) scores the sum of its words, discounted by its
 source; a group scores its best alternative. How groups combine (strict ones required,
-the others weighed and coordinated, places a boost) is ``catalogue.search_soft``'s rule;
+the others weighed and coordinated, places a boost) is ``catalogue.search.soft``'s rule;
 the result is multiplied by ``FRESH_BOOST`` when a course has an upcoming offering.
 """
 
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Literal
 
 import numpy as np
+from cachetools import LRUCache
 
-from catalogue.search_engine import ECTS_BUCKETS, NONE_DAY, PRICE_BUCKETS, Snapshot
-from catalogue.search_soft import combine, role_of
-from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
-from catalogue.textproc import STOPWORDS, Alternative, Expansion, fold
+from catalogue.search.expand import Alternative, Expansion
+from catalogue.search.snapshot import Snapshot
+from catalogue.search.soft import combine, role_of
+from catalogue.search.text import STOPWORDS
 
-__all__ = ["FACETS", "Filters", "Lru", "Sort", "TextMatch", "facet_counts", "filter_masks",
-           "match_text", "page", "relevance", "sort_keys", "title_threshold"]
+__all__ = ["Sort", "TextMatch", "cached", "match_text", "page", "relevance", "sort_keys",
+           "title_threshold"]
 
 Sort = Literal["relevance", "start_date", "price", "title"]
 SOURCE_WEIGHT = {"query": 1.0, "compound": 0.85, "glossary": 0.8, "typo": 0.8, "related": 0.5}
@@ -35,24 +34,6 @@ STEM_FACTOR = 0.9
 PREFIX_FACTOR = 0.75
 FRESH_BOOST = np.float32(1.15)
 MAX_PREFIX_WORDS = 40
-FACETS = ("institution", "language", "mode", "city", "type", "ects", "price", "start_month")
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    institution: tuple[str, ...] = ()
-    language: tuple[str, ...] = ()
-    mode: tuple[str, ...] = ()
-    city: tuple[str, ...] = ()
-    type: tuple[str, ...] = ()
-    microcredential: bool | None = None
-    ects_min: float | None = None
-    ects_max: float | None = None
-    eqf: tuple[int, ...] = ()
-    isced: tuple[str, ...] = ()  # a code matches itself and its narrower codes
-    price_max: float | None = None
-    starts_after: date | None = None
-    starts_before: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,33 +66,21 @@ class TextMatch:
         return mask, score
 
 
-class Lru:
-    """At most ``size`` values, the least recently asked out first (all O(1))."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.data: OrderedDict[object, Any] = OrderedDict()
-
-    def get(self, key: object, make: Callable[[], Any]) -> Any:
-        try:
-            self.data.move_to_end(key)
-            return self.data[key]
-        except KeyError:
-            found = self.data[key] = make()
-            if len(self.data) > self.size:
-                self.data.popitem(last=False)
-            return found
-
-
 # Per snapshot: dense word scores are big (4 bytes a slot), text matches are sparse.
 CACHES = {"word": 96, "text": 2048, "filter": 256}
+_MISSING = object()  # a cached value may be None (a word that matches nothing)
 
 
-def _cached(snap: Snapshot, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+def cached(snap: Snapshot, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    """``make()``, kept in the snapshot's least-recently-used cache of ``key[0]``'s kind
+    (word, text or filter; see ``CACHES``)."""
     lru = snap.cache.get(key[0])
     if lru is None:
-        lru = snap.cache[key[0]] = Lru(CACHES[key[0]])
-    return lru.get(key, make)  # type: ignore[union-attr]
+        lru = snap.cache[key[0]] = LRUCache(CACHES[key[0]])
+    found = lru.get(key, _MISSING)
+    if found is _MISSING:
+        found = lru[key] = make()
+    return found
 
 
 def _resolve(snap: Snapshot, word: str, prefix: bool) -> list[tuple[int, float]]:
@@ -142,7 +111,7 @@ def _word(snap: Snapshot, word: str, prefix: bool) -> tuple[np.ndarray, frozense
             acc[slots] = current
         return acc, frozenset(snap.words[w] for w, _ in resolved)
 
-    found = _cached(snap, ("word", word, prefix), make)
+    found = cached(snap, ("word", word, prefix), make)
     return found or None  # type: ignore[no-any-return]
 
 
@@ -151,7 +120,7 @@ def _alternative(snap: Snapshot, alt: Alternative) -> tuple[np.ndarray, frozense
         return _word(snap, alt.words[0], alt.prefix)
     # Several words: a city such as "sint-katelijne-waver" meets thousands of courses whose
     # texts are checked for adjacency one by one, so the outcome is kept per snapshot.
-    found = _cached(snap, ("word", alt.words, alt.prefix, alt.adjacent, alt.loose),
+    found = cached(snap, ("word", alt.words, alt.prefix, alt.adjacent, alt.loose),
                     lambda: _words(snap, alt) or False)
     return found or None  # type: ignore[no-any-return]
 
@@ -192,13 +161,12 @@ def _loose(parts: list[tuple[np.ndarray, frozenset[str]] | None], n: int
 
 
 def match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
-    """Live courses the query finds (``catalogue.search_soft``'s rule) and no exclusion,
+    """Live courses the query finds (``catalogue.search.soft``'s rule) and no exclusion,
     with their text scores and whether each met every meaningful word."""
-    return _cached(snap, ("text", expansion), lambda: _match_text(snap, expansion))  # type: ignore[no-any-return]
+    return cached(snap, ("text", expansion), lambda: _match_text(snap, expansion))  # type: ignore[no-any-return]
 
 
 def _match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
-    size = snap.size
     if not expansion.groups and not expansion.excluded:
         return TextMatch(None, np.zeros(0, np.float32), frozenset())
     allowed = snap.alive.copy()
@@ -239,133 +207,6 @@ def _match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
     return TextMatch(combined.slots, combined.scores, frozenset(words), combined.complete,
                      tuple(dead))
 
-
-def _pairs_mask(size: int, slots: np.ndarray, values: np.ndarray, wanted: list[int]) -> np.ndarray:
-    mask = np.zeros(size, bool)
-    if wanted:
-        mask[slots[np.isin(values, wanted)]] = True
-    return mask
-
-
-def filter_masks(snap: Snapshot, f: Filters) -> dict[str, np.ndarray]:
-    """One mask per active filter, keyed by the facet it narrows (or its own name)."""
-    def cached(key: object, make: Callable[[], np.ndarray]) -> np.ndarray:
-        return _cached(snap, ("filter", key), make)  # type: ignore[no-any-return]
-
-    size, out = snap.size, {}
-    if f.institution:
-        codes = [INSTITUTIONS.index(s) for s in f.institution if s in INSTITUTIONS]
-        out["institution"] = cached(("i", f.institution), lambda: np.isin(snap.institution, codes))
-    if f.type:
-        codes = [COURSE_TYPES.index(s) for s in f.type if s in COURSE_TYPES]
-        out["type"] = cached(("t", f.type), lambda: np.isin(snap.type, codes))
-    if f.mode:
-        codes = [MODES.index(s) for s in f.mode if s in MODES]
-        out["mode"] = cached(("m", f.mode), lambda: np.isin(snap.mode, codes))
-    if f.language:
-        ids = [snap.languages.ids[k] for k in map(fold, f.language) if k in snap.languages.ids]
-        out["language"] = cached(("l", f.language), lambda: _pairs_mask(size, snap.lang_slot, snap.lang_value, ids))
-    if f.city:
-        ids = [snap.cities.ids[k] for k in map(fold, f.city) if k in snap.cities.ids]
-        out["city"] = cached(("c", f.city), lambda: _pairs_mask(size, snap.city_slot, snap.city_value, ids))
-    if f.isced:
-        ids = [i for code, i in snap.isced.ids.items() if code.startswith(f.isced)]
-        out["isced"] = cached(("s", f.isced), lambda: _pairs_mask(size, snap.isced_slot, snap.isced_value, ids))
-    if f.microcredential is not None:
-        out["microcredential"] = snap.microcredential == f.microcredential
-    if f.eqf:
-        out["eqf"] = np.isin(snap.eqf, list(f.eqf))
-    if f.ects_min is not None or f.ects_max is not None:
-        low = -np.inf if f.ects_min is None else f.ects_min
-        high = np.inf if f.ects_max is None else f.ects_max
-        out["ects"] = (snap.ects >= low) & (snap.ects <= high)
-    if f.price_max is not None:
-        out["price"] = snap.price <= f.price_max
-    if f.starts_after is not None or f.starts_before is not None:
-        low = f.starts_after.toordinal() if f.starts_after else 0
-        high = f.starts_before.toordinal() if f.starts_before else NONE_DAY - 1
-        out["start_month"] = cached(("d", low, high), lambda: _window(snap, low, high))
-    return out
-
-
-def _window(snap: Snapshot, low: int, high: int) -> np.ndarray:
-    hit = snap.off_live & (snap.off_start >= low) & (snap.off_start <= high)
-    mask = np.zeros(snap.size, bool)
-    mask[snap.off_slot[hit]] = True
-    return mask
-
-
-def facet_counts(snap: Snapshot, base: np.ndarray,
-                 masks: dict[str, np.ndarray]) -> dict[str, list[tuple[str, int]]]:
-    """Counts per facet value over ``base`` with every filter applied except the facet's own.
-
-    Each distinct combination of masks becomes a list of slots once; multi-valued facets
-    (languages, cities, start months) read their values through per-slot offsets, so the
-    work follows the number of hits rather than the size of the catalogue.
-    """
-    everything = np.flatnonzero(np.logical_and.reduce([base, *masks.values()]))
-    out = {}
-    for name in FACETS:
-        if name in masks:
-            others = [m for k, m in masks.items() if k != name]
-            slots = np.flatnonzero(np.logical_and.reduce([base, *others]) if others else base)
-        else:
-            slots = everything
-        out[name] = _facet(snap, name, slots)
-    return out
-
-
-def _counts(values: np.ndarray, size: int) -> np.ndarray:
-    """Counts of codes 0..size-1 in ``values``; -1 (unknown) is not counted."""
-    return np.bincount(values.astype(np.intp) + 1, minlength=size + 1)[1:]
-
-
-def _facet(snap: Snapshot, name: str, slots: np.ndarray) -> list[tuple[str, int]]:
-    if name == "institution":
-        return _ranked(INSTITUTIONS, _counts(snap.institution[slots], len(INSTITUTIONS)))
-    if name == "type":
-        return _ranked(COURSE_TYPES, _counts(snap.type[slots], len(COURSE_TYPES)))
-    if name == "mode":
-        return _ranked(MODES, _counts(snap.mode[slots], len(MODES)))
-    if name == "language":
-        values = _multi(snap, "language", snap.lang_slot, snap.lang_value, slots)
-        return _ranked(snap.languages.display, _counts(values, len(snap.languages)))
-    if name == "city":
-        values = _multi(snap, "city", snap.city_slot, snap.city_value, slots)
-        return _ranked(snap.cities.display, _counts(values, len(snap.cities)))
-    if name == "start_month":
-        values = _multi(snap, "month", snap.month_slot, snap.month_value, slots)
-        counts = _counts(values, len(snap.months))
-        labels = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in snap.months]
-        return [(label, int(c)) for label, c in zip(labels, counts.tolist()) if c]
-    buckets, values = (ECTS_BUCKETS, snap.ects_bucket) if name == "ects" else (PRICE_BUCKETS, snap.price_bucket)
-    counts = _counts(values[slots], len(buckets))
-    return [(b[0], int(c)) for b, c in zip(buckets, counts.tolist()) if c]
-
-
-def _multi(snap: Snapshot, name: str, pair_slots: np.ndarray, pair_values: np.ndarray,
-           slots: np.ndarray) -> np.ndarray:
-    """The values of ``slots`` in a (slot, value) pair list sorted by slot."""
-    if len(slots) * 4 > snap.size:  # most of the catalogue: a mask is cheaper
-        mask = np.zeros(snap.size, bool)
-        mask[slots] = True
-        return pair_values[mask[pair_slots]]
-    ptr = snap.derived.get(("ptr", name))
-    if ptr is None:
-        ptr = snap.derived[("ptr", name)] = np.searchsorted(pair_slots, np.arange(snap.size + 1))
-    starts = ptr[slots]
-    lengths = ptr[slots + 1] - starts
-    total = int(lengths.sum())
-    if not total:
-        return pair_values[:0]
-    begins = np.cumsum(lengths) - lengths
-    return pair_values[np.repeat(starts - begins, lengths) + np.arange(total)]
-
-
-def _ranked(labels: list[str] | tuple[str, ...], counts: np.ndarray) -> list[tuple[str, int]]:
-    pairs = [(label, int(c)) for label, c in zip(labels, counts.tolist()) if c]
-    pairs.sort(key=lambda p: (-p[1], p[0]))
-    return pairs
 
 
 def sort_keys(snap: Snapshot, sort: Sort, score: np.ndarray, slots: np.ndarray) -> np.ndarray:

@@ -4,7 +4,9 @@ The API and the schedule only *queue* a run (a row in ``queued``); a harvest wor
 process of its own, claims the oldest one with ``FOR UPDATE SKIP LOCKED`` (so several
 workers never take one run twice), marks it ``running`` with a deadline and commits; then
 it fetches with no database session open, and stores the feed and the run's outcome in
-one transaction. A partial unique index allows one queued or running run per source.
+one transaction. The worker is the caller here, so it owns the transactions: each one is a
+``transaction`` block, the worker's one commit point (the domain functions it calls flush
+only), as the request's session dependency is the API's. A partial unique index allows one queued or running run per source.
 
 A worker that is stopped mid-run puts its runs back in the queue; one that dies leaves
 them ``running``, and once a run's deadline is a minute past, any worker marks it failed
@@ -17,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,15 +29,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalogue.errors import Conflict
-from catalogue.harvest import (
-    FeedError,
+from catalogue.harvest.mapping import FeedError
+from catalogue.harvest.net import FetchPolicy
+from catalogue.harvest.runner import (
     Outcome,
     deadline_message,
     failed,
     fetch_documents,
     store_documents,
 )
-from catalogue.harvest_net import FetchPolicy
 from catalogue.models import HarvestRun, HarvestSource
 
 __all__ = [
@@ -48,6 +51,7 @@ __all__ = [
     "reap_stale_runs",
     "request_run",
     "run_due_harvests",
+    "transaction",
     "work_queue",
 ]
 
@@ -68,6 +72,18 @@ class RunInProgress(Conflict):
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@asynccontextmanager
+async def transaction(session_factory: Factory) -> AsyncIterator[AsyncSession]:
+    """A session whose work commits when the block ends; an exception rolls it back."""
+    async with session_factory() as session:
+        yield session
+        await session.commit()
+
+
+class _Lost(Exception):
+    """The run was reaped or deleted while this worker fetched it: store nothing."""
 
 
 async def active_run(session: AsyncSession, source_id: int) -> int | None:
@@ -95,7 +111,7 @@ async def enqueue_due(session_factory: Factory, *, now: datetime | None = None,
     queued = 0
     while True:
         moment = now or _now()
-        async with session_factory() as session:
+        async with transaction(session_factory) as session:
             due = list(await session.scalars(
                 select(HarvestSource)
                 .where(or_(HarvestSource.next_run_at.is_(None),
@@ -110,7 +126,6 @@ async def enqueue_due(session_factory: Factory, *, now: datetime | None = None,
                     queued += 1
                 except RunInProgress:
                     pass
-            await session.commit()
         if len(due) < batch:
             return queued
 
@@ -118,7 +133,7 @@ async def enqueue_due(session_factory: Factory, *, now: datetime | None = None,
 async def claim_run(session_factory: Factory,
                     policy: FetchPolicy) -> tuple[int, HarvestSource] | None:
     """Take the oldest queued run (committed as ``running``); None when the queue is empty."""
-    async with session_factory() as session:
+    async with transaction(session_factory) as session:
         found = (await session.execute(
             select(HarvestRun, HarvestSource).join(HarvestSource)
             .where(HarvestRun.status == "queued").order_by(HarvestRun.id).limit(1)
@@ -133,13 +148,12 @@ async def claim_run(session_factory: Factory,
         await session.flush()
         session.expunge(source)
         run_id = run.id
-        await session.commit()
     return run_id, source
 
 
 async def reap_stale_runs(session_factory: Factory) -> int:
     """Fail runs whose worker stopped: still ``running`` a minute past their deadline."""
-    async with session_factory() as session:
+    async with transaction(session_factory) as session:
         reaped = list(await session.scalars(
             update(HarvestRun)
             .where(HarvestRun.status == "running", HarvestRun.deadline_at < _now() - GRACE)
@@ -147,7 +161,6 @@ async def reap_stale_runs(session_factory: Factory) -> int:
                 "code": None, "pointer": "",
                 "message": "the harvest worker stopped before finishing; nothing was stored"}])
             .returning(HarvestRun.id)))
-        await session.commit()
     return len(reaped)
 
 
@@ -165,11 +178,10 @@ class _ProgressWriter:
         self._latest = {"phase": phase, "done": done, "total": total}
 
     async def write(self, progress: dict[str, Any]) -> None:
-        async with self._factory() as session:
+        async with transaction(self._factory) as session:
             await session.execute(update(HarvestRun).where(
                 HarvestRun.id == self._run_id, HarvestRun.status == "running")
                 .values(progress=progress))
-            await session.commit()
         self._written = progress
 
     async def _loop(self) -> None:
@@ -208,12 +220,11 @@ async def _finish(session: AsyncSession, run_id: int, source: HarvestSource,
 
 
 async def _requeue(session_factory: Factory, run_id: int) -> None:
-    async with session_factory() as session:
+    async with transaction(session_factory) as session:
         await session.execute(
             update(HarvestRun).where(HarvestRun.id == run_id, HarvestRun.status == "running")
             .values(status="queued", started_at=None, deadline_at=None,
                     progress={"phase": "queued"}))
-        await session.commit()
 
 
 async def execute_run(session_factory: Factory, run_id: int, source: HarvestSource,
@@ -231,13 +242,7 @@ async def execute_run(session_factory: Factory, run_id: int, source: HarvestSour
             finally:
                 await writer.close()
             await writer.write({"phase": "store", "done": 0, "total": len(docs)})
-            async with session_factory() as session:
-                outcome = await store_documents(session, source, docs)
-                if await _finish(session, run_id, source, outcome):
-                    await session.commit()
-                else:
-                    await session.rollback()
-                return outcome[0]
+            return await _store(session_factory, run_id, source, docs)
     except FeedError as exc:
         outcome = failed(str(exc))
     except TimeoutError:
@@ -252,9 +257,21 @@ async def execute_run(session_factory: Factory, run_id: int, source: HarvestSour
         log.exception("harvest run %s of %s crashed", run_id, source.name)
         outcome = failed("the harvest failed unexpectedly; nothing was stored (the server log "
                          "has the details)")
-    async with session_factory() as session:
+    async with transaction(session_factory) as session:
         await _finish(session, run_id, source, outcome)
-        await session.commit()
+    return outcome[0]
+
+
+async def _store(session_factory: Factory, run_id: int, source: HarvestSource,
+                 docs: list[Any]) -> str:
+    """Store the feed and record the outcome in one transaction; nothing if the run was lost."""
+    try:
+        async with transaction(session_factory) as session:
+            outcome = await store_documents(session, source, docs)
+            if not await _finish(session, run_id, source, outcome):
+                raise _Lost
+    except _Lost:
+        pass
     return outcome[0]
 
 

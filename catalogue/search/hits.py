@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 from bisect import bisect_left
-from collections import OrderedDict
 from datetime import date
 from typing import Annotated, Any, Literal
 
 import msgspec
+from cachetools import LRUCache
 
-from catalogue.search_engine import Snapshot
-from catalogue.search_match import Lru
-from catalogue.search_tokens import Marker, highlight, snippet, words_of
+from catalogue.search.snapshot import Snapshot
+from catalogue.search.store import read_documents
+from catalogue.search.tokens import Marker, highlight, snippet, words_of
 from catalogue.structs import OfferingOut, OutStruct, SkillOut, Text
 
 __all__ = ["HIGHLIGHT_CACHE", "SUMMARY_CACHE", "Highlight", "HitCache", "SearchHit", "hydrate"]
@@ -50,16 +50,11 @@ class SearchHit(OutStruct, kw_only=True):
         "null without q."))] = None
 
 
-_DOCUMENTS = """
-SELECT c.id, i.slug, c.document::text, c.content_hash
-FROM course c JOIN institution i ON i.id = c.institution_id
-WHERE c.id = ANY($1::uuid[]) AND NOT c.withdrawn
-"""
 _decode = msgspec.json.Decoder().decode
 _NO_HIGHLIGHT = Highlight(title="")
 
 
-class _Summary(msgspec.Struct, frozen=True, gc=False):
+class _Summary(OutStruct, frozen=True):
     """What a hit needs of one course version, parsed once: hits differ only in the rest."""
 
     hit: SearchHit  # without next_offering, highlight and score
@@ -79,23 +74,19 @@ class HitCache:
 
     def __init__(self, size: int = SUMMARY_CACHE) -> None:
         self.size = size
-        self.summaries: OrderedDict[int, tuple[int, _Summary]] = OrderedDict()
-        self.highlights = Lru(HIGHLIGHT_CACHE)
+        self.summaries: LRUCache[int, tuple[int, _Summary]] = LRUCache(max(size, 1))
+        self.highlights: LRUCache[tuple[str, frozenset[str]], Highlight] = LRUCache(
+            HIGHLIGHT_CACHE)
 
     def get(self, key: tuple[int, int]) -> _Summary | None:
         found = self.summaries.get(key[0])
         if found is None or found[0] != key[1]:
             return None
-        self.summaries.move_to_end(key[0])
         return found[1]
 
     def put(self, key: tuple[int, int], summary: _Summary) -> None:
-        if self.size <= 0:
-            return
-        self.summaries[key[0]] = (key[1], summary)
-        self.summaries.move_to_end(key[0])
-        if len(self.summaries) > self.size:
-            self.summaries.popitem(last=False)
+        if self.size > 0:  # 0 keeps nothing (cachetools has no empty cache)
+            self.summaries[key[0]] = (key[1], summary)
 
 
 async def hydrate(db: Any, snap: Snapshot, slots: list[int], scores: list[float],
@@ -109,7 +100,7 @@ async def hydrate(db: Any, snap: Snapshot, slots: list[int], scores: list[float]
     missing = [uuid.UUID(int=key[0]) for key, summary in found.items() if summary is None]
     if missing:
         stamps = dict(keys)
-        for course_id, slug, text, content_hash in await db.fetch(_DOCUMENTS, missing):
+        for course_id, slug, text, content_hash in await read_documents(db, missing):
             key = (course_id.int, stamps[course_id.int])
             found[key] = summary = _summarise(slug, text, content_hash)
             cache.put(key, summary)
@@ -155,10 +146,14 @@ def _next_offering(summary: _Summary, day: str) -> OfferingOut | None:
     return summary.dated[i][1] if i < len(summary.dated) else summary.undated
 
 
-def _cached_highlight(cache: Lru, summary: _Summary, marked: Marker) -> Highlight:
+def _cached_highlight(cache: LRUCache[tuple[str, frozenset[str]], Highlight],
+                      summary: _Summary, marked: Marker) -> Highlight:
     """Highlights are pure in (document version, matched words): popular queries reuse them."""
-    return cache.get((summary.content_hash, marked.words),  # type: ignore[no-any-return]
-                     lambda: Highlight(**_highlight(summary.doc, marked)))
+    key = (summary.content_hash, marked.words)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = Highlight(**_highlight(summary.doc, marked))
+    return found
 
 
 def _highlight(doc: dict[str, Any], marked: Marker) -> dict[str, str | None]:

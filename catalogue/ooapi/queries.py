@@ -14,18 +14,20 @@ from __future__ import annotations
 import math
 import unicodedata
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Generic, TypeVar
 
 import msgspec
+from cachetools import LRUCache
 from sqlalchemy import ColumnElement, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue import ooapi
 from catalogue.errors import Invalid, NotFound
 from catalogue.models import Course, Institution, Offering
+from catalogue.ooapi import mapping as ooapi
+from catalogue.structs import OutStruct
+from catalogue.wire import Struct
 
 __all__ = [
     "LEVELS",
@@ -59,7 +61,7 @@ MODES_OF_DELIVERY = ("distance-learning", "on campus", "online", "hybrid", "situ
 ORGANIZATION_TYPES = ("root", "institute", "department", "faculty", "branch", "academy", "school")
 
 
-class Page(msgspec.Struct, Generic[T], kw_only=True, rename="camel"):
+class Page(OutStruct, Generic[T], rename="camel"):
     """The spec's Pagination envelope."""
 
     page_size: int
@@ -70,7 +72,7 @@ class Page(msgspec.Struct, Generic[T], kw_only=True, rename="camel"):
     items: list[T]
 
 
-class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
+class PageRequest(Struct, frozen=True):
     size: int = 10
     number: int = 1
 
@@ -79,14 +81,14 @@ class PageRequest(msgspec.Struct, frozen=True, kw_only=True):
         return (self.number - 1) * self.size
 
 
-class OrganizationFilter(msgspec.Struct, frozen=True, kw_only=True):
+class OrganizationFilter(Struct, frozen=True):
     q: str | None = None
     primary_code: str | None = None
     organization_type: str | None = None
     sort: str | None = None
 
 
-class CourseFilter(msgspec.Struct, frozen=True, kw_only=True):
+class CourseFilter(Struct, frozen=True):
     q: str | None = None
     primary_code: str | None = None
     teaching_language: str | None = None
@@ -95,7 +97,7 @@ class CourseFilter(msgspec.Struct, frozen=True, kw_only=True):
     sort: str | None = None
 
 
-class OfferingFilter(msgspec.Struct, frozen=True, kw_only=True):
+class OfferingFilter(Struct, frozen=True):
     q: str | None = None
     teaching_language: str | None = None
     modes_of_delivery: tuple[str, ...] = ()
@@ -273,8 +275,8 @@ async def course_page(session: AsyncSession, f: CourseFilter, page: PageRequest
 
 # Totals by (search stamp, filter): consumers page through the same listing, and every
 # publication moves the stamp, so a remembered count is exact.
-_TOTALS: OrderedDict[tuple[int, CourseFilter], int] = OrderedDict()
 TOTALS_KEPT = 256
+_TOTALS: LRUCache[tuple[int, CourseFilter], int] = LRUCache(TOTALS_KEPT)
 
 
 async def _course_total(session: AsyncSession, f: CourseFilter,
@@ -286,8 +288,6 @@ async def _course_total(session: AsyncSession, f: CourseFilter,
         total = int(await session.scalar(
             select(func.count()).select_from(Course).where(*conditions)) or 0)
         _TOTALS[key] = total
-        if len(_TOTALS) > TOTALS_KEPT:
-            _TOTALS.popitem(last=False)
     return total
 
 

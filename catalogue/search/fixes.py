@@ -12,10 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from catalogue.glossary import Glossary
-from catalogue.search_engine import Snapshot
-from catalogue.search_match import match_text
-from catalogue.textproc import ParsedQuery, expand_terms, parse_query, split_compound
+from catalogue.search.expand import expand_terms
+from catalogue.search.glossary import Glossary
+from catalogue.search.match import match_text
+from catalogue.search.snapshot import Snapshot
+from catalogue.search.store import similar_terms
+from catalogue.search.text import ParsedQuery, parse_query, split_compound
 
 __all__ = ["apart", "corrections", "did_you_mean"]
 
@@ -49,18 +51,6 @@ def did_you_mean(glossary: Glossary, snap: Snapshot, parsed: ParsedQuery,
     return fixed if found(parse_query(fixed + " ")) > found(parsed) else None
 
 
-_TRIGRAM = """
-SELECT q.w, t.term
-FROM unnest($1::text[]) AS q(w)
-CROSS JOIN LATERAL (
-    SELECT term FROM search_term
-    WHERE term % q.w AND term <> q.w
-    ORDER BY similarity(term, q.w) DESC, term
-    LIMIT 5
-) AS t
-"""
-
-
 async def corrections(db: Any, glossary: Glossary, cache: dict[str, tuple[str, ...]],
                       snap: Snapshot, parsed: ParsedQuery) -> dict[str, tuple[str, ...]]:
     """pg_trgm corrections of the words neither the index nor the glossary knows, kept in
@@ -77,7 +67,7 @@ async def corrections(db: Any, glossary: Glossary, cache: dict[str, tuple[str, .
     missing = [w for w in dict.fromkeys(unknown) if w not in cache]
     if missing:
         found: dict[str, list[str]] = {w: [] for w in missing}
-        for word, term in await db.fetch(_TRIGRAM, missing):
+        for word, term in await similar_terms(db, missing):
             if snap.has_word(term) and len(found[word]) < 2:
                 found[word].append(term)
         if len(cache) > 50_000:
