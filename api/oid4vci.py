@@ -25,7 +25,7 @@ from api.db import DbSession
 from api.issuers import keyring_of
 from catalogue.validation import MalformedJSON, loads_strict
 from credentials.builder import STANDARD_CONTEXTS
-from credentials.holder_proof import PROOF_ALGS
+from credentials.proofs.holder_proof import PROOF_ALGS
 from credentials.issuing import get_institution
 from credentials.oid4vci import (
     CONFIGURATION_ID,

@@ -55,7 +55,7 @@ from credentials.issuing import (
     proof_created,
     sign_checked,
 )
-from credentials.jsonld import UnsafeDocument
+from credentials.proofs.jsonld import UnsafeDocument
 from credentials.keys import KeyRing
 from credentials.progress import (
     Best,

@@ -48,7 +48,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL, context_document
+from credentials.proofs.jsonld import MICROCREDENTIAL_CONTEXT_URL, context_document
 from credentials.status import status_entry
 
 __all__ = [

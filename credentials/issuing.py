@@ -33,8 +33,8 @@ from credentials.builder import build_credential, normalise_email
 from credentials.errors import IdempotencyConflict, Invalid
 from credentials.fastschema import check_request, check_resolved, ob3_violations
 from credentials.keys import KeyRing, SigningKey
-from credentials.rdfc import find_control_chars
-from credentials.signing import jcs, sign
+from credentials.proofs.rdfc import find_control_chars
+from credentials.proofs.signing import jcs, sign
 from credentials.stacking import normalise_grade
 from credentials.stacking_hook import CredentialRow, lock_learners, on_credential_change
 from credentials.status import PURPOSE, Allocated, allocate, list_url, release

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.errors import Invalid, NotFound, Unavailable
 from catalogue.structs import INSTITUTIONS
-from credentials.multikey import (
+from credentials.proofs.multikey import (
     did_document,
     generate_private_key,
     issuer_did,

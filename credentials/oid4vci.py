@@ -13,7 +13,7 @@ restart agrees (migration 0010). The flow, with the spec's sections:
    to that one credential, short-lived and good for one credential response.
 3. **Nonce** (§7): :func:`new_nonce`; :func:`issue_to_holder` consumes it (single use).
 4. **Credential** (§8): :func:`issue_to_holder` checks the proof
-   (``credentials.holder_proof``) and returns the learner's stored credential signed
+   (``credentials.proofs.holder_proof``) and returns the learner's stored credential signed
    again with ``credentialSubject.id`` = the holder's DID. Everything else is kept,
    the status entry included: a revocation in the registry reaches the wallet's copy.
 
@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.errors import InstitutionNotFound
 from credentials.errors import AlreadyInStatus, CredentialNotFound
-from credentials.holder_proof import ProofRejected, check_proof
+from credentials.proofs.holder_proof import ProofRejected, check_proof
 from credentials.issuing import proof_created, sign_checked
 from credentials.keys import KeyRing
 from credentials.status import PURPOSE

@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalogue import search_index
 from catalogue.errors import Conflict, Forbidden, InstitutionNotFound, Invalid, NotFound
 from credentials.issuing import CONTROL_MESSAGE, get_institution
-from credentials.rdfc import find_control_chars
-from credentials.signing import jcs
+from credentials.proofs.rdfc import find_control_chars
+from credentials.proofs.signing import jcs
 from credentials.stacking import Limits, check_satisfiable, referenced_courses
 from credentials.validation import validate_pathway
 

@@ -1,7 +1,7 @@
 """Reissue: a copy of a pre-revocation-list credential in the form verifiers in the field read.
 
 Credentials issued before the revocation lists reference a context URL nobody serves
-(``credentials.jsonld.MICROCREDENTIAL_CONTEXT_URL``) and carry a 2-bit ``message`` status
+(``credentials.proofs.jsonld.MICROCREDENTIAL_CONTEXT_URL``) and carry a 2-bit ``message`` status
 entry no status library reads (``credentials.status``). They keep verifying in the
 registry (``POST /api/v1/verify``, the web page), and their status list is still served
 and updated. A learner who wants to take one into a wallet or to a verifier of their own
@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from credentials.builder import LOCAL_CONTEXT
 from credentials.errors import AlreadyInStatus, CredentialNotFound
 from credentials.issuing import proof_created, sign_checked
-from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL
+from credentials.proofs.jsonld import MICROCREDENTIAL_CONTEXT_URL
 from credentials.keys import KeyRing
 from credentials.stacking_hook import lock_learners
 from credentials.status import PURPOSE, allocate, list_url, set_bit, status_entry

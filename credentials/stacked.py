@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from credentials.builder import build_credential
 from credentials.fastschema import check_resolved
 from credentials.issuing import Institution, credential_iri, issuer_profile
-from credentials.jsonld import UnsafeDocument
+from credentials.proofs.jsonld import UnsafeDocument
 from credentials.progress import Compiled
-from credentials.signing import sign
+from credentials.proofs.signing import sign
 from credentials.status import PURPOSE, list_url
 
 __all__ = [

@@ -61,7 +61,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.errors import NotFound
 from credentials.keys import KeyRing
-from credentials.signing import sign
+from credentials.proofs.signing import sign
 
 __all__ = [
     "CHANNEL",

@@ -21,7 +21,7 @@ Five checks, each ``ok`` True, False or None (could not be decided), with a reas
 a tampered or malformed credential is a report with the failing check.
 
 The CPU-bound checks (proof and schema) are ``check_proofs``: bounded by
-``credentials.limits`` (a credential beyond a bound fails with the reason), free of I/O,
+``credentials.proofs.limits`` (a credential beyond a bound fails with the reason), free of I/O,
 so that a caller's ``prover`` may run it in another process with a deadline.
 """
 
@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from credentials.fastschema import ob3_violations
 from credentials.keys import KeyRing, parse_instant
-from credentials.limits import (
+from credentials.proofs.limits import (
     MAX_PROOFS,
     MAX_STATUS_ENTRIES,
     DeadlinePassed,
@@ -50,7 +50,7 @@ from credentials.limits import (
     deadline,
     document_problem,
 )
-from credentials.signing import verify
+from credentials.proofs.signing import verify
 from credentials.status import (
     PURPOSE,
     SIZES,
@@ -150,7 +150,7 @@ def check_proofs(jobs: list[ProofJob], now: datetime,
                  deadline_at: float | None = None) -> list[tuple[Check, Check]]:
     """The proof and schema checks of each job: the CPU-bound part, safe to run in a worker.
 
-    Bounded (``credentials.limits``): an oversized document or one too entangled to
+    Bounded (``credentials.proofs.limits``): an oversized document or one too entangled to
     canonicalise fails its checks with the reason; past ``deadline_at`` (``time.time()``)
     the remaining documents are left undecided.
     """

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from credentials.jsonld import expand_strict
+from credentials.proofs.jsonld import expand_strict
 from credentials.status import STATUS_MESSAGES, decode_list, entry_value
 from credentials.validation import validate_ob3
 from tests.conftest import bearer

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from api.db import make_engine
 from credentials.builder import OB3_SCHEMA_URL
-from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL
+from credentials.proofs.jsonld import MICROCREDENTIAL_CONTEXT_URL
 from credentials.keys import KeyRing
 from credentials.validation import validate_ob3
 from tests.api.live import LiveServer, live_server

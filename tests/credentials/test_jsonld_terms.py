@@ -6,9 +6,9 @@ import copy
 import random
 
 from credentials.fastschema import check_request, check_resolved, ob3_violations
-from credentials.jsonld import expand_strict
-from credentials.rdfc import canonicalize_reference
-from credentials.shapes import canonicalize
+from credentials.proofs.jsonld import expand_strict
+from credentials.proofs.rdfc import canonicalize_reference
+from credentials.proofs.fastcanon import canonicalize
 from credentials.validation import (
     validate_issuance_request,
     validate_ob3,

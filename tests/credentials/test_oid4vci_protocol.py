@@ -28,8 +28,8 @@ from sqlalchemy import text
 
 from api.app import create_app
 from api.settings import Settings, load_settings
-from credentials.holder_proof import ProofRejected, check_proof, did_jwk
-from credentials.multikey import ED25519_PUB_PREFIX, b58encode
+from credentials.proofs.holder_proof import ProofRejected, check_proof, did_jwk
+from credentials.proofs.multikey import ED25519_PUB_PREFIX, b58encode
 from tests.client import AppClient
 from tests.conftest import TEST_SECRET, bearer
 from tests.conftest_secrets import LogCapture

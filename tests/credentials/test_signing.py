@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyld import jsonld
 
-from credentials.jsonld import (
+from credentials.proofs.jsonld import (
     CONTEXT_FILES,
     CONTEXTS_DIR,
     LOADER,
@@ -25,7 +25,7 @@ from credentials.jsonld import (
     expand_strict,
     json_ld_options,
 )
-from credentials.multikey import (
+from credentials.proofs.multikey import (
     b58decode,
     b58encode,
     did_document,
@@ -37,9 +37,9 @@ from credentials.multikey import (
     public_key_from_multikey,
     public_key_to_multikey,
 )
-from credentials.rdfc import canonicalize_reference, find_control_chars
-from credentials.shapes import SHAPES, ShapeCache, canonicalize
-from credentials.signing import (
+from credentials.proofs.rdfc import canonicalize_reference, find_control_chars
+from credentials.proofs.fastcanon import SHAPES, ShapeCache, canonicalize
+from credentials.proofs.signing import (
     canonical_bytes,
     hash_data,
     jcs,

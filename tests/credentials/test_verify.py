@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from credentials.keys import KeyRing, rotate_signing_key
-from credentials.signing import resolve_from_did_documents, verify
+from credentials.proofs.signing import resolve_from_did_documents, verify
 from tests.conftest import TEST_SECRET
 from tests.credentials import support
 from tests.credentials.support import issue, request_body, resign

@@ -29,7 +29,7 @@ from api.app import create_app
 from api.settings import load_settings
 from api.verification import pool_prover
 from api.workers import CpuPool
-from credentials.limits import (
+from credentials.proofs.limits import (
     MAX_ARRAY_ITEMS,
     MAX_BODY_BYTES,
     MAX_DEPTH,

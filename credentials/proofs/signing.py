@@ -8,7 +8,7 @@ Exact bytes signed, for a document D (without `proof`) and proof options P
     proofValue = "z" + base58btc(Ed25519-sign(hashData))
 
 where canon is RDFC-1.0 canonical N-Quads, UTF-8 (eddsa-rdfc-2022, see
-`credentials.rdfc`) or RFC 8785 JCS (eddsa-jcs-2022). Canonicalisation runs in
+`credentials.proofs.rdfc`) or RFC 8785 JCS (eddsa-jcs-2022). Canonicalisation runs in
 safe mode: a document whose expansion would drop or leave undefined any term is
 neither signed nor verified, because that data would not be covered.
 
@@ -30,15 +30,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyld.jsonld import JsonLdError
 
-from credentials.jsonld import UnsafeDocument
-from credentials.limits import MAX_PROOF_VALUE_CHARS, MAX_PROOFS
-from credentials.multikey import (
+from credentials.proofs.jsonld import UnsafeDocument
+from credentials.proofs.limits import MAX_PROOF_VALUE_CHARS, MAX_PROOFS
+from credentials.proofs.multikey import (
     b58decode,
     b58encode,
     public_key_from_did_document,
     public_key_from_multikey,
 )
-from credentials.shapes import canonicalize
+from credentials.proofs.fastcanon import canonicalize
 
 __all__ = [
     "sort_order_ambiguity",

@@ -13,7 +13,7 @@ quads pyld hashes (re-sorting them: the escape changes their order) and its
 final output. Without such characters the result is byte-identical to
 `pyld.jsonld.normalize(doc, {"algorithm": "URDNA2015", ...})`.
 
-`canonicalize(doc)`, in `credentials.shapes`, is the fast path with the same
+`canonicalize(doc)`, in `credentials.proofs.fastcanon`, is the fast path with the same
 contract and bytes.
 """
 
@@ -24,8 +24,8 @@ from typing import Any
 
 from pyld.canon import URDNA2015
 
-from credentials.jsonld import UnsafeDocument, inspect_to_rdf
-from credentials.limits import MAX_BLANK_NODES, MAX_WORK_FACTOR, TooComplex, check_deadline
+from credentials.proofs.jsonld import UnsafeDocument, inspect_to_rdf
+from credentials.proofs.limits import MAX_BLANK_NODES, MAX_WORK_FACTOR, TooComplex, check_deadline
 
 __all__ = [
     "canonicalize_reference",
@@ -151,7 +151,7 @@ def canonicalize_reference(
     """RDFC-1.0 N-Quads of `document` computed by pyld (escaping corrected).
 
     `safe` raises `UnsafeDocument` when expansion loses data (see
-    `credentials.jsonld.safety_problems`); `allow_vocab_fallback=False` also
+    `credentials.proofs.jsonld.safety_problems`); `allow_vocab_fallback=False` also
     refuses terms only a catch-all `@vocab` defines.
     """
     _, dataset, problems, fallbacks = inspect_to_rdf(document)

@@ -1,6 +1,6 @@
 """The fast path to RDFC-1.0: one pyld run per document *shape*, then templates.
 
-`canonicalize(doc)` returns exactly what `credentials.rdfc.canonicalize_reference`
+`canonicalize(doc)` returns exactly what `credentials.proofs.rdfc.canonicalize_reference`
 returns (property-tested over randomised credentials in tests/credentials/
 test_signing.py), some 40 times faster once the shape is known: ~0.2 ms instead
 of ~7 ms for a microcredential of 70 quads (bench/signing.py).
@@ -46,9 +46,9 @@ from typing import Any
 
 import msgspec
 
-from credentials.jsonld import inspect_to_rdf
-from credentials.limits import MAX_BLANK_NODES, TooComplex
-from credentials.rdfc import (
+from credentials.proofs.jsonld import inspect_to_rdf
+from credentials.proofs.limits import MAX_BLANK_NODES, TooComplex
+from credentials.proofs.rdfc import (
     RDF_JSON,
     RDF_LANGSTRING,
     XSD_DOUBLE,

@@ -32,7 +32,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import JWKRegistry
 
-from credentials.multikey import ED25519_PUB_PREFIX, b58decode
+from credentials.proofs.multikey import ED25519_PUB_PREFIX, b58decode
 
 __all__ = ["PROOF_ALGS", "PROOF_TYP", "Holder", "ProofRejected", "check_proof", "did_jwk"]
 
