@@ -24,7 +24,7 @@ from catalogue.validation import MalformedJSON, Violation, loads_strict
 from credentials.errors import Invalid
 from credentials.issuing import MAX_BATCH, Outcome, issue, issue_one
 from credentials.proofs.limits import MAX_BODY_BYTES, MAX_ITEMS
-from credentials.service import change_status, get_credential, parse_id
+from credentials.status_changes import change_status, get_credential, parse_id
 from credentials.verifying import Report, verify_credential, verify_many
 
 __all__ = ["CredentialController", "IssuingController", "VerifyController", "credential_handlers"]
@@ -135,7 +135,7 @@ class IssuingController(Controller):
                       action: str, reason_required: bool) -> StatusOut:
         reason = await _reason(request, reason_required)
         change = await change_status(db_session, slug, parse_id(id), action,  # type: ignore[arg-type]
-                                     reason)
+                                     reason, keyring=keyring_of(request.app))
         return StatusOut(str(change.id), change.status, change.reason)
 
     @post("/{id:str}/revoke", opt=access(partner("issue")), status_code=HTTP_200_OK,

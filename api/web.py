@@ -40,7 +40,7 @@ from catalogue.validation import MalformedJSON, loads_strict
 from credentials.learners import Learner, learner_credentials, learner_for_token
 from credentials.proofs.limits import MAX_BODY_BYTES
 from credentials.oid4vci import create_offer, holds
-from credentials.service import get_credential, parse_id
+from credentials.status_changes import get_credential, parse_id
 from credentials.verifying import verify_credential
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from credentials.builder import normalise_email
 from credentials.errors import CredentialNotFound, Invalid, LearnerTokenNotFound, ShareNotFound
-from credentials.issuing import get_institution
+from credentials.records import get_institution
 
 __all__ = [
     "TOKEN_HOURS",

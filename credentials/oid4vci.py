@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalogue.errors import InstitutionNotFound
 from credentials.errors import AlreadyInStatus, CredentialNotFound
 from credentials.proofs.holder_proof import ProofRejected, check_proof
-from credentials.issuing import proof_created, sign_checked
+from credentials.builder import proof_created, sign_checked
 from credentials.keys import KeyRing
 from credentials.status import PURPOSE
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -28,9 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue import search_index
 from catalogue.errors import Conflict, Forbidden, InstitutionNotFound, Invalid, NotFound
-from credentials.issuing import CONTROL_MESSAGE, get_institution
-from credentials.proofs.rdfc import find_control_chars
+from credentials.awarding import award_existing
+from credentials.keys import KeyRing
+from credentials.progress import compile_document
+from credentials.proofs.rdfc import CONTROL_MESSAGE, find_control_chars
 from credentials.proofs.signing import jcs
+from credentials.records import course_facts, get_institution, public_url
+from credentials.stacked import award_problems
 from credentials.stacking import Limits, check_satisfiable, referenced_courses
 from credentials.validation import validate_pathway
 
@@ -116,10 +119,6 @@ class PublicPathway(msgspec.Struct, kw_only=True):
     units: list[UnitOut]
 
 
-def public_url(pathway_id: uuid.UUID) -> str:
-    return f"/api/v1/pathways/{pathway_id}"
-
-
 # --- defining -------------------------------------------------------------------------
 
 
@@ -128,24 +127,6 @@ async def _institution_id(session: AsyncSession, slug: str) -> int:
     if found is None:
         raise InstitutionNotFound(slug)
     return int(found)
-
-
-async def course_facts(
-    session: AsyncSession, courses: Iterable[str]
-) -> dict[str, tuple[float | None, dict[str, str] | None]]:
-    """``slug/CODE`` -> (declared ECTS, title) of each published, not withdrawn, course."""
-    pairs = sorted({tuple(c.split("/", 1)) for c in courses})
-    if not pairs:
-        return {}
-    rows = await session.execute(
-        text("SELECT r.slug, r.code, c.ects, c.document->'title' FROM "
-             "unnest(CAST(:s AS text[]), CAST(:c AS text[])) AS r(slug, code) "
-             "JOIN institution i ON i.slug = r.slug "
-             "JOIN course c ON c.institution_id = i.id AND c.code = r.code "
-             "WHERE NOT c.withdrawn"),
-        {"s": [p[0] for p in pairs], "c": [p[1] for p in pairs]},
-    )
-    return {f"{r[0]}/{r[1]}": (None if r[2] is None else float(r[2]), r[3]) for r in rows}
 
 
 async def _check(session: AsyncSession, body: Any) -> None:
@@ -169,17 +150,18 @@ async def _check(session: AsyncSession, body: Any) -> None:
 
 async def _check_award(session: AsyncSession, slug: str, body: dict[str, Any]) -> None:
     """Refuse an award whose texts no stacked credential could carry (a trial signature)."""
-    # Both modules build on this one, hence the late import.
-    from credentials.progress import compile_document
-    from credentials.stacked import award_problems
-
     problems = award_problems(compile_document(body, slug, 1), await get_institution(session, slug))
     if problems:
         raise Invalid(problems)
 
 
-async def define_pathway(session: AsyncSession, slug: str, body: Any) -> Defined:
-    """Create the pathway or add a version; nothing changes when the body is the latest's."""
+async def define_pathway(
+    session: AsyncSession, slug: str, body: Any, *, keyring: KeyRing,
+) -> Defined:
+    """Create the pathway or add a version; nothing changes when the body is the latest's.
+
+    A version that needs no partner's approval is active at once, and awarded (signed with
+    ``keyring``, in this transaction) to every learner who already satisfies it."""
     institution_id = await _institution_id(session, slug)
     await _check(session, body)
     await _check_award(session, slug, body)
@@ -230,8 +212,17 @@ async def define_pathway(session: AsyncSession, slug: str, body: Any) -> Defined
     if not partners:
         await _activate(session, pathway_id, version_id)
         activated = version_id
-    return Defined(outcome="created" if created else "updated",
-                   pathway=await get_pathway(session, slug, code), activated_version_id=activated)
+    defined = Defined(outcome="created" if created else "updated",
+                      pathway=await get_pathway(session, slug, code),
+                      activated_version_id=activated)
+    await _award_activated(session, defined, keyring)
+    return defined
+
+
+async def _award_activated(session: AsyncSession, defined: Defined, keyring: KeyRing) -> None:
+    """A version just became active: award it to learners who already satisfy it."""
+    if defined.activated_version_id is not None:
+        await award_existing(session, defined.activated_version_id, keyring=keyring)
 
 
 async def _activate(session: AsyncSession, pathway_id: uuid.UUID, version_id: int) -> None:
@@ -253,8 +244,12 @@ async def _activate(session: AsyncSession, pathway_id: uuid.UUID, version_id: in
 
 async def approve_pathway(
     session: AsyncSession, slug: str, code: str, approver: str, *, version: int | None = None,
+    keyring: KeyRing,
 ) -> Defined:
     """``approver`` approves the pending version of ``slug``'s pathway ``code``.
+
+    The last approval activates the version, which is then awarded like a new one
+    (:func:`define_pathway`).
 
     404 when there is no such pathway, 403 when ``approver`` is not one of the partners
     whose approval the latest version needs; ``version``, when given, must be that
@@ -301,8 +296,10 @@ async def approve_pathway(
     if not waiting:
         await _activate(session, pathway_id, version_id)
         activated = version_id
-    return Defined(outcome="updated", pathway=await get_pathway(session, slug, code),
-                   activated_version_id=activated)
+    defined = Defined(outcome="updated", pathway=await get_pathway(session, slug, code),
+                      activated_version_id=activated)
+    await _award_activated(session, defined, keyring)
+    return defined
 
 
 async def retire_pathway(session: AsyncSession, slug: str, code: str) -> PathwayOut:

@@ -28,7 +28,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credentials.pathways import course_facts, public_url
+from credentials.records import course_facts, public_url
 from credentials.stacking import (
     EPS,
     Evaluation,

@@ -17,7 +17,7 @@ asks for a reissue:
 **The old copy stays valid** until the institution revokes the credential: a learner may
 have handed it out already (a share link, a download at an employer), and a reissue is
 the learner's act, not the institution's. Any later revocation or suspension flips both
-entries (``credentials.service.change_status``), so no copy outlives the other. A
+entries (``credentials.status_changes.change_status``), so no copy outlives the other. A
 suspended credential is reissued suspended (its new bit set). A credential already in the
 new form is returned as it is; a revoked one is not reissued.
 """
@@ -32,10 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from credentials.builder import LOCAL_CONTEXT
 from credentials.errors import AlreadyInStatus, CredentialNotFound
-from credentials.issuing import proof_created, sign_checked
+from credentials.builder import proof_created, sign_checked
 from credentials.proofs.jsonld import MICROCREDENTIAL_CONTEXT_URL
 from credentials.keys import KeyRing
-from credentials.stacking_hook import lock_learners
+from credentials.records import lock_learners
 from credentials.status import PURPOSE, allocate, list_url, set_bit, status_entry
 
 __all__ = ["Reissued", "reissue"]

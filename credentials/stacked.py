@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from credentials.builder import build_credential
 from credentials.fastschema import check_resolved
-from credentials.issuing import Institution, credential_iri, issuer_profile
+from credentials.builder import credential_iri, issuer_profile
+from credentials.records import Institution
 from credentials.proofs.jsonld import UnsafeDocument
 from credentials.progress import Compiled
 from credentials.proofs.signing import sign

@@ -28,12 +28,17 @@ from credentials.proofs.jsonld import UnsafeDocument, inspect_to_rdf
 from credentials.proofs.limits import MAX_BLANK_NODES, MAX_WORK_FACTOR, TooComplex, check_deadline
 
 __all__ = [
+    "CONTROL_MESSAGE",
     "canonicalize_reference",
     "escape_literal",
     "find_control_chars",
     "raise_if_unsafe",
     "rdfc_dataset",
 ]
+
+CONTROL_MESSAGE = ("must not contain control characters (U+0000-U+001F other than tab, LF and "
+                   "CR, or U+007F)")
+"""What a refused text is told (`find_control_chars` finds them)."""
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"

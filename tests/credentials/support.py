@@ -92,7 +92,7 @@ async def legacy_in(session_factory, keyring, credential: dict[str, Any]) -> dic
     from sqlalchemy import text
 
     from credentials.builder import LEGACY_CONTEXTS
-    from credentials.issuing import sign_checked
+    from credentials.builder import sign_checked
     from credentials.status import LEGACY_PURPOSE, allocate, list_url, release, status_entry
 
     credential_id = credential["id"].rsplit("/", 1)[1]
@@ -123,7 +123,7 @@ async def resign(app: Litestar, credential: dict[str, Any], **changes: Any) -> d
     documents the API no longer issues (dated in the future, already expired), to check
     what the verifier says of them."""
     from api.issuers import keyring_of
-    from credentials.issuing import proof_created, sign_checked
+    from credentials.builder import proof_created, sign_checked
 
     keyring = keyring_of(app)
     slug = credential["issuer"]["id"].rsplit(":", 1)[1]

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from api.access import create_key
-from credentials import awarding, issuing, service
+from credentials import awarding, issuing, records
 from tests.client import AppClient
 from tests.conftest import bearer
 from tests.credentials.support import ISSUE, request_body
@@ -38,7 +38,7 @@ async def _race(app, monkeypatch, rules, *, lock: bool = True) -> list[int]:  # 
     if not lock:
         async def no_lock(session, emails):  # type: ignore[no-untyped-def]
             return None
-        for module in (awarding, issuing, service):
+        for module in (awarding, issuing, records):
             monkeypatch.setattr(module, "lock_learners", no_lock)
     async with AppClient(app) as client:
         headers = await _issue_key(app)

@@ -1,8 +1,7 @@
 """Pathways: defined by an awarding institution, approved by its partners, versioned, retired.
 
 The fixtures here (three partners' courses and keys, the app with the registry and the
-pathway routes, the stacking hook wired to ``credentials.awarding``) are shared by the
-awarding tests.
+pathway routes) are shared by the awarding tests.
 """
 
 from __future__ import annotations
@@ -17,9 +16,7 @@ import pytest
 from litestar import Litestar
 
 from api.app import create_app
-from api.issuers import keyring_of
 from api.pathways import pathway_handlers
-from credentials import awarding, issuing, service
 from credentials.stacked import STACKED_ACHIEVEMENT_TYPE
 from tests.conftest import bearer
 from tests.credentials.support import example, with_registry
@@ -38,22 +35,11 @@ def pathway_body(**changes: Any) -> dict[str, Any]:
     return body
 
 
-def wire_hook(app: Litestar, monkeypatch: pytest.MonkeyPatch) -> None:
-    """What ``credentials.stacking_hook`` will do once wired: re-evaluate through awarding."""
-
-    async def hook(session, credential_row):  # type: ignore[no-untyped-def]
-        await awarding.on_credential_change(session, credential_row, keyring=keyring_of(app))
-
-    monkeypatch.setattr(issuing, "on_credential_change", hook)
-    monkeypatch.setattr(service, "on_credential_change", hook)
-
-
 def with_pathways(app: Litestar, monkeypatch: pytest.MonkeyPatch) -> Litestar:
     with_registry(app)
     if "/api/v1/pathways" not in {route.path for route in app.routes}:
         for handler in pathway_handlers():
             app.register(handler)
-    wire_hook(app, monkeypatch)
     return app
 
 
