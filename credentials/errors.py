@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from catalogue.errors import Conflict, Forbidden, Invalid, NotFound
+from catalogue.errors import Conflict, Invalid, NotFound
 
 __all__ = ["AlreadyInStatus", "CredentialNotFound", "IdempotencyConflict", "Invalid",
-           "LearnerTokenNotFound", "NotYours", "ShareNotFound"]
+           "LearnerTokenNotFound", "ShareNotFound"]
 
 
 class CredentialNotFound(NotFound):
@@ -26,7 +26,3 @@ class AlreadyInStatus(Conflict):
 
 class IdempotencyConflict(Conflict):
     title = "Idempotency key reused"
-
-
-class NotYours(Forbidden):
-    title = "Not your credential"

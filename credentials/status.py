@@ -84,7 +84,6 @@ __all__ = [
     "list_credential",
     "list_url",
     "parse_name",
-    "read_bits",
     "read_lists",
     "read_values",
     "release",
@@ -284,27 +283,6 @@ async def read_values(
     return {(r[0], r[1], r[2], r[3]): int(r[4]) for r in rows}
 
 
-async def read_bits(
-    session: AsyncSession, entries: list[tuple[str, str, int, int]]
-) -> dict[tuple[str, str, int, int], bool]:
-    """Single bits of (slug, purpose, seq, bit position) (see :func:`bit_position`);
-    an unknown list or position is left out. Verification reads :func:`read_values`."""
-    if not entries:
-        return {}
-    rows = await session.execute(
-        text("SELECT e.slug, e.purpose, e.seq, e.idx, "
-             "get_bit(l.bits, 8 * (e.idx / 8) + 7 - e.idx % 8) "
-             "FROM unnest(CAST(:s AS text[]), CAST(:p AS text[]), CAST(:q AS integer[]), "
-             "CAST(:x AS integer[])) AS e(slug, purpose, seq, idx) "
-             "JOIN institution i ON i.slug = e.slug "
-             "JOIN status_list l ON l.institution_id = i.id AND l.purpose = e.purpose "
-             "AND l.seq = e.seq WHERE e.idx >= 0 AND e.idx < l.size * l.status_size"),
-        {"s": [e[0] for e in entries], "p": [e[1] for e in entries],
-         "q": [e[2] for e in entries], "x": [e[3] for e in entries]},
-    )
-    return {(r[0], r[1], r[2], r[3]): bool(r[4]) for r in rows}
-
-
 ListKey = tuple[str, str, int]
 """(institution slug, purpose, seq)."""
 
@@ -377,20 +355,6 @@ class StatusCache:
             value = entry_value(bits, entry[3], SIZES[entry[1]])
             if value is not None:
                 found[entry] = value
-        return found
-
-    def bits(self, wanted: list[tuple[str, str, int, int]]) -> dict[tuple[str, str, int, int], bool] | None:
-        """Every wanted bit (by bit position) from memory, or None when any list is not held."""
-        if not self.live:
-            return None
-        found = {}
-        for entry in wanted:
-            bits = self._lists.get(entry[:3])
-            if bits is None:
-                return None
-            index = entry[3]
-            if 0 <= index < len(bits) * 8:
-                found[entry] = bool((bits[index // 8] >> (7 - index % 8)) & 1)
         return found
 
     def keep(self, generation: int, lists: dict[ListKey, bytes]) -> None:
