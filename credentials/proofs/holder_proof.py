@@ -32,7 +32,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import JWKRegistry
 
-from credentials.proofs.multikey import ED25519_PUB_PREFIX, b58decode
+from credentials.proofs.multikey import ED25519_PUB_PREFIX, MAX_KEY_CHARS, b58decode
 
 __all__ = ["PROOF_ALGS", "PROOF_TYP", "Holder", "ProofRejected", "check_proof", "did_jwk"]
 
@@ -82,7 +82,7 @@ def _did_key_jwk(identifier: str) -> dict[str, str]:
     if not identifier.startswith("z"):
         raise ProofRejected("a did:key must be base58btc multibase ('z...')")
     try:
-        raw = b58decode(identifier[1:])
+        raw = b58decode(identifier[1:], max_chars=MAX_KEY_CHARS)
     except ValueError as exc:
         raise ProofRejected(f"the did:key is not base58btc: {exc}") from None
     if raw.startswith(ED25519_PUB_PREFIX) and len(raw) == 34:

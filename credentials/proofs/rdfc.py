@@ -93,6 +93,9 @@ class _Rdfc10(URDNA2015):
     with a 7-clique took 14 s). As rdf-canonize's ``maxDeepIterations`` does (RDFC10.js),
     it may run at most (blank nodes that share a first-degree hash) ** ``MAX_WORK_FACTOR``
     times in all; then ``TooComplex``. The deadline is checked at each run too.
+
+    Step numbers: RDFC-1.0 (W3C Recommendation 2024) §4.4.3 Canonicalization Algorithm;
+    pyld's comments number the same steps after URDNA2015 (its "6)" is RDFC-1.0's 5).
     """
 
     def __init__(self) -> None:
@@ -100,12 +103,15 @@ class _Rdfc10(URDNA2015):
         self.remaining_deep_iterations: int | None = None
 
     def hash_nquads(self, nquads: list[str]) -> str:
+        # §4.6.3 step 5 and §4.8.3 step 6: the hash is of the sorted, *canonically
+        # escaped* N-Quads (pyld leaves some control characters raw).
         return super().hash_nquads(sorted(_fix_line(q) for q in nquads))
 
     def hash_n_degree_quads(self, id_: str, issuer: Any) -> dict[str, Any]:
         if self.remaining_deep_iterations is None:
-            # First call: step 6 of §4.4 is under way and hash_to_blank_nodes holds exactly
-            # the lists of blank nodes that share a hash (as rdf-canonize counts them).
+            # First call: §4.4.3 step 5 (for each hash with several blank nodes) is under
+            # way, and hash to blank nodes map (step 3) holds exactly the blank nodes that
+            # share a first-degree hash, which is what rdf-canonize counts.
             shared = sum(len(ids) for ids in self.hash_to_blank_nodes.values())
             self.remaining_deep_iterations = self.max_deep_iterations = (
                 shared ** MAX_WORK_FACTOR)
@@ -113,6 +119,8 @@ class _Rdfc10(URDNA2015):
             raise TooComplex(f"RDFC-1.0 canonicalisation needs more than "
                              f"{self.max_deep_iterations} deep iterations (blank nodes too "
                              "entangled to tell apart); verifiers refuse such documents")
+        # Every run counts, those of §4.4.3 step 5.2.4 and the recursive ones of §4.8.3
+        # step 5.4.5.4, as rdf-canonize's remainingDeepIterations counts them.
         self.remaining_deep_iterations -= 1
         check_deadline()
         return super().hash_n_degree_quads(id_, issuer)

@@ -19,13 +19,13 @@ never raises on bad input: it returns `Verification(verified, reason)`.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import msgspec
+import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyld.jsonld import JsonLdError
@@ -72,70 +72,32 @@ class Verification(msgspec.Struct, frozen=True):
 
 # --- RFC 8785 -------------------------------------------------------------------------
 
-def _es_number(value: float) -> str:
-    """ECMAScript Number::toString, which RFC 8785 prescribes (shortest round-trip digits)."""
-    if not math.isfinite(value):
-        raise ValueError("JCS cannot represent NaN or Infinity")
-    if value == 0:
-        return "0"
-    sign = "-" if value < 0 else ""
-    mantissa, _, exponent = repr(abs(value)).partition("e")
-    whole, _, fraction = mantissa.partition(".")
-    digits = whole + fraction
-    point = len(whole) + (int(exponent) if exponent else 0)
-    stripped = digits.lstrip("0")
-    point -= len(digits) - len(stripped)
-    digits = stripped.rstrip("0")
-    k, n = len(digits), point
-    if k <= n <= 21:
-        return sign + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return f"{sign}{digits[:n]}.{digits[n:]}"
-    if -6 < n <= 0:
-        return f"{sign}0.{'0' * -n}{digits}"
-    e = f"{'+' if n - 1 >= 0 else '-'}{abs(n - 1)}"
-    return f"{sign}{digits}e{e}" if k == 1 else f"{sign}{digits[0]}.{digits[1:]}e{e}"
-
-
-_STRING = msgspec.json.Encoder()
-
-
-def _jcs(value: Any, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(_STRING.encode(value).decode())
-    elif value is True or value is False or value is None:
-        out.append("true" if value else "false" if value is False else "null")
-    elif isinstance(value, int):
-        if abs(value) > 2**53:
-            raise ValueError("JCS: integer beyond 2^53 has no exact IEEE-754 form")
-        out.append(str(value))
-    elif isinstance(value, float):
-        out.append(_es_number(value))
-    elif isinstance(value, Mapping):
-        out.append("{")
-        for i, key in enumerate(sorted(value, key=lambda k: k.encode("utf-16-be"))):
-            if i:
-                out.append(",")
-            out.append(_STRING.encode(key).decode())
-            out.append(":")
-            _jcs(value[key], out)
-        out.append("}")
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _jcs(item, out)
-        out.append("]")
-    else:
-        raise TypeError(f"JCS: not JSON: {type(value).__name__}")
+_SAFE = 2**53
 
 
 def jcs(value: Any) -> bytes:
-    """RFC 8785 JSON Canonicalization Scheme, UTF-8."""
-    out: list[str] = []
-    _jcs(value, out)
-    return "".join(out).encode()
+    """RFC 8785 JSON Canonicalization Scheme, UTF-8 (the `rfc8785` package).
+
+    `rfc8785` refuses integers beyond 2^53 - 1; ±2^53 itself is exact in IEEE-754 and
+    serialises the same as that float, so it is accepted (as our earlier serialiser did).
+    """
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.IntegerDomainError:
+        return rfc8785.dumps(_exact_integers(value))
+
+
+def _exact_integers(value: Any) -> Any:
+    """`value` with ±2^53 as floats; ValueError for an integer with no exact double."""
+    if type(value) is int:
+        if abs(value) > _SAFE:
+            raise ValueError("JCS: integer beyond 2^53 has no exact IEEE-754 form")
+        return float(value) if abs(value) == _SAFE else value
+    if isinstance(value, dict):
+        return {k: _exact_integers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_exact_integers(v) for v in value]
+    return value
 
 
 # --- proofs ---------------------------------------------------------------------------
@@ -335,12 +297,12 @@ def _verify_one(
     if "expires" in proof and _datetime(proof["expires"]) <= now:
         return fail("proof has expired")
     value = proof.get("proofValue")
-    if isinstance(value, str) and len(value) > MAX_PROOF_VALUE_CHARS:  # base58 is quadratic
+    if isinstance(value, str) and len(value) > MAX_PROOF_VALUE_CHARS:
         return fail("proofValue is longer than a base58btc Ed25519 signature")
     try:
         if not isinstance(value, str) or not value.startswith("z"):
             raise ValueError
-        signature = b58decode(value[1:])
+        signature = b58decode(value[1:], max_chars=MAX_PROOF_VALUE_CHARS)
     except ValueError:
         return fail("proofValue is not base58btc multibase")
     if len(signature) != 64:

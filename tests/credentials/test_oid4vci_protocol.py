@@ -306,6 +306,16 @@ def test_check_proof_names_the_holder() -> None:
         check_proof(_unsigned_alg_none(key), audience=ISSUER, now=int(time.time()))
 
 
+def test_an_over_long_did_key_is_refused_before_base58_decoding() -> None:
+    """base58 decoding is quadratic: a did:key longer than any key is refused on its length,
+    before decoding (joserfc's 512-byte header bound is not what this module relies on)."""
+    key = OKPKey.generate_key("Ed25519")
+    multibase = "z" + "2" * 100
+    with pytest.raises(ProofRejected, match="longer than 64"):
+        check_proof(proof(key, header={"kid": f"did:key:{multibase}#{multibase}"}, nonce="n"),
+                    audience=ISSUER, now=int(time.time()))
+
+
 def _unsigned_alg_none(key: OKPKey) -> str:
     header = {"typ": "openid4vci-proof+jwt", "alg": "none", "kid": proof_kid(key)}
     payload = {"aud": ISSUER, "iat": int(time.time()), "nonce": "n"}

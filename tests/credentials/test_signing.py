@@ -443,7 +443,9 @@ def test_jcs_numbers_agree_with_the_reference_implementation(value):
 
 def test_base58_round_trips_leading_zeros():
     for data in [b"", b"\0", b"\0\0\x01", bytes(64), b"\xff" * 34]:
-        assert b58decode(b58encode(data)) == data
+        assert b58decode(b58encode(data), max_chars=100) == data
+    with pytest.raises(ValueError, match="longer than 100"):
+        b58decode("2" * 101, max_chars=100)  # refused on its length, never decoded
 
 
 # --- the fast path is the reference ---------------------------------------------------
