@@ -70,6 +70,9 @@ _PROBE_INT = 7_340_000_000_000
 _POSITIONS = ("subject", "object")
 # Token markers: objects, so that no JSON-derived token can ever equal them.
 _FROZEN, _FROZEN_LIST, _FROZEN_JSON, _SCHEMED, _LIST, _STR, _INT = (object() for _ in range(7))
+# A plain dict, emptied when full, not a cachetools cache: it is read for every object of
+# every document signed or verified, where an LRU lookup (a Python call that reorders)
+# costs more than computing the mask; the bound is all it needs.
 _MASKS: dict[tuple[str, ...], tuple[bool, ...]] = {}
 _MASKED_KEYS = 32  # objects with more keys are not memoised (bounds _MASKS by bytes)
 _NEVER = itertools.repeat(False)

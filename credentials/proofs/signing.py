@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import msgspec
 import rfc8785
+from cachetools import LRUCache
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyld.jsonld import JsonLdError
@@ -179,7 +180,7 @@ def hash_data(
     )
 
 
-_CONFIG_HASHES: dict[tuple[Any, ...], bytes] = {}
+_CONFIG_HASHES: LRUCache[tuple[Any, ...], bytes] = LRUCache(4096)
 
 
 def _config_hash(config: dict[str, Any], suite: str, canonicalizer: Canonicalizer) -> bytes:
@@ -195,8 +196,6 @@ def _config_hash(config: dict[str, Any], suite: str, canonicalizer: Canonicalize
             return digest
     digest = hashlib.sha256(canonical_bytes(config, suite, canonicalizer)).digest()
     if key is not None:
-        if len(_CONFIG_HASHES) >= 4096:
-            _CONFIG_HASHES.clear()
         _CONFIG_HASHES[key] = digest
     return digest
 
