@@ -49,6 +49,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.structs import OutStruct
 from credentials.builder import proof_created, sign_checked
 from credentials.proofs.jsonld import UnsafeDocument
 from credentials.keys import KeyRing
@@ -81,7 +82,7 @@ __all__ = ["Action", "award_existing", "on_credential_change", "reevaluate"]
 log = logging.getLogger("academy.credentials")
 
 
-class Action(msgspec.Struct, frozen=True):
+class Action(OutStruct, frozen=True):
     """What a re-evaluation did for one pathway."""
 
     pathway_id: uuid.UUID
@@ -94,12 +95,12 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-class _Active(msgspec.Struct, frozen=True, array_like=True, gc=False):
+class _Active(OutStruct, frozen=True, array_like=True, gc=False):
     version_id: int
     pathway_id: str  # text: cheaper to hash than uuid.UUID on this hot path
 
 
-class _Award(msgspec.Struct, frozen=True, array_like=True, gc=False):
+class _Award(OutStruct, frozen=True, array_like=True, gc=False):
     version_id: int
     pathway_id: str
     credential_id: uuid.UUID
@@ -108,7 +109,7 @@ class _Award(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """Suspended by stacking (so stacking may lift it), not by the institution."""
 
 
-class _Credentials(msgspec.Struct, frozen=True, array_like=True, gc=False):
+class _Credentials(OutStruct, frozen=True, array_like=True, gc=False):
     """The learner's valid credentials, column by column (``stacking_state``, 0007)."""
 
     issuers: list[int]
@@ -131,7 +132,7 @@ class _Credentials(msgspec.Struct, frozen=True, array_like=True, gc=False):
         return found
 
 
-class _State(msgspec.Struct, frozen=True, array_like=True, gc=False):
+class _State(OutStruct, frozen=True, array_like=True, gc=False):
     active: list[_Active]
     """The active versions that name the course."""
     awards: list[_Award]

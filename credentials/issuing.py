@@ -24,10 +24,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.structs import OutStruct
 from credentials import awarding
 from credentials.builder import (
     build_credential,
@@ -60,7 +60,7 @@ DEFAULTED = ("title", "learning_outcomes", "ects", "eqf_level", "languages", "is
              "prerequisites")
 
 
-class Outcome(msgspec.Struct, kw_only=True):
+class Outcome(OutStruct, kw_only=True):
     """One item's result; ``document`` holds the exact bytes issued (new or earlier)."""
 
     index: int
@@ -70,7 +70,7 @@ class Outcome(msgspec.Struct, kw_only=True):
     errors: list[tuple[str, str]] | None = None
 
 
-class _Item(msgspec.Struct, kw_only=True):
+class _Item(OutStruct, kw_only=True):
     index: int
     body: dict[str, Any]
     resolved: dict[str, Any] | None = None
@@ -99,7 +99,7 @@ def _course_ref(slug: str, value: str) -> tuple[str, str]:
     return (owner or slug, code)
 
 
-class _Course(msgspec.Struct, frozen=True):
+class _Course(OutStruct, frozen=True):
     owner_id: int
     document: dict[str, Any]
     since: date

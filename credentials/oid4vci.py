@@ -36,6 +36,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.errors import InstitutionNotFound
+from catalogue.structs import OutStruct
 from credentials.errors import AlreadyInStatus, CredentialNotFound
 from credentials.proofs.holder_proof import ProofRejected, check_proof
 from credentials.builder import proof_created, sign_checked
@@ -74,14 +75,14 @@ class OAuthError(Exception):
         self.code, self.description, self.status = code, description, status
 
 
-class NewOffer(msgspec.Struct, frozen=True):
+class NewOffer(OutStruct, frozen=True):
     slug: str
     offer_token: str
     tx_code: str
     expires_at: datetime
 
 
-class Token(msgspec.Struct, frozen=True):
+class Token(OutStruct, frozen=True):
     access_token: str
     expires_in: int
 

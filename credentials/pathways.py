@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue import search_index
 from catalogue.errors import Conflict, Forbidden, InstitutionNotFound, Invalid, NotFound
+from catalogue.structs import OutStruct
 from credentials.awarding import award_existing
 from credentials.keys import KeyRing
 from credentials.progress import compile_document
@@ -60,7 +61,7 @@ class PathwayNotFound(NotFound):
     title = "Pathway not found"
 
 
-class VersionOut(msgspec.Struct, kw_only=True):
+class VersionOut(OutStruct, kw_only=True):
     version: int
     state: State
     created_at: datetime
@@ -69,7 +70,7 @@ class VersionOut(msgspec.Struct, kw_only=True):
     """Each partner whose approval the version needs, and when it gave it (null: not yet)."""
 
 
-class PathwayOut(msgspec.Struct, kw_only=True):
+class PathwayOut(OutStruct, kw_only=True):
     """The awarding institution's view: the latest body and every version's state."""
 
     id: uuid.UUID
@@ -83,14 +84,14 @@ class PathwayOut(msgspec.Struct, kw_only=True):
     versions: list[VersionOut]
 
 
-class Defined(msgspec.Struct, kw_only=True):
+class Defined(OutStruct, kw_only=True):
     outcome: Literal["created", "updated", "unchanged"]
     pathway: PathwayOut
     activated_version_id: int | None = None
     """Set when this call made a version active: its learners may now be awarded."""
 
 
-class UnitOut(msgspec.Struct, kw_only=True):
+class UnitOut(OutStruct, kw_only=True):
     course: str
     title: dict[str, str] | None
     ects: float | None
@@ -98,7 +99,7 @@ class UnitOut(msgspec.Struct, kw_only=True):
     label: dict[str, str] | None = None
 
 
-class PublicPathway(msgspec.Struct, kw_only=True):
+class PublicPathway(OutStruct, kw_only=True):
     """A pathway as a catalogue item: what it leads to and which courses make it up."""
 
     id: uuid.UUID

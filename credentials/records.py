@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.errors import InstitutionNotFound
+from catalogue.structs import OutStruct
 from catalogue.wire import Struct
 from credentials.errors import AlreadyInStatus, CredentialNotFound
 from credentials.status import REVOKED, SUSPENDED, Allocated, bit_position, set_bit
@@ -49,7 +50,7 @@ Change = Literal["issued", "revoked", "suspended", "unsuspended"]
 StatusAction = Literal["revoke", "suspend", "unsuspend"]
 
 
-class CredentialRow(Struct, frozen=True):
+class CredentialRow(Struct, frozen=True, kw_only=True):
     """What changed: the credential, its issuer, its learner and the course it certifies."""
 
     id: uuid.UUID
@@ -61,7 +62,7 @@ class CredentialRow(Struct, frozen=True):
     change: Change
 
 
-class Institution(Struct, frozen=True, kw_only=False):
+class Institution(Struct, frozen=True):
     id: int
     slug: str
     name: str
@@ -69,7 +70,7 @@ class Institution(Struct, frozen=True, kw_only=False):
     website: str
 
 
-class StatusChange(Struct, frozen=True, kw_only=False):
+class StatusChange(OutStruct, frozen=True):
     id: uuid.UUID
     status: str
     reason: str | None
@@ -120,7 +121,7 @@ async def lock_learners(session: AsyncSession, emails: list[str]) -> None:
 # --- inserting ------------------------------------------------------------------------
 
 
-class NewCredential(Struct, frozen=True):
+class NewCredential(Struct, frozen=True, kw_only=True):
     """One ``credential`` row to insert (its issuing institution is the batch's)."""
 
     id: uuid.UUID

@@ -30,6 +30,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.structs import OutStruct
 from credentials.builder import LOCAL_CONTEXT
 from credentials.errors import AlreadyInStatus, CredentialNotFound
 from credentials.builder import proof_created, sign_checked
@@ -41,7 +42,7 @@ from credentials.status import PURPOSE, allocate, list_url, set_bit, status_entr
 __all__ = ["Reissued", "reissue"]
 
 
-class Reissued(msgspec.Struct, frozen=True):
+class Reissued(OutStruct, frozen=True):
     id: uuid.UUID
     document: bytes
     reissued: bool

@@ -36,7 +36,7 @@ from credentials.records import StatusAction, StatusChange, apply_status
 __all__ = ["StatusChange", "Stored", "change_status", "get_credential", "parse_id"]
 
 
-class Stored(Struct, frozen=True, kw_only=False):
+class Stored(Struct, frozen=True):
     id: uuid.UUID
     institution: str
     status: str

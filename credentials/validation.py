@@ -24,12 +24,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import msgspec
 from jsonschema import Draft201909Validator, Draft202012Validator, ValidationError
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from catalogue.structs import OutStruct
 from credentials.stacking import GradeError, normalise_grade
 
 __all__ = [
@@ -94,7 +94,7 @@ _FORMATS = {
 _UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)")
 
 
-class Violation(msgspec.Struct, frozen=True):
+class Violation(OutStruct, frozen=True):
     """One reason a document is invalid: where (a JSON pointer) and why."""
 
     pointer: str

@@ -34,12 +34,12 @@ from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.structs import OutStruct
 from credentials.fastschema import ob3_violations
 from credentials.keys import KeyRing, parse_instant
 from credentials.proofs.limits import (
@@ -68,13 +68,13 @@ __all__ = ["Check", "ProofJob", "Prover", "Report", "check_proofs", "verify_cred
 CheckName = Literal["proof", "issuer", "status", "validity", "schema"]
 
 
-class Check(msgspec.Struct, frozen=True):
+class Check(OutStruct, frozen=True):
     check: CheckName
     ok: bool | None
     reason: str
 
 
-class Report(msgspec.Struct, frozen=True):
+class Report(OutStruct, frozen=True):
     verified: bool
     checks: list[Check]
 

@@ -26,12 +26,12 @@ import json
 import warnings
 from typing import Any
 
-import msgspec
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc import jws, jwt
 from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import JWKRegistry
 
+from catalogue.structs import OutStruct
 from credentials.proofs.multikey import ED25519_PUB_PREFIX, MAX_KEY_CHARS, b58decode
 
 __all__ = ["PROOF_ALGS", "PROOF_TYP", "Holder", "ProofRejected", "check_proof", "did_jwk"]
@@ -49,7 +49,7 @@ class ProofRejected(ValueError):
     """Why the proof is not accepted (the text goes to the wallet as error_description)."""
 
 
-class Holder(msgspec.Struct, frozen=True):
+class Holder(OutStruct, frozen=True):
     did: str
     nonce: str
 

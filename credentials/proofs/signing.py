@@ -24,13 +24,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import msgspec
 import rfc8785
 from cachetools import LRUCache
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyld.jsonld import JsonLdError
 
+from catalogue.structs import OutStruct
 from credentials.proofs.jsonld import UnsafeDocument
 from credentials.proofs.limits import MAX_PROOF_VALUE_CHARS, MAX_PROOFS
 from credentials.proofs.multikey import (
@@ -64,7 +64,7 @@ KeyResolver = Callable[[str], Ed25519PublicKey | None]
 Canonicalizer = Callable[..., str]
 
 
-class Verification(msgspec.Struct, frozen=True):
+class Verification(OutStruct, frozen=True):
     verified: bool
     reason: str
     verification_method: str | None = None
