@@ -12,9 +12,9 @@ from credentials.proofs.jsonld import expand_strict
 from credentials.status import STATUS_MESSAGES, decode_list, entry_value
 from credentials.validation import validate_ob3
 from tests.conftest import bearer
-from tests.credentials import test_pathways as pathways
+from tests.credentials import pathway_support as pathways
 from tests.credentials.support import ISSUE, request_body
-from tests.credentials.test_pathways import active_pathway, approve, define
+from tests.credentials.pathway_support import active_pathway, approve, define
 
 app, keys = pathways.app, pathways.keys  # the fixtures
 
