@@ -8,7 +8,7 @@ seed).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -25,6 +25,7 @@ __all__ = [
     "DID_CONTEXTS",
     "ED25519_PRIV_PREFIX",
     "ED25519_PUB_PREFIX",
+    "KeyResolver",
     "MAX_KEY_CHARS",
     "b58decode",
     "b58encode",
@@ -37,11 +38,16 @@ __all__ = [
     "public_key_from_did_document",
     "public_key_from_multikey",
     "public_key_to_multikey",
+    "resolve_did_key",
+    "resolve_from_did_documents",
+    "resolve_lenient_multikey_fragment",
     "verification_method_id",
 ]
 
 ED25519_PUB_PREFIX = b"\xed\x01"
 ED25519_PRIV_PREFIX = b"\x80\x26"
+KeyResolver = Callable[[str], Ed25519PublicKey | None]
+"""A verification method's IRI -> the public key its controller authorises, or None."""
 DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
 
 MAX_KEY_CHARS = 64
@@ -174,3 +180,43 @@ def public_key_from_did_document(
             except ValueError:
                 return None
     return None
+
+
+# --- key resolvers --------------------------------------------------------------------
+
+def resolve_did_key(verification_method: str) -> Ed25519PublicKey | None:
+    """`did:key:z6Mk...#z6Mk...` (Ed25519 did:key, as in the W3C vectors)."""
+    did, _, fragment = verification_method.partition("#")
+    if not did.startswith("did:key:") or fragment != did[len("did:key:"):]:
+        return None
+    try:
+        return public_key_from_multikey(fragment)
+    except ValueError:
+        return None
+
+
+def resolve_lenient_multikey_fragment(verification_method: str) -> Ed25519PublicKey | None:
+    """`<controller>#<publicKeyMultibase>`: the non-standard form of 1EdTech's validator."""
+    _, _, fragment = verification_method.partition("#")
+    try:
+        return public_key_from_multikey(fragment)
+    except ValueError:
+        return None
+
+
+def resolve_from_did_documents(
+    documents: Mapping[str, dict[str, Any]], purpose: str = "assertionMethod"
+) -> KeyResolver:
+    """A resolver over known DID documents (DID -> document), e.g. the partners' did:web."""
+    cache: dict[str, Ed25519PublicKey | None] = {}
+
+    def resolve(verification_method: str) -> Ed25519PublicKey | None:
+        if verification_method not in cache:
+            document = documents.get(verification_method.split("#", 1)[0])
+            cache[verification_method] = (
+                public_key_from_did_document(document, verification_method, purpose)
+                if document else None
+            )
+        return cache[verification_method]
+
+    return resolve

@@ -34,6 +34,7 @@ __all__ = [
     "find_control_chars",
     "raise_if_unsafe",
     "rdfc_dataset",
+    "sort_order_ambiguity",
 ]
 
 CONTROL_MESSAGE = ("must not contain control characters (U+0000-U+001F other than tab, LF and "
@@ -173,3 +174,29 @@ def canonicalize_reference(
     return rdfc_dataset(dataset)
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_BLANK = re.compile(r"_:[A-Za-z0-9]+")
+
+
+def _utf16(line: str) -> bytes:
+    return line.encode("utf-16-be", "surrogatepass")
+
+
+def sort_order_ambiguity(nquads: str) -> str | None:
+    """Why RDFC-1.0 implementations could order these canonical N-Quads differently, or None.
+
+    RDFC-1.0 sorts by code point; rdf-canonize (JavaScript) and Java implementations sort
+    by UTF-16 code unit. The orders differ only where two quads first differ at a
+    character above U+FFFF (emoji, ...) against one in U+E000..U+FFFF (fullwidth forms,
+    ...). We check the final order and the order of the quads as blank-node hashing sees
+    them (labels blanked); if either differs, the signature would not verify everywhere.
+    """
+    if not _ASTRAL.search(nquads):
+        return None
+    lines = nquads.splitlines()
+    blanked = sorted(_BLANK.sub("_:x", line) for line in lines)
+    if lines != sorted(lines, key=_utf16) or blanked != sorted(blanked, key=_utf16):
+        return ("text orders differently by code point and by UTF-16 code unit (an emoji "
+                "against a fullwidth or private-use character in the same field); other "
+                "RDFC-1.0 implementations would compute another signature")
+    return None

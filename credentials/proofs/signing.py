@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -33,34 +33,24 @@ from pyld.jsonld import JsonLdError
 from catalogue.structs import OutStruct
 from credentials.proofs.jsonld import UnsafeDocument
 from credentials.proofs.limits import MAX_PROOF_VALUE_CHARS, MAX_PROOFS
-from credentials.proofs.multikey import (
-    b58decode,
-    b58encode,
-    public_key_from_did_document,
-    public_key_from_multikey,
-)
+from credentials.proofs.multikey import KeyResolver, b58decode, b58encode
+from credentials.proofs.rdfc import sort_order_ambiguity
 from credentials.proofs.fastcanon import canonicalize
 
 __all__ = [
-    "sort_order_ambiguity",
     "CRYPTOSUITES",
     "Cryptosuite",
-    "KeyResolver",
     "Verification",
     "canonical_bytes",
     "hash_data",
     "jcs",
     "proof_config",
-    "resolve_did_key",
-    "resolve_from_did_documents",
-    "resolve_lenient_multikey_fragment",
     "sign",
     "verify",
 ]
 
 Cryptosuite = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"]
 CRYPTOSUITES: tuple[str, ...] = ("eddsa-rdfc-2022", "eddsa-jcs-2022")
-KeyResolver = Callable[[str], Ed25519PublicKey | None]
 Canonicalizer = Callable[..., str]
 
 
@@ -102,34 +92,6 @@ def _exact_integers(value: Any) -> Any:
 
 
 # --- proofs ---------------------------------------------------------------------------
-
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
-_BLANK = re.compile(r"_:[A-Za-z0-9]+")
-
-
-def _utf16(line: str) -> bytes:
-    return line.encode("utf-16-be", "surrogatepass")
-
-
-def sort_order_ambiguity(nquads: str) -> str | None:
-    """Why RDFC-1.0 implementations could order these canonical N-Quads differently, or None.
-
-    RDFC-1.0 sorts by code point; rdf-canonize (JavaScript) and Java implementations sort
-    by UTF-16 code unit. The orders differ only where two quads first differ at a
-    character above U+FFFF (emoji, ...) against one in U+E000..U+FFFF (fullwidth forms,
-    ...). We check the final order and the order of the quads as blank-node hashing sees
-    them (labels blanked); if either differs, the signature would not verify everywhere.
-    """
-    if not _ASTRAL.search(nquads):
-        return None
-    lines = nquads.splitlines()
-    blanked = sorted(_BLANK.sub("_:x", line) for line in lines)
-    if lines != sorted(lines, key=_utf16) or blanked != sorted(blanked, key=_utf16):
-        return ("text orders differently by code point and by UTF-16 code unit (an emoji "
-                "against a fullwidth or private-use character in the same field); other "
-                "RDFC-1.0 implementations would compute another signature")
-    return None
-
 
 def canonical_bytes(
     document: dict[str, Any], cryptosuite: str, canonicalizer: Canonicalizer = canonicalize
@@ -272,6 +234,8 @@ def _verify_one(
     canonicalizer: Canonicalizer,
     now: datetime,
 ) -> Verification:
+    """One proof, as the steps of vc-di-eddsa §3.3.2 (Verify Proof, eddsa-rdfc-2022; §3.4.2
+    for eddsa-jcs-2022 is the same with JCS) after VC Data Integrity §4.3's checks."""
     if not isinstance(proof, dict):
         return Verification(False, "proof is not an object")
     method, suite = proof.get("verificationMethod"), proof.get("cryptosuite")
@@ -280,32 +244,73 @@ def _verify_one(
         return Verification(False, reason, method if isinstance(method, str) else None,
                             suite if isinstance(suite, str) else None)
 
+    if (why := _proof_problem(proof, expected_purpose, now)) is not None:
+        return fail(why)
+    assert isinstance(method, str)  # _proof_problem refuses anything else
+    signature = _proof_bytes(proof)  # step 3
+    if isinstance(signature, str):
+        return fail(signature)
+    configured = _proof_options(unsecured, proof)  # steps 1, 2 and 4
+    if isinstance(configured, str):
+        return fail(configured)
+    unsecured, config = configured
+    if require_issuer_key and not _controlled_by_issuer(unsecured, method):
+        return fail("verification method does not belong to the issuer")
+    key = resolve_key(method)
+    if key is None:
+        return fail(f"verification method {method!r} is unknown or not authorised")
+    data = _hash_data(unsecured, config, canonicalizer)  # steps 5 to 7
+    if isinstance(data, str):
+        return fail(data)
+    if not _proof_verification(key, signature, data):  # step 8
+        return fail("signature does not match the document")
+    return Verification(True, "ok", method, suite)
+
+
+def _proof_problem(proof: dict[str, Any], expected_purpose: str, now: datetime) -> str | None:
+    """VC Data Integrity §4.3 (Verify Proof) checks on the proof's own fields, or None."""
+    method, suite = proof.get("verificationMethod"), proof.get("cryptosuite")
     if proof.get("type") != "DataIntegrityProof":
-        return fail(f"unsupported proof type {proof.get('type')!r}")
+        return f"unsupported proof type {proof.get('type')!r}"
     if suite not in CRYPTOSUITES:
-        return fail(f"unsupported cryptosuite {suite!r}")
+        return f"unsupported cryptosuite {suite!r}"
     if proof.get("proofPurpose") != expected_purpose:
-        return fail(f"proof purpose is {proof.get('proofPurpose')!r}, not {expected_purpose!r}")
+        return f"proof purpose is {proof.get('proofPurpose')!r}, not {expected_purpose!r}"
     if "previousProof" in proof:
-        return fail("proof chains (previousProof) are not supported")
+        return "proof chains (previousProof) are not supported"
     if not isinstance(method, str):
-        return fail("proof has no verificationMethod")
+        return "proof has no verificationMethod"
     for field in ("created", "expires"):
         if field in proof and _datetime(proof[field]) is None:
-            return fail(f"proof {field} is not an XML Schema dateTime")
-    if "expires" in proof and _datetime(proof["expires"]) <= now:
-        return fail("proof has expired")
+            return f"proof {field} is not an XML Schema dateTime"
+    if "expires" in proof and _datetime(proof["expires"]) <= now:  # type: ignore[operator]
+        return "proof has expired"
+    return None
+
+
+def _proof_bytes(proof: dict[str, Any]) -> bytes | str:
+    """Step 3: the Multibase (base58btc) decoding of proofValue, or why it is not one.
+
+    The length is bounded first: base58 decoding is quadratic, and this is public input."""
     value = proof.get("proofValue")
     if isinstance(value, str) and len(value) > MAX_PROOF_VALUE_CHARS:
-        return fail("proofValue is longer than a base58btc Ed25519 signature")
+        return "proofValue is longer than a base58btc Ed25519 signature"
     try:
         if not isinstance(value, str) or not value.startswith("z"):
             raise ValueError
         signature = b58decode(value[1:], max_chars=MAX_PROOF_VALUE_CHARS)
     except ValueError:
-        return fail("proofValue is not base58btc multibase")
+        return "proofValue is not base58btc multibase"
     if len(signature) != 64:
-        return fail("proofValue is not a 64-byte Ed25519 signature")
+        return "proofValue is not a 64-byte Ed25519 signature"
+    return signature
+
+
+def _proof_options(
+    unsecured: dict[str, Any], proof: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]] | str:
+    """Steps 1, 2 and 4: the proof options (the proof without proofValue) and the document
+    under the options' ``@context``, which must be a prefix of the document's."""
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     if "@context" in config:
         context = unsecured.get("@context")
@@ -313,31 +318,41 @@ def _verify_one(
         wanted = config["@context"]
         wanted = wanted if isinstance(wanted, list) else [wanted]
         if contexts[: len(wanted)] != wanted:
-            return fail("proof @context is not a prefix of the document's @context")
+            return "proof @context is not a prefix of the document's @context"
         unsecured = {**unsecured, "@context": config["@context"]}
     elif "@context" in unsecured:
         config["@context"] = unsecured["@context"]
-    if require_issuer_key:
-        issuer = unsecured.get("issuer")
-        issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-        if not isinstance(issuer_id, str) or method.split("#", 1)[0] != issuer_id:
-            return fail("verification method does not belong to the issuer")
-    key = resolve_key(method)
-    if key is None:
-        return fail(f"verification method {method!r} is unknown or not authorised")
+    return unsecured, config
+
+
+def _controlled_by_issuer(unsecured: dict[str, Any], method: str) -> bool:
+    """The verification method is the issuer's: its IRI before ``#`` is the issuer's id."""
+    issuer = unsecured.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return isinstance(issuer_id, str) and method.split("#", 1)[0] == issuer_id
+
+
+def _hash_data(
+    unsecured: dict[str, Any], config: dict[str, Any], canonicalizer: Canonicalizer
+) -> bytes | str:
+    """Steps 5 to 7 (Transformation, Proof Configuration, Hashing), or why they failed."""
     try:
-        data = hash_data(unsecured, config, canonicalizer)
+        return hash_data(unsecured, config, canonicalizer)
     except UnsafeDocument as error:
-        return fail(f"document is unsafe to canonicalise: {error}")
+        return f"document is unsafe to canonicalise: {error}"
     except JsonLdError as error:
-        return fail(f"document cannot be canonicalised: {_root_cause(error)}")
+        return f"document cannot be canonicalised: {_root_cause(error)}"
     except (ValueError, TypeError) as error:
-        return fail(f"document cannot be canonicalised: {error}")
+        return f"document cannot be canonicalised: {error}"
+
+
+def _proof_verification(key: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
+    """Step 8 (§3.3.7 Proof Verification): Ed25519 over hashData."""
     try:
         key.verify(signature, data)
     except InvalidSignature:
-        return fail("signature does not match the document")
-    return Verification(True, "ok", method, suite)
+        return False
+    return True
 
 
 _DATETIME = re.compile(
@@ -360,44 +375,3 @@ def _root_cause(error: BaseException) -> str:
     while error.__cause__ is not None:
         error = error.__cause__
     return str(error)
-
-
-# --- key resolvers --------------------------------------------------------------------
-
-def resolve_did_key(verification_method: str) -> Ed25519PublicKey | None:
-    """`did:key:z6Mk...#z6Mk...` (Ed25519 did:key, as in the W3C vectors)."""
-    did, _, fragment = verification_method.partition("#")
-    if not did.startswith("did:key:") or fragment != did[len("did:key:"):]:
-        return None
-    try:
-        return public_key_from_multikey(fragment)
-    except ValueError:
-        return None
-
-
-def resolve_lenient_multikey_fragment(verification_method: str) -> Ed25519PublicKey | None:
-    """`<controller>#<publicKeyMultibase>`: the non-standard form of 1EdTech's validator."""
-    _, _, fragment = verification_method.partition("#")
-    try:
-        return public_key_from_multikey(fragment)
-    except ValueError:
-        return None
-
-
-def resolve_from_did_documents(
-    documents: Mapping[str, dict[str, Any]], purpose: str = "assertionMethod"
-) -> KeyResolver:
-    """A resolver over known DID documents (DID -> document), e.g. the partners' did:web."""
-    cache: dict[str, Ed25519PublicKey | None] = {}
-
-    def resolve(verification_method: str) -> Ed25519PublicKey | None:
-        if verification_method not in cache:
-            document = documents.get(verification_method.split("#", 1)[0])
-            cache[verification_method] = (
-                public_key_from_did_document(document, verification_method, purpose)
-                if document else None
-            )
-        return cache[verification_method]
-
-    return resolve
-

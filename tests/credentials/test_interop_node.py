@@ -50,10 +50,11 @@ from credentials.proofs.multikey import (
     generate_private_key,
     issuer_did,
     private_key_to_multikey,
+    resolve_from_did_documents,
 )
 from credentials.proofs.rdfc import canonicalize_reference, find_control_chars
 from credentials.proofs.fastcanon import canonicalize
-from credentials.proofs.signing import proof_config, resolve_from_did_documents, sign, verify
+from credentials.proofs.signing import proof_config, sign, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_DIR = ROOT / "bench" / "node"
@@ -316,7 +317,7 @@ GENUINE: dict[str, Callable[[], dict[str, Any]]] = {
 #   |v| >= 1e21`: String(5e-7) is "5e-7", so the value takes the integer branch,
 #   toFixed(0) = "0"^^xsd:float; pyld writes "5.0E-7"^^xsd:float. Hits any non-integral
 #   |x| < 1e-6 whose shortest form has one significant digit (1e-7, 5e-7, ...).
-# The sort-order cases are refused when signing (credentials.proofs.signing.sort_order_ambiguity),
+# The sort-order cases are refused when signing (credentials.proofs.rdfc.sort_order_ambiguity),
 # so no credential we issue can hit them; the test below proves the refusal.
 SORT_AMBIGUOUS = {
     "emoji vs U+FF08 in one language map":

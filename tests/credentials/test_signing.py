@@ -36,6 +36,9 @@ from credentials.proofs.multikey import (
     private_key_to_multikey,
     public_key_from_multikey,
     public_key_to_multikey,
+    resolve_did_key,
+    resolve_from_did_documents,
+    resolve_lenient_multikey_fragment,
 )
 from credentials.proofs.rdfc import canonicalize_reference, find_control_chars
 from credentials.proofs.fastcanon import SHAPES, ShapeCache, canonicalize
@@ -44,9 +47,6 @@ from credentials.proofs.signing import (
     hash_data,
     jcs,
     proof_config,
-    resolve_did_key,
-    resolve_from_did_documents,
-    resolve_lenient_multikey_fragment,
     sign,
     verify,
 )

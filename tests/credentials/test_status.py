@@ -91,7 +91,7 @@ async def test_one_revocation_entry_and_the_signed_list(client, ucll) -> None:  
     assert not any(bits)
     keys = KeyRing(TEST_SECRET, "http://127.0.0.1:8000")
     did = (await client.get("/institutions/ucll/did.json")).json()
-    from credentials.proofs.signing import resolve_from_did_documents
+    from credentials.proofs.multikey import resolve_from_did_documents
 
     assert verify(status_list, resolve_from_did_documents({did["id"]: did})).verified
     assert keys.issuers[did["id"]] == "ucll"

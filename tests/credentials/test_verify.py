@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from credentials.keys import KeyRing, rotate_signing_key
-from credentials.proofs.signing import resolve_from_did_documents, verify
+from credentials.proofs.multikey import resolve_from_did_documents
+from credentials.proofs.signing import verify
 from tests.conftest import TEST_SECRET
 from tests.credentials import support
 from tests.credentials.support import VARIANTS, issue, request_body, resign
