@@ -22,7 +22,8 @@ from api.settings import Settings
 from catalogue.errors import DomainError, Unavailable
 from credentials.proofs.jsonld import MICROCREDENTIAL_CONTEXT_URL, context_document
 from credentials.keys import KeyRing
-from credentials.status import StatusCache, list_credential
+from credentials.status import list_credential
+from credentials.status_cache import StatusCache
 
 __all__ = ["LD_JSON", "IssuerController", "keyring_of", "status_cache_of"]
 

@@ -28,16 +28,14 @@ from catalogue.errors import Invalid
 from catalogue.validation import loads_strict
 from credentials.pathways import (
     PathwayOut,
-    PublicPathway,
     approve_pathway,
     define_pathway,
     get_pathway,
     list_pathways,
-    list_public_pathways,
-    public_pathway,
     retire_pathway,
 )
 from credentials.progress import PathwayProgress, learner_progress
+from credentials.public_pathways import PublicPathway, list_public_pathways, public_pathway
 
 __all__ = ["LearnerPathwayController", "PathwayController", "PublicPathwayController",
            "pathway_handlers"]

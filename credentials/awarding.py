@@ -19,7 +19,7 @@ them with the learner's valid credentials (no other status counts), and per path
   version.
 
 Only credentials issued by the pathway's partners (or the awarding institution) count.
-An addition can only satisfy more and a removal only less (``credentials.stacking``), so
+An addition can only satisfy more and a removal only less (``credentials.rules``), so
 an issuance skips valid awards and a revocation skips pathways without one; a cheap
 necessary condition (:func:`credentials.progress.could_satisfy`) skips most of the rest.
 
@@ -74,7 +74,7 @@ from credentials.records import (
     lock_learners,
 )
 from credentials.stacked import Stacked, is_stacked_course, stacked_course_code
-from credentials.stacking import Evaluation, Held
+from credentials.rules import Evaluation, Held
 from credentials.status import PURPOSE, allocate, list_url, release
 
 __all__ = ["Action", "award_existing", "on_credential_change", "reevaluate"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from catalogue.errors import Conflict, Invalid, NotFound
 
 __all__ = ["AlreadyInStatus", "CredentialNotFound", "IdempotencyConflict", "Invalid",
-           "LearnerTokenNotFound", "ShareNotFound"]
+           "LearnerTokenNotFound", "PathwayNotFound", "ShareNotFound"]
 
 
 class CredentialNotFound(NotFound):
@@ -26,3 +26,7 @@ class AlreadyInStatus(Conflict):
 
 class IdempotencyConflict(Conflict):
     title = "Idempotency key reused"
+
+
+class PathwayNotFound(NotFound):
+    title = "Pathway not found"

@@ -50,7 +50,7 @@ from credentials.records import (
     insert_credentials,
     lock_learners,
 )
-from credentials.stacking import normalise_grade
+from credentials.rules import normalise_grade
 from credentials.status import PURPOSE, allocate, list_url, release
 
 __all__ = ["MAX_BATCH", "Outcome", "issue", "issue_one"]

@@ -14,6 +14,9 @@ of it. The version shown is the awarded one when there is an award, else the act
 Per pathway: the rule tree with each node met or not (and its label), the missing units
 with their ECTS and the catalogue's upcoming offerings (start date after today, not
 cancelled, soonest first), and the ECTS earned against the ECTS required.
+
+(A little over 400 lines: the evaluation helpers and the view share ``Compiled`` and the
+held-credential maps; ``credentials.rules`` holds the pure rule engine under both.)
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.structs import OutStruct
 from credentials.records import course_facts, public_url
-from credentials.stacking import (
+from credentials.rules import (
     EPS,
     Evaluation,
     Held,

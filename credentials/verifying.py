@@ -2,7 +2,8 @@
 
 Five checks, each ``ok`` True, False or None (could not be decided), with a reason:
 
-* ``proof``: every Data Integrity proof (eddsa-rdfc-2022 or eddsa-jcs-2022) holds, with
+* ``proof``: every Data Integrity proof (eddsa-rdfc-2022 or eddsa-jcs-2022) holds (the
+  algorithm's steps, one function each, are in ``credentials.proofs.signing``), with
   the key its verification method names, taken from *our* issuer keys (the DID documents
   we serve), never fetched; a key revoked with ``academy keys revoke-signing`` proves
   nothing created from its revocation on (``KeyRing.refusal``).
@@ -55,12 +56,12 @@ from credentials.status import (
     PURPOSE,
     SIZES,
     STATUS_MESSAGES,
-    StatusCache,
     entry_value,
     parse_name,
     read_lists,
     read_values,
 )
+from credentials.status_cache import StatusCache
 
 __all__ = ["Check", "ProofJob", "Prover", "Report", "check_proofs", "verify_credential",
            "verify_many"]

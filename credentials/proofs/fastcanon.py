@@ -30,6 +30,10 @@ blank node's first-degree hash is distinct, canonical labels follow hash order,
 as RDFC-1.0 issues them before any n-degree hashing. Otherwise pyld's full
 algorithm runs on the filled quads (`collisions`); anything unexpected goes to
 the reference (`reference`).
+
+(Over 400 lines on purpose: shaping a document, learning a template and filling it
+rely on the same invariants, stated above, and on the same template layout; apart,
+none of them could be read or changed without the others.)
 """
 
 from __future__ import annotations

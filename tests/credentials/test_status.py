@@ -322,7 +322,8 @@ async def test_status_cache_follows_committed_flips(engine) -> None:  # type: ig
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    from credentials.status import StatusCache, read_lists
+    from credentials.status import read_lists
+    from credentials.status_cache import StatusCache
 
     factory = async_sessionmaker(engine, expire_on_commit=False)
     async with factory() as s:

@@ -43,6 +43,9 @@ a 0.3 requirement.
 The value types are frozen and built bottom-up, so they can never form a reference cycle:
 they are not tracked by the garbage collector (``gc=False``), which matters on the
 issuance path, where every issuance evaluates dozens of pathways.
+
+(Over 400 lines on purpose: this docstring is the rule book, and the evaluator and the
+satisfiability checker below implement it together; a rule changes all three.)
 """
 
 from __future__ import annotations
