@@ -150,7 +150,23 @@ async def define_pathway(
     if same:
         return Defined(outcome="unchanged", pathway=await get_pathway(session, slug, code))
     partners = sorted(set(body["partners"]) - {slug})
-    version = latest + 1
+    version_id = await _add_version(session, pathway_id, latest + 1, body, digest, partners)
+    activated = None
+    if not partners:
+        await _activate(session, pathway_id, version_id)
+        activated = version_id
+    defined = Defined(outcome="created" if created else "updated",
+                      pathway=await get_pathway(session, slug, code),
+                      activated_version_id=activated)
+    await _award_activated(session, defined, keyring)
+    return defined
+
+
+async def _add_version(
+    session: AsyncSession, pathway_id: uuid.UUID, version: int, body: dict[str, Any],
+    digest: str, partners: list[str],
+) -> int:
+    """Store ``body`` as pending ``version``, its units, and make it the latest; its id."""
     version_id = await session.scalar(
         text("INSERT INTO pathway_version (pathway_id, version, document, content_hash, state, "
              "partners, ects) VALUES (:p, :v, CAST(:d AS jsonb), :h, 'pending', :partners, :e) "
@@ -171,15 +187,7 @@ async def define_pathway(
     )
     await session.execute(text("UPDATE pathway SET latest_version = :v WHERE id = :p"),
                           {"v": version, "p": pathway_id})
-    activated = None
-    if not partners:
-        await _activate(session, pathway_id, version_id)
-        activated = version_id
-    defined = Defined(outcome="created" if created else "updated",
-                      pathway=await get_pathway(session, slug, code),
-                      activated_version_id=activated)
-    await _award_activated(session, defined, keyring)
-    return defined
+    return int(version_id)
 
 
 async def _award_activated(session: AsyncSession, defined: Defined, keyring: KeyRing) -> None:
