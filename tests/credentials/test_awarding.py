@@ -190,6 +190,32 @@ async def test_activation_awards_learners_who_already_qualify(client, keys) -> N
     assert award["credential"]["credentialSubject"]["totalEcts"] == 14  # 4 + 3 + 4 + 3
 
 
+async def test_the_approve_command_itself_awards_learners_who_already_qualify(  # type: ignore[no-untyped-def]
+        app, client, keys, session_factory) -> None:
+    """Activation awards in the domain (credentials.pathways), not in the HTTP handler: the
+    command alone, with the keyring as an argument, signs the award in its transaction."""
+    from sqlalchemy import text
+
+    from api.issuers import keyring_of
+    from credentials.pathways import approve_pathway
+
+    for slug, code in (("ucll", "MC-UDL"), ("thomasmore", "MC-TAALBELEID"),
+                       ("kuleuven", "MC-EVALUATIE"), ("ucll", "MC-TOETS")):
+        await issue(client, keys, slug, code)
+    assert (await define(client, keys)).status_code == 201
+    assert (await approve(client, keys, "ucll")).status_code == 200
+    async with session_factory() as session:
+        defined = await approve_pathway(session, "kuleuven", "PG-INCLUSIEF-ONDERWIJS",
+                                        "thomasmore", keyring=keyring_of(app))
+        assert defined.activated_version_id is not None
+        awarded = await session.scalar(text(
+            "SELECT count(*) FROM stacked_credential WHERE learner_email = :e"), {"e": EMAIL})
+        await session.commit()
+    assert awarded == 1
+    (award,) = await stacked(client, await learner_headers(client, keys))
+    assert award["credential"]["credentialSubject"]["totalEcts"] == 14
+
+
 async def test_learners_see_their_progress_and_where_to_follow_missing_units(  # type: ignore[no-untyped-def]
         client, keys, session_factory) -> None:
     """The progress view over all the learner's credentials (what the learner's own sign-in
