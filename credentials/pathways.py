@@ -79,7 +79,7 @@ class Defined(OutStruct, kw_only=True):
     outcome: Literal["created", "updated", "unchanged"]
     pathway: PathwayOut
     activated_version_id: int | None = None
-    """Set when this call made a version active: its learners may now be awarded."""
+    """Set when this call made a version active (and awarded it to learners who qualify)."""
 
 
 # --- defining -------------------------------------------------------------------------
