@@ -27,7 +27,7 @@ from api.embedded import pg_binary
 from api.settings import check_secret_key, load_settings
 from catalogue.errors import Unavailable
 from credentials.keys import KeyRing
-from credentials.multikey import public_key_to_multikey
+from credentials.proofs.multikey import public_key_to_multikey
 
 __all__ = ["backup", "dump_signing_keys", "libpq_url", "restore"]
 

@@ -23,8 +23,8 @@ from api.verification import client_of, parse_verify_body, prover_of, stored_pro
 from catalogue.validation import MalformedJSON, Violation, loads_strict
 from credentials.errors import Invalid
 from credentials.issuing import MAX_BATCH, Outcome, issue, issue_one
-from credentials.limits import MAX_BODY_BYTES, MAX_ITEMS
-from credentials.service import change_status, get_credential, parse_id
+from credentials.proofs.limits import MAX_BODY_BYTES, MAX_ITEMS
+from credentials.status_changes import change_status, get_credential, parse_id
 from credentials.verifying import Report, verify_credential, verify_many
 
 __all__ = ["CredentialController", "IssuingController", "VerifyController", "credential_handlers"]
@@ -135,7 +135,7 @@ class IssuingController(Controller):
                       action: str, reason_required: bool) -> StatusOut:
         reason = await _reason(request, reason_required)
         change = await change_status(db_session, slug, parse_id(id), action,  # type: ignore[arg-type]
-                                     reason)
+                                     reason, keyring=keyring_of(request.app))
         return StatusOut(str(change.id), change.status, change.reason)
 
     @post("/{id:str}/revoke", opt=access(partner("issue")), status_code=HTTP_200_OK,
@@ -215,7 +215,7 @@ class VerifyController(Controller):
         The body is at most 1 MiB (413); each credential (or each 8 KiB, if more) counts
         toward the client's verify rate (``ACADEMY_VERIFY_RATE_PER_MINUTE``, 429). The proofs and the schema are checked in
         worker processes within ``ACADEMY_VERIFY_DEADLINE_SECONDS``; bounds on a credential's
-        size and canonicalisation work are verdicts (``credentials.limits``).
+        size and canonicalisation work are verdicts (``credentials.proofs.limits``).
         No request transaction: keys and status lists usually come from memory
         (``StatusCache``), and a read-only session is opened only when they do not.
         """

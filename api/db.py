@@ -88,12 +88,8 @@ def is_connection_error(exc: BaseException) -> bool:
 
 async def provide_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's single transaction: committed after the handler, rolled back on error."""
-    from api.issuers import keyring_of  # api.issuers imports this module
-    from credentials.awarding import bind_keyring
-
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
     async with factory() as session:
-        bind_keyring(session, keyring_of(request.app))  # stacked awards sign in this transaction
         try:
             yield session
             if session.in_transaction() or session.new or session.dirty or session.deleted:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from api.db import is_connection_error
 from api.strict import BadParameters, accepted, query_schemas
 from catalogue.validation import MalformedJSON
-from credentials.jsonld import UnsafeDocument
+from credentials.proofs.jsonld import UnsafeDocument
 from catalogue.errors import (
     Conflict,
     DomainError,

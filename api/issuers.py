@@ -2,7 +2,7 @@
 
 Credentials embed our JSON-LD context (``credentials.builder``), so a verifier fetches
 nothing else. Credentials issued before referenced it by an IRI nobody serves
-(``credentials.jsonld.MICROCREDENTIAL_CONTEXT_URL``); ``{ACADEMY_BASE_URL}/contexts/
+(``credentials.proofs.jsonld.MICROCREDENTIAL_CONTEXT_URL``); ``{ACADEMY_BASE_URL}/contexts/
 microcredential/v1`` serves the same bytes, immutable, for people to read.
 """
 
@@ -20,9 +20,10 @@ from api.access import PUBLIC, access
 from api.db import DbSession
 from api.settings import Settings
 from catalogue.errors import DomainError, Unavailable
-from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL, context_document
+from credentials.proofs.jsonld import MICROCREDENTIAL_CONTEXT_URL, context_document
 from credentials.keys import KeyRing
-from credentials.status import StatusCache, list_credential
+from credentials.status import list_credential
+from credentials.status_cache import StatusCache
 
 __all__ = ["LD_JSON", "IssuerController", "keyring_of", "status_cache_of"]
 

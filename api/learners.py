@@ -38,7 +38,7 @@ from credentials.learners import (
     shared_credential,
 )
 from credentials.reissue import reissue
-from credentials.service import parse_id
+from credentials.status_changes import parse_id
 
 EMAIL_FILTER = r"^[^@]+@[^@]+$"  # no \s: Python and JSON Schema generators disagree on U+0085
 """What the audit log's ``email`` filter accepts: an address (it is normalised as minted)."""

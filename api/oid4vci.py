@@ -25,8 +25,8 @@ from api.db import DbSession
 from api.issuers import keyring_of
 from catalogue.validation import MalformedJSON, loads_strict
 from credentials.builder import STANDARD_CONTEXTS
-from credentials.holder_proof import PROOF_ALGS
-from credentials.issuing import get_institution
+from credentials.proofs.holder_proof import PROOF_ALGS
+from credentials.records import get_institution
 from credentials.oid4vci import (
     CONFIGURATION_ID,
     NONCE_SECONDS,
@@ -38,7 +38,7 @@ from credentials.oid4vci import (
     offered_code,
     redeem_code,
 )
-from credentials.service import parse_id
+from credentials.status_changes import parse_id
 
 __all__ = ["OfferController", "Oid4vciController", "OFFER_SCHEME", "offer_uri"]
 

@@ -26,20 +26,16 @@ from api.learners import Scope, scope_of
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
 from catalogue.errors import Invalid
 from catalogue.validation import loads_strict
-from credentials.awarding import award_existing, bind_keyring
 from credentials.pathways import (
-    Defined,
     PathwayOut,
-    PublicPathway,
     approve_pathway,
     define_pathway,
     get_pathway,
     list_pathways,
-    list_public_pathways,
-    public_pathway,
     retire_pathway,
 )
 from credentials.progress import PathwayProgress, learner_progress
+from credentials.public_pathways import PublicPathway, list_public_pathways, public_pathway
 
 __all__ = ["LearnerPathwayController", "PathwayController", "PublicPathwayController",
            "pathway_handlers"]
@@ -79,13 +75,6 @@ def _after_id(cursor: str | None) -> uuid.UUID | None:
         raise Invalid([("query:cursor", "not a cursor this server issued")]) from None
 
 
-async def _awarded(request: Request, db_session: DbSession, defined: Defined) -> None:
-    """A version just became active: award it to learners who already satisfy it."""
-    if defined.activated_version_id is not None:
-        await award_existing(db_session, defined.activated_version_id,
-                             keyring=keyring_of(request.app))
-
-
 class PathwayController(Controller):
     path = "/api/v1/institutions/{slug:str}/pathways"
     tags = ("pathways",)
@@ -96,9 +85,8 @@ class PathwayController(Controller):
               data_container=PathwayOut, description="A new version, or the same body again")})
     async def define(self, request: Request, db_session: DbSession,
                      slug: FromPath[str]) -> Response[PathwayOut]:
-        bind_keyring(db_session, keyring_of(request.app))
-        defined = await define_pathway(db_session, slug, loads_strict(await request.body()))
-        await _awarded(request, db_session, defined)
+        defined = await define_pathway(db_session, slug, loads_strict(await request.body()),
+                                       keyring=keyring_of(request.app))
         pathway = defined.pathway
         location = f"/api/v1/institutions/{slug}/pathways/{pathway.code}"
         status = HTTP_201_CREATED if defined.outcome == "created" else HTTP_200_OK
@@ -136,10 +124,9 @@ class PathwayController(Controller):
                 or type(body.get("version", 1)) is not int):
             raise Invalid([("", '{"version"?: integer}')])
         principal: Principal = request.state.principal
-        bind_keyring(db_session, keyring_of(request.app))
         defined = await approve_pathway(db_session, slug, code, principal.institution,
-                                        version=body.get("version"))
-        await _awarded(request, db_session, defined)
+                                        version=body.get("version"),
+                                        keyring=keyring_of(request.app))
         return defined.pathway
 
 

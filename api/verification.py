@@ -4,7 +4,7 @@ Anyone may send ``POST /api/v1/verify`` a credential, and every view of ``/crede
 shows a verdict, so the work is bounded and kept away from the event loop:
 
 * ``parse_verify_body`` counts a batch's items on the raw bytes before parsing any
-  (``credentials.limits``) and charges the client's verify rate for them, or for the body's
+  (``credentials.proofs.limits``) and charges the client's verify rate for them, or for the body's
   size if that is more (``verify_cost``); the route caps the body at ``MAX_BODY_BYTES``.
 * ``pool_prover`` runs ``check_proofs`` (JSON-LD, RDFC-1.0, signatures, the OB 3.0 schema) in
   the app's verification process pool, split over its workers, with a deadline: the workers
@@ -34,7 +34,7 @@ from litestar import Litestar, Request
 from api.workers import CpuPool
 from catalogue.errors import Invalid
 from catalogue.validation import MalformedJSON, Violation, loads_strict
-from credentials.limits import TooManyItems, split_items
+from credentials.proofs.limits import TooManyItems, split_items
 from credentials.verifying import Check, ProofJob, Prover, check_proofs
 
 __all__ = ["CREDENTIAL_BYTES", "GRACE_SECONDS", "ProofVerdicts", "client_of", "parse_verify_body",

@@ -38,9 +38,9 @@ from catalogue.search import SORTS, SearchQuery, search_courses
 from catalogue.courses import get_course
 from catalogue.validation import MalformedJSON, loads_strict
 from credentials.learners import Learner, learner_credentials, learner_for_token
-from credentials.limits import MAX_BODY_BYTES
+from credentials.proofs.limits import MAX_BODY_BYTES
 from credentials.oid4vci import create_offer, holds
-from credentials.service import get_credential, parse_id
+from credentials.status_changes import get_credential, parse_id
 from credentials.verifying import verify_credential
 
 ROOT = Path(__file__).resolve().parent.parent

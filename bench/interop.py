@@ -6,8 +6,8 @@ Needs `npm ci --prefix bench/node` once. One core each, one after the other (nev
 concurrently, so they do not compete for the 2 cores): on the same freshly generated OB3
 microcredentials of bench/signing.py,
 
-* Python, `credentials.signing.sign` / `verify` with the fast canonicaliser
-  (`credentials.shapes`), with the pyld reference path (`credentials.rdfc`), and pyld's
+* Python, `credentials.proofs.signing.sign` / `verify` with the fast canonicaliser
+  (`credentials.proofs.fastcanon`), with the pyld reference path (`credentials.proofs.rdfc`), and pyld's
   `jsonld.normalize` as shipped (no static contexts: the ~210/s baseline of issue 5);
 * Node, `bench/node/verify.mjs --bench N` (@digitalbazaar/vc issue + verifyCredential with
   DataIntegrityProof / eddsa-rdfc-2022, the documents cycled through);
@@ -39,10 +39,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from pyld import jsonld
 from signing import BASE, CREATED, credential
 
-from credentials.jsonld import LOADER
-from credentials.multikey import did_document, generate_private_key, issuer_did
-from credentials.rdfc import canonicalize_reference
-from credentials.signing import proof_config, sign, verify
+from credentials.proofs.jsonld import LOADER
+from credentials.proofs.multikey import did_document, generate_private_key, issuer_did
+from credentials.proofs.rdfc import canonicalize_reference
+from credentials.proofs.signing import proof_config, sign, verify
 
 NODE_DIR = ROOT / "bench" / "node"
 VERIFY_MJS = NODE_DIR / "verify.mjs"
@@ -144,7 +144,7 @@ def main() -> None:
               f"Python then Node; node: {bench['stack']}")
         print(f"{'operation':44} {'per s (wall)':>13} {'per CPU s':>10}")
         rows = [
-            ("Python sign, fast path (credentials.shapes)", python["fast sign"]),
+            ("Python sign, fast path (credentials.proofs.fastcanon)", python["fast sign"]),
             ("Python sign, pyld reference + safe mode", python["reference sign"]),
             ("Python sign, pyld normalize as shipped", python["pyld normalize sign"]),
             ("Node sign, Digital Bazaar vc.issue", node["node sign"]),

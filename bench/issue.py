@@ -191,9 +191,9 @@ def steps(n: int) -> tuple[list[tuple[str, float]], float, float]:
     """Per-credential milliseconds of each step in this process, and pyld's signatures/s."""
     from credentials.builder import build_credential
     from credentials.fastschema import check_request, check_resolved, ob3_violations
-    from credentials.multikey import generate_private_key, issuer_did
-    from credentials.rdfc import canonicalize_reference, find_control_chars
-    from credentials.signing import sign, verify
+    from credentials.proofs.multikey import generate_private_key, issuer_did
+    from credentials.proofs.rdfc import canonicalize_reference, find_control_chars
+    from credentials.proofs.signing import sign, verify
 
     course = msgspec.json.decode((EXAMPLES / "course-ucll-microcredential.json").read_bytes())
     bodies = requests(n, "steps")

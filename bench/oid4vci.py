@@ -48,7 +48,7 @@ from joserfc import jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import OKPKey
 
-from credentials.multikey import ED25519_PUB_PREFIX, b58encode
+from credentials.proofs.multikey import ED25519_PUB_PREFIX, b58encode
 
 PRE = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 warnings.filterwarnings("ignore", "EdDSA is deprecated", SecurityWarning)

@@ -9,7 +9,7 @@ generated credentials (distinct ids, titles, learners, grades):
   pyld's URDNA2015 (escaping corrected), for the credential and its proof options;
 * pyld as shipped: `jsonld.normalize` with a loader that does *not* tag contexts
   static (pyld's default caching), the baseline the issue quotes (~210/s);
-* fast path: `credentials.shapes` templates, checked byte-identical to the
+* fast path: `credentials.proofs.fastcanon` templates, checked byte-identical to the
   reference on every credential of the run before timing.
 
 Per-step times are CPU time per credential on one core (best of three passes);
@@ -38,11 +38,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from pyld import jsonld  # noqa: E402
 
 from credentials.builder import CONTEXTS  # noqa: E402
-from credentials.jsonld import LOADER, inspect_expansion  # noqa: E402
-from credentials.multikey import b58encode, generate_private_key, issuer_did  # noqa: E402
-from credentials.rdfc import canonicalize_reference  # noqa: E402
-from credentials.shapes import SHAPES, _shape, canonicalize  # noqa: E402
-from credentials.signing import proof_config, sign, verify  # noqa: E402
+from credentials.proofs.jsonld import LOADER, inspect_expansion  # noqa: E402
+from credentials.proofs.multikey import b58encode, generate_private_key, issuer_did  # noqa: E402
+from credentials.proofs.rdfc import canonicalize_reference  # noqa: E402
+from credentials.proofs.fastcanon import SHAPES, _shape, canonicalize  # noqa: E402
+from credentials.proofs.signing import proof_config, sign, verify  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 CREATED = "2025-01-31T10:00:00Z"

@@ -11,8 +11,8 @@ Then ``--trials`` times each, interleaved, a new credential for that learner (a 
 course that pathways reference) is issued with ``credentials.issuing.issue`` inside a
 transaction that is rolled back, so the learner always holds ``--held`` credentials:
 
-* **baseline**: the stacking hook is the no-op of ``credentials.stacking_hook``;
-* **stacking**: the hook is ``credentials.awarding.on_credential_change``, timed on its own:
+* **baseline**: ``credentials.awarding.on_credential_change`` is replaced by a no-op;
+* **stacking**: it is the real ``credentials.awarding.on_credential_change``, timed on its own:
   wall time, and CPU time, both of this process (the thread's CPU clock) and of the
   database backend serving it (``/proc/PID/schedstat`` on Linux), so that a loaded
   machine can be told from a slower hook.
@@ -108,7 +108,7 @@ async def main(args: argparse.Namespace) -> None:
     from api.db import make_engine, run_migrations
     from api.embedded import EmbeddedPostgres
     from catalogue.service import publish_one
-    from credentials import awarding, issuing, stacking_hook
+    from credentials import awarding, issuing
     from credentials.keys import KeyRing
     from credentials.pathways import approve_pathway, define_pathway
     from credentials.progress import compiled
@@ -130,14 +130,19 @@ async def main(args: argparse.Namespace) -> None:
         cpu_times: dict[str, list[float]] = {"process": [], "backend": [], "both": [], "wait": []}
         awarded = 0
 
-        async def timed_hook(session, row):  # type: ignore[no-untyped-def]
+        reevaluate = awarding.on_credential_change
+
+        async def no_reevaluation(session, row, *, keyring):  # type: ignore[no-untyped-def]
+            return []
+
+        async def timed_hook(session, row, *, keyring):  # type: ignore[no-untyped-def]
             nonlocal awarded
             raw = await (await session.connection()).get_raw_connection()
             backend = raw.driver_connection.get_server_pid()
             before = _schedstat(backend)
             cpu = time.thread_time()
             start = time.perf_counter()
-            actions = await awarding.on_credential_change(session, row, keyring=keyring)
+            actions = await reevaluate(session, row, keyring=keyring)
             hook_times.append(time.perf_counter() - start)
             cpu = time.thread_time() - cpu
             ran, waited = (b - a for a, b in zip(before, _schedstat(backend), strict=True))
@@ -166,13 +171,13 @@ async def main(args: argparse.Namespace) -> None:
                 owner = body.pop("_owner")
                 referenced |= {u["course"] for g in body["rules"]["all"]
                                for u in ([g] if "course" in g else g["of"])}
-                await define_pathway(s, owner, body)
+                await define_pathway(s, owner, body, keyring=keyring)
                 for partner in body["partners"]:
                     if partner != owner:
-                        await approve_pathway(s, owner, body["code"], partner)
+                        await approve_pathway(s, owner, body["code"], partner, keyring=keyring)
             await s.commit()
             active = await s.scalar(text("SELECT count(*) FROM pathway_version WHERE state = 'active'"))
-        issuing.on_credential_change = timed_hook  # type: ignore[assignment]
+        awarding.on_credential_change = timed_hook  # type: ignore[assignment]
         async with sessions() as s:
             held = rng.sample(sorted(referenced), args.held)
             for slug in SLUGS:
@@ -194,8 +199,8 @@ async def main(args: argparse.Namespace) -> None:
               f"{statistics.mean(per_course.values()):.1f}, max {max(per_course.values())}")
 
         async def one(mode: str, grade: int | None = 11) -> float:
-            issuing.on_credential_change = (  # type: ignore[assignment]
-                timed_hook if mode == "stacking" else stacking_hook.on_credential_change)
+            awarding.on_credential_change = (  # type: ignore[assignment]
+                timed_hook if mode == "stacking" else no_reevaluation)
             course = rng.choice(sorted(referenced))
             async with sessions() as s:
                 start = time.perf_counter()

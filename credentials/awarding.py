@@ -1,7 +1,9 @@
 """Stacked credentials: re-evaluating a learner's pathways when a credential changes.
 
 :func:`on_credential_change` runs inside the transaction of every issuance, revocation,
-suspension and lifting (``credentials.stacking_hook``). One round trip
+suspension and lifting: the commands (``credentials.issuing``,
+``credentials.status_changes``) call it with the app's keyring, and activating a pathway
+(``credentials.pathways``) calls :func:`award_existing`. One round trip
 (``stacking_state``, migrations 0006 and 0007) finds what the change can affect in the
 ``pathway_unit`` index: the *active* versions that name the course, and the learner's
 awards of the pathways that name it. With none it returns at once. Otherwise it returns
@@ -17,7 +19,7 @@ them with the learner's valid credentials (no other status counts), and per path
   version.
 
 Only credentials issued by the pathway's partners (or the awarding institution) count.
-An addition can only satisfy more and a removal only less (``credentials.stacking``), so
+An addition can only satisfy more and a removal only less (``credentials.rules``), so
 an issuance skips valid awards and a revocation skips pathways without one; a cheap
 necessary condition (:func:`credentials.progress.could_satisfy`) skips most of the rest.
 
@@ -26,13 +28,12 @@ of one learner, so a second transaction sees the first one's constituent once th
 commits (without it, two transactions each holding half the parts would both miss the
 award). The primary key of ``stacked_credential`` (version, learner) is the guarantee:
 the award is claimed with ``INSERT .. ON CONFLICT DO NOTHING`` before anything is signed.
-Learners' locks come first in every transaction that changes credentials, before any row
-lock (a status list's, a credential's), and several are taken at once in the one global
-order of :func:`lock_learners`: re-evaluation suspends and awards while holding a lock,
-so any other order could close a cycle (PostgreSQL would abort one side as a deadlock).
+Learners' locks come first in every transaction that changes credentials, in the one
+global order of :func:`credentials.records.lock_learners`.
 
-Signing needs the app's :class:`~credentials.keys.KeyRing`: pass ``keyring=`` or bind it
-to the session with :func:`bind_keyring`.
+This module builds on ``credentials.records`` (rows, locks, the bare status change) and
+never on the commands, so the imports stay one-way: commands -> awarding -> records.
+Signing needs the app's :class:`~credentials.keys.KeyRing`, always passed as ``keyring=``.
 """
 
 from __future__ import annotations
@@ -48,14 +49,9 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credentials.issuing import (
-    NewCredential,
-    get_institution,
-    insert_credentials,
-    proof_created,
-    sign_checked,
-)
-from credentials.jsonld import UnsafeDocument
+from catalogue.structs import OutStruct
+from credentials.builder import proof_created, sign_checked
+from credentials.proofs.jsonld import UnsafeDocument
 from credentials.keys import KeyRing
 from credentials.progress import (
     Best,
@@ -68,28 +64,25 @@ from credentials.progress import (
     held_credentials,
     standing,
 )
-from credentials.service import change_status
+from credentials.records import (
+    LOCK_CLASS,
+    CredentialRow,
+    NewCredential,
+    apply_status,
+    get_institution,
+    insert_credentials,
+    lock_learners,
+)
 from credentials.stacked import Stacked, is_stacked_course, stacked_course_code
-from credentials.stacking import Evaluation, Held
-from credentials.stacking_hook import CredentialRow
+from credentials.rules import Evaluation, Held
 from credentials.status import PURPOSE, allocate, list_url, release
 
-__all__ = [
-    "KEYRING_INFO",
-    "Action",
-    "award_existing",
-    "bind_keyring",
-    "lock_learners",
-    "on_credential_change",
-    "reevaluate",
-]
+__all__ = ["Action", "award_existing", "on_credential_change", "reevaluate"]
 
-KEYRING_INFO = "academy.keyring"
-_LOCK_CLASS = 0x5A7C  # advisory lock namespace of per-learner re-evaluation
 log = logging.getLogger("academy.credentials")
 
 
-class Action(msgspec.Struct, frozen=True):
+class Action(OutStruct, frozen=True):
     """What a re-evaluation did for one pathway."""
 
     pathway_id: uuid.UUID
@@ -98,21 +91,16 @@ class Action(msgspec.Struct, frozen=True):
     credential_id: uuid.UUID
 
 
-def bind_keyring(session: AsyncSession, keyring: KeyRing) -> None:
-    """Let awards issued in ``session``'s transaction be signed with ``keyring``."""
-    session.info[KEYRING_INFO] = keyring
-
-
 def _today() -> date:
     return datetime.now(UTC).date()
 
 
-class _Active(msgspec.Struct, frozen=True, array_like=True, gc=False):
+class _Active(OutStruct, frozen=True, array_like=True, gc=False):
     version_id: int
     pathway_id: str  # text: cheaper to hash than uuid.UUID on this hot path
 
 
-class _Award(msgspec.Struct, frozen=True, array_like=True, gc=False):
+class _Award(OutStruct, frozen=True, array_like=True, gc=False):
     version_id: int
     pathway_id: str
     credential_id: uuid.UUID
@@ -121,7 +109,7 @@ class _Award(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """Suspended by stacking (so stacking may lift it), not by the institution."""
 
 
-class _Credentials(msgspec.Struct, frozen=True, array_like=True, gc=False):
+class _Credentials(OutStruct, frozen=True, array_like=True, gc=False):
     """The learner's valid credentials, column by column (``stacking_state``, 0007)."""
 
     issuers: list[int]
@@ -144,7 +132,7 @@ class _Credentials(msgspec.Struct, frozen=True, array_like=True, gc=False):
         return found
 
 
-class _State(msgspec.Struct, frozen=True, array_like=True, gc=False):
+class _State(OutStruct, frozen=True, array_like=True, gc=False):
     active: list[_Active]
     """The active versions that name the course."""
     awards: list[_Award]
@@ -162,7 +150,7 @@ _STATE_SQL = "SELECT CAST(stacking_state($1, $2, $3) AS text)"
 
 
 async def on_credential_change(
-    session: AsyncSession, credential_row: CredentialRow, *, keyring: KeyRing | None = None,
+    session: AsyncSession, credential_row: CredentialRow, *, keyring: KeyRing,
     today: date | None = None,
 ) -> list[Action]:
     """Re-evaluate the pathways ``credential_row``'s change can affect (same transaction)."""
@@ -184,27 +172,18 @@ async def _stacking_state(session: AsyncSession, course: str, email: str) -> str
     connection = await (await session.connection()).get_raw_connection()
     driver: Any = connection.driver_connection
     if hasattr(driver, "fetchval"):
-        return await driver.fetchval(_STATE_SQL, course, email, _LOCK_CLASS)  # type: ignore[no-any-return]
+        return await driver.fetchval(_STATE_SQL, course, email, LOCK_CLASS)  # type: ignore[no-any-return]
     return await session.scalar(text("SELECT CAST(stacking_state(:c, :e, :k) AS text)"),
-                                {"c": course, "e": email, "k": _LOCK_CLASS})
-
-
-async def lock_learners(session: AsyncSession, emails: list[str]) -> None:
-    """Serialise re-evaluations of these learners until this transaction ends; the locks
-    are taken in one global order (their keys'), so two transactions naming the same
-    learners in other orders cannot deadlock."""
-    await session.execute(text(
-        "SELECT pg_advisory_xact_lock(:k, h) FROM (SELECT DISTINCT hashtext(e) AS h "
-        "FROM unnest(CAST(:e AS text[])) AS e ORDER BY h) AS keys"), {"k": _LOCK_CLASS, "e": emails})
+                                {"c": course, "e": email, "k": LOCK_CLASS})
 
 
 async def reevaluate(
     session: AsyncSession, email: str, pathway_ids: list[uuid.UUID], *,
-    keyring: KeyRing | None = None, today: date | None = None,
+    keyring: KeyRing, today: date | None = None,
 ) -> list[Action]:
     """Bring the learner's awards of ``pathway_ids`` in line with their credentials.
 
-    The caller holds :func:`lock_learners` for ``email``.
+    The caller holds :func:`~credentials.records.lock_learners` for ``email``.
     """
     active = [_Active(r[0], str(r[1])) for r in await session.execute(
         text("SELECT id, pathway_id FROM pathway_version WHERE state = 'active' "
@@ -225,7 +204,7 @@ _REMOVES = ("revoked", "suspended")
 
 async def _apply(
     session: AsyncSession, email: str, active: list[_Active], awards: list[_Award],
-    held: ByCourse, *, course: str | None, change: str | None, keyring: KeyRing | None,
+    held: ByCourse, *, course: str | None, change: str | None, keyring: KeyRing,
     today: date,
 ) -> list[Action]:
     """Follow the awards ``course`` can affect, then award the active versions newly met."""
@@ -261,31 +240,23 @@ async def _apply(
             continue
         evaluation = standing(body, held, today)
         if evaluation.satisfied:
-            action = await _award(session, _keyring(session, keyring), version, body, email,
+            action = await _award(session, keyring, version, body, email,
                                   evaluation, held, today)
             if action is not None:
                 actions.append(action)
     return actions
 
 
-def _keyring(session: AsyncSession, keyring: KeyRing | None) -> KeyRing:
-    found = keyring or session.info.get(KEYRING_INFO)
-    if found is None:
-        raise RuntimeError("a stacked credential is due but no KeyRing is bound to the session "
-                           "(credentials.awarding.bind_keyring)")
-    return found
-
-
 async def _follow(
     session: AsyncSession, award: _Award, pathway: Compiled, satisfied: bool
 ) -> Action | None:
     if not satisfied and award.status == "valid":
-        await change_status(session, pathway.owner, award.credential_id, "suspend",
+        await apply_status(session, pathway.owner, award.credential_id, "suspend",
                             f"The constituent credentials no longer satisfy pathway "
                             f"{pathway.code} version {pathway.version}.")
         kind: Literal["suspended", "unsuspended"] = "suspended"
     elif satisfied and award.status == "suspended" and award.ours:
-        await change_status(session, pathway.owner, award.credential_id, "unsuspend",
+        await apply_status(session, pathway.owner, award.credential_id, "unsuspend",
                             f"The learner's credentials satisfy pathway {pathway.code} "
                             f"version {pathway.version} again.")
         kind = "unsuspended"
@@ -363,13 +334,13 @@ async def _award(
 
 
 async def award_existing(
-    session: AsyncSession, version_id: int, *, keyring: KeyRing | None = None,
+    session: AsyncSession, version_id: int, *, keyring: KeyRing,
     today: date | None = None,
 ) -> list[Action]:
     """Award a version that just became active to every learner who already satisfies it.
 
     Every learner's lock is taken up front, in the one global order of
-    :func:`lock_learners`, so an activation cannot deadlock with another or with a batch.
+    :func:`~credentials.records.lock_learners`, so an activation cannot deadlock with another or with a batch.
     """
     rows = await session.execute(
         text("SELECT DISTINCT c.learner_email, v.pathway_id FROM pathway_unit u "

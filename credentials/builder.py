@@ -45,11 +45,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Mapping
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL, context_document
+import msgspec
+
+from credentials.fastschema import ob3_violations
+from credentials.proofs.jsonld import MICROCREDENTIAL_CONTEXT_URL, context_document
+from credentials.proofs.signing import sign
 from credentials.status import status_entry
+
+if TYPE_CHECKING:
+    from credentials.keys import SigningKey
+    from credentials.records import Institution
 
 __all__ = [
     "CONTEXTS",
@@ -59,9 +69,13 @@ __all__ = [
     "STANDARD_CONTEXTS",
     "StatusEntry",
     "build_credential",
+    "credential_iri",
     "identity_hash",
+    "issuer_profile",
     "normalise_email",
     "pick_language",
+    "proof_created",
+    "sign_checked",
 ]
 
 STANDARD_CONTEXTS = [
@@ -83,6 +97,7 @@ STACKABILITY = {
     "standalone": "Standalone: an independent micro-credential",
     "stackable": "Stackable: counts towards a larger credential",
 }
+_encode = msgspec.json.Encoder().encode
 StatusEntry = tuple[str, str, int]
 """(purpose, status list credential URL, entry index): the credential's one status entry,
 ``"revocation"`` for every new credential (``credentials.status``)."""
@@ -188,6 +203,33 @@ def build_credential(
     title = _one(doc["title"], lang)
     issued = f"{doc['issued_on']}T00:00:00Z"
     descriptions, results = _grade(doc, credential_id)
+    achievement = _achievement(doc, achievement_id, achievement_type, title, lang, description)
+    if descriptions:
+        achievement["resultDescription"] = descriptions
+    achievement |= _eu_elements(doc)
+    credential: dict[str, Any] = {
+        "@context": list(CONTEXTS),
+        "id": credential_id,
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": title,
+        "issuer": _issuer_profile(issuer),
+        "validFrom": issued,
+        "awardedDate": issued,
+        "credentialSubject": _subject(doc, achievement, salt, results),
+    }
+    if doc.get("valid_until"):
+        credential["validUntil"] = f"{doc['valid_until']}T23:59:59Z"
+    entry = status[0] if isinstance(status, list) else status
+    credential["credentialStatus"] = status_entry(entry[1], entry[2], entry[0])
+    credential["credentialSchema"] = [{"id": OB3_SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}]
+    return credential
+
+
+def _achievement(
+    doc: Mapping[str, Any], achievement_id: str, achievement_type: str, title: str, lang: str,
+    description: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    """The OB3 Achievement: what the course is (title, outcomes, ECTS, EQF, field)."""
     achievement: dict[str, Any] = {
         "id": achievement_id,
         "type": ["Achievement"],
@@ -210,24 +252,35 @@ def build_credential(
         }]
     if doc.get("isced_codes"):
         achievement["fieldOfStudy"] = "ISCED-F 2013: " + ", ".join(doc["isced_codes"])
-    if descriptions:
-        achievement["resultDescription"] = descriptions
-    assessment = doc["assessment"]
-    achievement["assessmentType"] = (
-        _prefixed(assessment["type"], assessment["description"])
-        if assessment.get("description") else assessment["type"]
-    )
-    achievement["participationForm"] = doc["participation"]
-    achievement["qualityAssurance"] = doc["quality_assurance"]
-    if supervision := _supervision(doc):
-        achievement["supervisionAndIdentityVerification"] = supervision
-    if doc.get("prerequisites"):
-        achievement["prerequisites"] = doc["prerequisites"]
-    if doc.get("stackability"):
-        achievement["stackabilityOptions"] = STACKABILITY[doc["stackability"]]
-    if doc.get("further_information"):
-        achievement["furtherInformation"] = doc["further_information"]
+    return achievement
 
+
+def _eu_elements(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The EU elements without an OB3 home, in the local context's terms (insertion order
+    is the order of the stored bytes)."""
+    assessment = doc["assessment"]
+    elements: dict[str, Any] = {
+        "assessmentType": _prefixed(assessment["type"], assessment["description"])
+        if assessment.get("description") else assessment["type"],
+        "participationForm": doc["participation"],
+        "qualityAssurance": doc["quality_assurance"],
+    }
+    if supervision := _supervision(doc):
+        elements["supervisionAndIdentityVerification"] = supervision
+    if doc.get("prerequisites"):
+        elements["prerequisites"] = doc["prerequisites"]
+    if doc.get("stackability"):
+        elements["stackabilityOptions"] = STACKABILITY[doc["stackability"]]
+    if doc.get("further_information"):
+        elements["furtherInformation"] = doc["further_information"]
+    return elements
+
+
+def _subject(
+    doc: Mapping[str, Any], achievement: dict[str, Any], salt: str,
+    results: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The learner (a salted email hash and the name) and what they achieved."""
     subject: dict[str, Any] = {
         "type": ["AchievementSubject"],
         "identifier": [
@@ -250,29 +303,48 @@ def build_credential(
     }
     if results:
         subject["result"] = results
+    return subject
+
+
+def _issuer_profile(issuer: Mapping[str, Any]) -> dict[str, Any]:
     country = issuer["country"]
     address: dict[str, Any] = {"type": ["Address"], "addressCountryCode": country}
     if country in COUNTRY_NAMES:
         address["addressCountry"] = COUNTRY_NAMES[country]
-    credential: dict[str, Any] = {
-        "@context": list(CONTEXTS),
-        "id": credential_id,
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": title,
-        "issuer": {
-            "id": issuer["id"],
-            "type": ["Profile"],
-            "name": issuer["name"],
-            "url": issuer["url"],
-            "address": address,
-        },
-        "validFrom": issued,
-        "awardedDate": issued,
-        "credentialSubject": subject,
+    return {
+        "id": issuer["id"],
+        "type": ["Profile"],
+        "name": issuer["name"],
+        "url": issuer["url"],
+        "address": address,
     }
-    if doc.get("valid_until"):
-        credential["validUntil"] = f"{doc['valid_until']}T23:59:59Z"
-    entry = status[0] if isinstance(status, list) else status
-    credential["credentialStatus"] = status_entry(entry[1], entry[2], entry[0])
-    credential["credentialSchema"] = [{"id": OB3_SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}]
-    return credential
+
+
+# --- sealing: what every credential goes through after building -------------------------
+
+
+def credential_iri(base_url: str, credential_id: uuid.UUID) -> str:
+    return f"{base_url}/api/v1/credentials/{credential_id}"
+
+
+def issuer_profile(institution: Institution, did: str) -> dict[str, str]:
+    """What ``build_credential`` says of the issuer."""
+    return {"id": did, "name": institution.name, "url": institution.website,
+            "country": institution.country}
+
+
+def proof_created() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sign_checked(unsigned: dict[str, Any], key: SigningKey, created: str) -> bytes:
+    """Sign ``unsigned`` and serialise it once: the bytes to store and return.
+
+    A credential that breaks the OB3 schema is our builder's bug, never the caller's:
+    refused with RuntimeError. ``UnsafeDocument`` (not signable portably) passes through.
+    """
+    signed = sign(unsigned, key.private_key, key.verification_method, created)
+    problems = ob3_violations(signed)
+    if problems:
+        raise RuntimeError(f"built credential breaks the OB3 schema: {problems[:3]}")
+    return _encode(signed)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from catalogue.errors import Conflict, Forbidden, Invalid, NotFound
+from catalogue.errors import Conflict, Invalid, NotFound
 
 __all__ = ["AlreadyInStatus", "CredentialNotFound", "IdempotencyConflict", "Invalid",
-           "LearnerTokenNotFound", "NotYours", "ShareNotFound"]
+           "LearnerTokenNotFound", "PathwayNotFound", "ShareNotFound"]
 
 
 class CredentialNotFound(NotFound):
@@ -28,5 +28,5 @@ class IdempotencyConflict(Conflict):
     title = "Idempotency key reused"
 
 
-class NotYours(Forbidden):
-    title = "Not your credential"
+class PathwayNotFound(NotFound):
+    title = "Pathway not found"

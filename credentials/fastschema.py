@@ -23,7 +23,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from credentials.stacking import GradeError, normalise_grade
+from credentials.rules import GradeError, normalise_grade
 from credentials.validation import (
     OB3_FILE,
     SCHEMAS,

@@ -24,52 +24,43 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.errors import InstitutionNotFound
-from credentials.builder import build_credential, normalise_email
+from catalogue.structs import OutStruct
+from credentials import awarding
+from credentials.builder import (
+    build_credential,
+    credential_iri,
+    issuer_profile,
+    normalise_email,
+    proof_created,
+    sign_checked,
+)
 from credentials.errors import IdempotencyConflict, Invalid
-from credentials.fastschema import check_request, check_resolved, ob3_violations
-from credentials.keys import KeyRing, SigningKey
-from credentials.rdfc import find_control_chars
-from credentials.signing import jcs, sign
-from credentials.stacking import normalise_grade
-from credentials.stacking_hook import CredentialRow, lock_learners, on_credential_change
-from credentials.status import PURPOSE, Allocated, allocate, list_url, release
+from credentials.fastschema import check_request, check_resolved
+from credentials.keys import KeyRing
+from credentials.proofs.rdfc import CONTROL_MESSAGE, find_control_chars
+from credentials.proofs.signing import jcs
+from credentials.records import (
+    CredentialRow,
+    Institution,
+    NewCredential,
+    get_institution,
+    insert_credentials,
+    lock_learners,
+)
+from credentials.rules import normalise_grade
+from credentials.status import PURPOSE, allocate, list_url, release
 
-__all__ = [
-    "MAX_BATCH",
-    "Institution",
-    "NewCredential",
-    "Outcome",
-    "credential_iri",
-    "insert_credentials",
-    "issue",
-    "issue_one",
-    "issuer_profile",
-    "proof_created",
-    "sign_checked",
-]
+__all__ = ["MAX_BATCH", "Outcome", "issue", "issue_one"]
 
 MAX_BATCH = 1000
 DEFAULTED = ("title", "learning_outcomes", "ects", "eqf_level", "languages", "isced_codes",
              "prerequisites")
-CONTROL_MESSAGE = ("must not contain control characters (U+0000-U+001F other than tab, LF and "
-                   "CR, or U+007F)")
-_encode = msgspec.json.Encoder().encode
 
 
-class Institution(msgspec.Struct, frozen=True):
-    id: int
-    slug: str
-    name: str
-    country: str
-    website: str
-
-
-class Outcome(msgspec.Struct, kw_only=True):
+class Outcome(OutStruct, kw_only=True):
     """One item's result; ``document`` holds the exact bytes issued (new or earlier)."""
 
     index: int
@@ -79,7 +70,7 @@ class Outcome(msgspec.Struct, kw_only=True):
     errors: list[tuple[str, str]] | None = None
 
 
-class _Item(msgspec.Struct, kw_only=True):
+class _Item(OutStruct, kw_only=True):
     index: int
     body: dict[str, Any]
     resolved: dict[str, Any] | None = None
@@ -87,20 +78,6 @@ class _Item(msgspec.Struct, kw_only=True):
     description: dict[str, str] | None = None
     key: str | None = None
     digest: str | None = None
-
-
-def credential_iri(base_url: str, credential_id: uuid.UUID) -> str:
-    return f"{base_url}/api/v1/credentials/{credential_id}"
-
-
-async def get_institution(session: AsyncSession, slug: str) -> Institution:
-    row = (await session.execute(
-        text("SELECT id, slug, name, country, website FROM institution WHERE slug = :s"),
-        {"s": slug},
-    )).first()
-    if row is None:
-        raise InstitutionNotFound(slug)
-    return Institution(*row)
 
 
 def _precheck(index: int, body: Any) -> _Item | Outcome:
@@ -122,7 +99,7 @@ def _course_ref(slug: str, value: str) -> tuple[str, str]:
     return (owner or slug, code)
 
 
-class _Course(msgspec.Struct, frozen=True):
+class _Course(OutStruct, frozen=True):
     owner_id: int
     document: dict[str, Any]
     since: date
@@ -311,65 +288,6 @@ async def issue(
     return [outcomes[i] for i in range(len(bodies))]
 
 
-def issuer_profile(institution: Institution, did: str) -> dict[str, str]:
-    """What ``build_credential`` says of the issuer."""
-    return {"id": did, "name": institution.name, "url": institution.website,
-            "country": institution.country}
-
-
-def proof_created() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def sign_checked(unsigned: dict[str, Any], key: SigningKey, created: str) -> bytes:
-    """Sign ``unsigned`` and serialise it once: the bytes to store and return.
-
-    A credential that breaks the OB3 schema is our builder's bug, never the caller's:
-    refused with RuntimeError. ``UnsafeDocument`` (not signable portably) passes through.
-    """
-    signed = sign(unsigned, key.private_key, key.verification_method, created)
-    problems = ob3_violations(signed)
-    if problems:
-        raise RuntimeError(f"built credential breaks the OB3 schema: {problems[:3]}")
-    return _encode(signed)
-
-
-class NewCredential(msgspec.Struct, frozen=True, kw_only=True):
-    """One ``credential`` row to insert (its issuing institution is the batch's)."""
-
-    id: uuid.UUID
-    course_institution_id: int
-    course_code: str
-    learner_email: str
-    document: bytes
-    issued_on: date
-    valid_until: date | None
-    ects: Decimal
-    grade: float | None
-    status_entry: Allocated
-    """Its entry, as ``credentials.status.allocate`` gave it."""
-    idempotency_key: str | None = None
-    request_hash: str | None = None
-
-
-async def insert_credentials(
-    session: AsyncSession, institution_id: int, rows: Sequence[NewCredential]
-) -> set[uuid.UUID]:
-    """Store ``rows`` in one statement; the ids stored. A row whose idempotency key the
-    institution already used is skipped (a concurrent retry won)."""
-    result = await session.execute(text(_INSERT), {
-        "inst": institution_id,
-        "id": [r.id for r in rows], "course_inst": [r.course_institution_id for r in rows],
-        "code": [r.course_code for r in rows], "email": [r.learner_email for r in rows],
-        "doc": [r.document for r in rows], "issued": [r.issued_on for r in rows],
-        "until": [r.valid_until for r in rows], "ects": [r.ects for r in rows],
-        "grade": [r.grade for r in rows], "sl": [r.status_entry[0] for r in rows],
-        "si": [r.status_entry[2] for r in rows], "key": [r.idempotency_key for r in rows],
-        "digest": [r.request_hash for r in rows],
-    })
-    return {r[0] for r in result}
-
-
 async def _sign_and_store(
     session: AsyncSession, keyring: KeyRing, institution: Institution, items: list[_Item]
 ) -> list[Outcome]:
@@ -414,10 +332,10 @@ async def _sign_and_store(
             outcomes.append(Outcome(index=item.index, status="created", id=row.id,
                                     document=row.document))
             assert item.course is not None
-            await on_credential_change(session, CredentialRow(
+            await awarding.on_credential_change(session, CredentialRow(
                 id=row.id, institution=slug, course=f"{item.course[1]}/{row.course_code}",
                 learner_email=row.learner_email, status="valid", change="issued",
-            ))
+            ), keyring=keyring)
         else:
             lost.append(row.status_entry)
             lost_items.append(item)
@@ -426,23 +344,6 @@ async def _sign_and_store(
         stored = await _stored(session, institution.id, [i.key for i in lost_items if i.key])
         outcomes += [_replay(item, stored[item.key]) for item in lost_items if item.key]
     return outcomes
-
-
-_INSERT = """
-INSERT INTO credential (id, institution_id, course_institution_id, course_code, learner_email,
-    document, issued_on, valid_until, ects, grade, status_list_id, status_index,
-    idempotency_key, request_hash)
-SELECT u.id, :inst, u.course_inst, u.code, u.email, u.doc, u.issued, u.until, u.ects, u.grade,
-    u.sl, u.si, u.key, u.digest
-FROM unnest(CAST(:id AS uuid[]), CAST(:course_inst AS integer[]), CAST(:code AS text[]),
-    CAST(:email AS text[]), CAST(:doc AS bytea[]), CAST(:issued AS date[]),
-    CAST(:until AS date[]), CAST(:ects AS numeric[]), CAST(:grade AS float8[]),
-    CAST(:sl AS integer[]), CAST(:si AS integer[]), CAST(:key AS text[]),
-    CAST(:digest AS text[]))
-    AS u(id, course_inst, code, email, doc, issued, until, ects, grade, sl, si, key, digest)
-ON CONFLICT (institution_id, idempotency_key) DO NOTHING
-RETURNING id
-"""
 
 
 async def issue_one(

@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
 from cryptography.exceptions import InvalidTag
 
 from cryptography.hazmat.primitives import hashes
@@ -37,7 +36,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.errors import Invalid, NotFound, Unavailable
 from catalogue.structs import INSTITUTIONS
-from credentials.multikey import (
+from catalogue.structs import OutStruct
+from credentials.proofs.multikey import (
     did_document,
     generate_private_key,
     issuer_did,
@@ -59,7 +59,7 @@ class SigningKeyUnavailable(Unavailable):
     title = "Signing key unavailable"
 
 
-class IssuerPublicKey(msgspec.Struct, frozen=True):
+class IssuerPublicKey(OutStruct, frozen=True):
     key_id: str
     public_multibase: str
     created_at: datetime

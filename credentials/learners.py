@@ -17,13 +17,13 @@ import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.structs import OutStruct
 from credentials.builder import normalise_email
 from credentials.errors import CredentialNotFound, Invalid, LearnerTokenNotFound, ShareNotFound
-from credentials.issuing import get_institution
+from credentials.records import get_institution
 
 __all__ = [
     "TOKEN_HOURS",
@@ -50,7 +50,7 @@ SHARE_PREFIX = "shr_"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class Learner(msgspec.Struct, frozen=True):
+class Learner(OutStruct, frozen=True):
     """Who a token stands for; ``institution`` (slug and id) is the only issuer it sees."""
 
     email: str
@@ -59,7 +59,7 @@ class Learner(msgspec.Struct, frozen=True):
     token_id: uuid.UUID | None = None
 
 
-class LearnerCredential(msgspec.Struct, frozen=True):
+class LearnerCredential(OutStruct, frozen=True):
     id: uuid.UUID
     institution: str
     course: str
@@ -69,12 +69,12 @@ class LearnerCredential(msgspec.Struct, frozen=True):
     document: bytes
 
 
-class Share(msgspec.Struct, frozen=True):
+class Share(OutStruct, frozen=True):
     token: str
     credential_id: uuid.UUID
 
 
-class MintedToken(msgspec.Struct, frozen=True):
+class MintedToken(OutStruct, frozen=True):
     id: uuid.UUID
     token: str
     email: str
@@ -82,7 +82,7 @@ class MintedToken(msgspec.Struct, frozen=True):
     expires_at: datetime
 
 
-class IssuedToken(msgspec.Struct, frozen=True):
+class IssuedToken(OutStruct, frozen=True):
     """One mint, as the institution's audit log shows it (never the token itself)."""
 
     id: uuid.UUID

@@ -13,7 +13,7 @@ restart agrees (migration 0010). The flow, with the spec's sections:
    to that one credential, short-lived and good for one credential response.
 3. **Nonce** (§7): :func:`new_nonce`; :func:`issue_to_holder` consumes it (single use).
 4. **Credential** (§8): :func:`issue_to_holder` checks the proof
-   (``credentials.holder_proof``) and returns the learner's stored credential signed
+   (``credentials.proofs.holder_proof``) and returns the learner's stored credential signed
    again with ``credentialSubject.id`` = the holder's DID. Everything else is kept,
    the status entry included: a revocation in the registry reaches the wallet's copy.
 
@@ -36,9 +36,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.errors import InstitutionNotFound
+from catalogue.structs import OutStruct
 from credentials.errors import AlreadyInStatus, CredentialNotFound
-from credentials.holder_proof import ProofRejected, check_proof
-from credentials.issuing import proof_created, sign_checked
+from credentials.proofs.holder_proof import ProofRejected, check_proof
+from credentials.builder import proof_created, sign_checked
 from credentials.keys import KeyRing
 from credentials.status import PURPOSE
 
@@ -74,14 +75,14 @@ class OAuthError(Exception):
         self.code, self.description, self.status = code, description, status
 
 
-class NewOffer(msgspec.Struct, frozen=True):
+class NewOffer(OutStruct, frozen=True):
     slug: str
     offer_token: str
     tx_code: str
     expires_at: datetime
 
 
-class Token(msgspec.Struct, frozen=True):
+class Token(OutStruct, frozen=True):
     access_token: str
     expires_in: int
 

@@ -1,4 +1,5 @@
-"""Pathways: defining, versioning, approving, retiring and reading them.
+"""Pathways: defining, versioning, approving, retiring and reading them (their public,
+catalogue view is ``credentials.public_pathways``).
 
 A pathway is identified by its awarding institution and code; its public id is a UUID
 that stays the same across versions. Posting a body that differs from the latest
@@ -9,7 +10,7 @@ until then and becomes ``superseded``. Retiring makes the active version ``retir
 it awards nothing new, while awards already made keep following their constituents.
 
 A body is refused with 422 when it breaks ``schemas/pathway.schema.json`` or when its
-rules can never be satisfied (``credentials.stacking.check_satisfiable`` against the
+rules can never be satisfied (``credentials.rules.check_satisfiable`` against the
 published, not withdrawn, courses), each problem at its JSON pointer.
 """
 
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -27,37 +27,32 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue import search
-from catalogue.errors import Conflict, Forbidden, InstitutionNotFound, Invalid, NotFound
-from credentials.issuing import CONTROL_MESSAGE, get_institution
-from credentials.rdfc import find_control_chars
-from credentials.signing import jcs
-from credentials.stacking import Limits, check_satisfiable, referenced_courses
+from catalogue.errors import Conflict, Forbidden, InstitutionNotFound, Invalid
+from catalogue.structs import OutStruct
+from credentials.awarding import award_existing
+from credentials.errors import PathwayNotFound
+from credentials.keys import KeyRing
+from credentials.progress import compile_document
+from credentials.proofs.rdfc import CONTROL_MESSAGE, find_control_chars
+from credentials.proofs.signing import jcs
+from credentials.public_pathways import State
+from credentials.records import course_facts, get_institution, public_url
+from credentials.stacked import award_problems
+from credentials.rules import Limits, check_satisfiable, referenced_courses
 from credentials.validation import validate_pathway
 
 __all__ = [
     "Defined",
-    "PathwayNotFound",
     "PathwayOut",
-    "PublicPathway",
-    "UnitOut",
     "VersionOut",
     "approve_pathway",
     "define_pathway",
     "get_pathway",
     "list_pathways",
-    "list_public_pathways",
-    "public_pathway",
     "retire_pathway",
 ]
 
-State = Literal["pending", "active", "superseded", "retired"]
-
-
-class PathwayNotFound(NotFound):
-    title = "Pathway not found"
-
-
-class VersionOut(msgspec.Struct, kw_only=True):
+class VersionOut(OutStruct, kw_only=True):
     version: int
     state: State
     created_at: datetime
@@ -66,7 +61,7 @@ class VersionOut(msgspec.Struct, kw_only=True):
     """Each partner whose approval the version needs, and when it gave it (null: not yet)."""
 
 
-class PathwayOut(msgspec.Struct, kw_only=True):
+class PathwayOut(OutStruct, kw_only=True):
     """The awarding institution's view: the latest body and every version's state."""
 
     id: uuid.UUID
@@ -80,44 +75,11 @@ class PathwayOut(msgspec.Struct, kw_only=True):
     versions: list[VersionOut]
 
 
-class Defined(msgspec.Struct, kw_only=True):
+class Defined(OutStruct, kw_only=True):
     outcome: Literal["created", "updated", "unchanged"]
     pathway: PathwayOut
     activated_version_id: int | None = None
-    """Set when this call made a version active: its learners may now be awarded."""
-
-
-class UnitOut(msgspec.Struct, kw_only=True):
-    course: str
-    title: dict[str, str] | None
-    ects: float | None
-    url: str
-    label: dict[str, str] | None = None
-
-
-class PublicPathway(msgspec.Struct, kw_only=True):
-    """A pathway as a catalogue item: what it leads to and which courses make it up."""
-
-    id: uuid.UUID
-    type: Literal["pathway"] = "pathway"
-    institution: str
-    code: str
-    url: str
-    version: int
-    state: State
-    title: dict[str, str]
-    description: dict[str, str]
-    award: dict[str, Any]
-    rules: dict[str, Any]
-    min_total_ects: float | None
-    max_age_years: int | None
-    min_grade: float | None
-    partners: list[str]
-    units: list[UnitOut]
-
-
-def public_url(pathway_id: uuid.UUID) -> str:
-    return f"/api/v1/pathways/{pathway_id}"
+    """Set when this call made a version active (and awarded it to learners who qualify)."""
 
 
 # --- defining -------------------------------------------------------------------------
@@ -128,24 +90,6 @@ async def _institution_id(session: AsyncSession, slug: str) -> int:
     if found is None:
         raise InstitutionNotFound(slug)
     return int(found)
-
-
-async def course_facts(
-    session: AsyncSession, courses: Iterable[str]
-) -> dict[str, tuple[float | None, dict[str, str] | None]]:
-    """``slug/CODE`` -> (declared ECTS, title) of each published, not withdrawn, course."""
-    pairs = sorted({tuple(c.split("/", 1)) for c in courses})
-    if not pairs:
-        return {}
-    rows = await session.execute(
-        text("SELECT r.slug, r.code, c.ects, c.document->'title' FROM "
-             "unnest(CAST(:s AS text[]), CAST(:c AS text[])) AS r(slug, code) "
-             "JOIN institution i ON i.slug = r.slug "
-             "JOIN course c ON c.institution_id = i.id AND c.code = r.code "
-             "WHERE NOT c.withdrawn"),
-        {"s": [p[0] for p in pairs], "c": [p[1] for p in pairs]},
-    )
-    return {f"{r[0]}/{r[1]}": (None if r[2] is None else float(r[2]), r[3]) for r in rows}
 
 
 async def _check(session: AsyncSession, body: Any) -> None:
@@ -169,17 +113,18 @@ async def _check(session: AsyncSession, body: Any) -> None:
 
 async def _check_award(session: AsyncSession, slug: str, body: dict[str, Any]) -> None:
     """Refuse an award whose texts no stacked credential could carry (a trial signature)."""
-    # Both modules build on this one, hence the late import.
-    from credentials.progress import compile_document
-    from credentials.stacked import award_problems
-
     problems = award_problems(compile_document(body, slug, 1), await get_institution(session, slug))
     if problems:
         raise Invalid(problems)
 
 
-async def define_pathway(session: AsyncSession, slug: str, body: Any) -> Defined:
-    """Create the pathway or add a version; nothing changes when the body is the latest's."""
+async def define_pathway(
+    session: AsyncSession, slug: str, body: Any, *, keyring: KeyRing,
+) -> Defined:
+    """Create the pathway or add a version; nothing changes when the body is the latest's.
+
+    A version that needs no partner's approval is active at once, and awarded (signed with
+    ``keyring``, in this transaction) to every learner who already satisfies it."""
     institution_id = await _institution_id(session, slug)
     await _check(session, body)
     await _check_award(session, slug, body)
@@ -205,7 +150,23 @@ async def define_pathway(session: AsyncSession, slug: str, body: Any) -> Defined
     if same:
         return Defined(outcome="unchanged", pathway=await get_pathway(session, slug, code))
     partners = sorted(set(body["partners"]) - {slug})
-    version = latest + 1
+    version_id = await _add_version(session, pathway_id, latest + 1, body, digest, partners)
+    activated = None
+    if not partners:
+        await _activate(session, pathway_id, version_id)
+        activated = version_id
+    defined = Defined(outcome="created" if created else "updated",
+                      pathway=await get_pathway(session, slug, code),
+                      activated_version_id=activated)
+    await _award_activated(session, defined, keyring)
+    return defined
+
+
+async def _add_version(
+    session: AsyncSession, pathway_id: uuid.UUID, version: int, body: dict[str, Any],
+    digest: str, partners: list[str],
+) -> int:
+    """Store ``body`` as pending ``version``, its units, and make it the latest; its id."""
     version_id = await session.scalar(
         text("INSERT INTO pathway_version (pathway_id, version, document, content_hash, state, "
              "partners, ects) VALUES (:p, :v, CAST(:d AS jsonb), :h, 'pending', :partners, :e) "
@@ -226,12 +187,13 @@ async def define_pathway(session: AsyncSession, slug: str, body: Any) -> Defined
     )
     await session.execute(text("UPDATE pathway SET latest_version = :v WHERE id = :p"),
                           {"v": version, "p": pathway_id})
-    activated = None
-    if not partners:
-        await _activate(session, pathway_id, version_id)
-        activated = version_id
-    return Defined(outcome="created" if created else "updated",
-                   pathway=await get_pathway(session, slug, code), activated_version_id=activated)
+    return int(version_id)
+
+
+async def _award_activated(session: AsyncSession, defined: Defined, keyring: KeyRing) -> None:
+    """A version just became active: award it to learners who already satisfy it."""
+    if defined.activated_version_id is not None:
+        await award_existing(session, defined.activated_version_id, keyring=keyring)
 
 
 async def _activate(session: AsyncSession, pathway_id: uuid.UUID, version_id: int) -> None:
@@ -253,8 +215,12 @@ async def _activate(session: AsyncSession, pathway_id: uuid.UUID, version_id: in
 
 async def approve_pathway(
     session: AsyncSession, slug: str, code: str, approver: str, *, version: int | None = None,
+    keyring: KeyRing,
 ) -> Defined:
     """``approver`` approves the pending version of ``slug``'s pathway ``code``.
+
+    The last approval activates the version, which is then awarded like a new one
+    (:func:`define_pathway`).
 
     404 when there is no such pathway, 403 when ``approver`` is not one of the partners
     whose approval the latest version needs; ``version``, when given, must be that
@@ -301,8 +267,10 @@ async def approve_pathway(
     if not waiting:
         await _activate(session, pathway_id, version_id)
         activated = version_id
-    return Defined(outcome="updated", pathway=await get_pathway(session, slug, code),
-                   activated_version_id=activated)
+    defined = Defined(outcome="updated", pathway=await get_pathway(session, slug, code),
+                      activated_version_id=activated)
+    await _award_activated(session, defined, keyring)
+    return defined
 
 
 async def retire_pathway(session: AsyncSession, slug: str, code: str) -> PathwayOut:
@@ -384,78 +352,3 @@ async def list_pathways(
     versions = await _versions(session, [r[0] for r in page])
     next_after = page[-1][2] if len(rows) > limit else None
     return [_out(r, versions.get(r[0], [])) for r in page], next_after
-
-
-_PUBLIC = (
-    "SELECT p.id, i.slug, p.code, v.version, v.state, v.document FROM pathway p "
-    "JOIN institution i ON i.id = p.institution_id JOIN pathway_version v ON v.pathway_id = p.id "
-)
-
-
-async def _public(session: AsyncSession, row: Any) -> PublicPathway:
-    pid, slug, code, version, state, doc = row
-    facts = await course_facts(session, referenced_courses(doc["rules"]))
-    units = [
-        UnitOut(course=course, title=facts.get(course, (None, None))[1],
-                ects=facts.get(course, (None, None))[0], label=label,
-                url="/api/v1/institutions/{}/courses/{}".format(*course.split("/", 1)))
-        for course, label in _units(doc["rules"])
-    ]
-    return PublicPathway(
-        id=pid, institution=slug, code=code, url=public_url(pid), version=version, state=state,
-        title=doc["title"], description=doc["description"], award=doc["award"],
-        rules=doc["rules"], min_total_ects=doc.get("min_total_ects"),
-        max_age_years=doc.get("max_age_years"), min_grade=doc.get("min_grade"),
-        partners=doc["partners"], units=units,
-    )
-
-
-def _units(node: dict[str, Any]) -> list[tuple[str, dict[str, str] | None]]:
-    if "course" in node:
-        return [(node["course"], node.get("label"))]
-    return [unit for child in node.get("all") or node.get("of") or () for unit in _units(child)]
-
-
-async def public_pathway(
-    session: AsyncSession, pathway_id: str, version: int | None = None
-) -> PublicPathway:
-    """The active version (or the one retired last), or ``version`` if it was ever active."""
-    try:
-        pid = uuid.UUID(pathway_id)
-    except ValueError:
-        raise PathwayNotFound(f"No pathway {pathway_id!r}.") from None
-    row = (await session.execute(
-        text(_PUBLIC + "WHERE p.id = :p AND v.activated_at IS NOT NULL "
-             "AND (CAST(:v AS integer) IS NULL OR v.version = :v) "
-             "ORDER BY v.state = 'active' DESC, v.version DESC LIMIT 1"),
-        {"p": pid, "v": version},
-    )).first()
-    if row is None:
-        what = f"version {version} of pathway" if version else "pathway"
-        raise PathwayNotFound(f"No published {what} {pathway_id}.")
-    return await _public(session, row)
-
-
-async def list_public_pathways(
-    session: AsyncSession, *, q: str | None, institution: str | None, course: str | None,
-    after: str | None, limit: int,
-) -> tuple[list[PublicPathway], str | None]:
-    """Active pathways, keyset on id; ``q`` matches title, description or award title words,
-    ``course`` (``slug/CODE``) keeps the pathways a course counts towards."""
-    like = None if not q else "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = (await session.execute(
-        text(_PUBLIC + "WHERE v.state = 'active' "
-             "AND (CAST(:i AS text) IS NULL OR i.slug = :i) "
-             "AND (CAST(:after AS uuid) IS NULL OR p.id > CAST(:after AS uuid)) "
-             "AND (CAST(:course AS text) IS NULL OR EXISTS (SELECT 1 FROM pathway_unit u "
-             "WHERE u.version_id = v.id AND u.course = :course)) "
-             "AND (CAST(:q AS text) IS NULL OR p.code ILIKE :q "
-             "OR CAST(v.document->'title' AS text) ILIKE :q "
-             "OR CAST(v.document->'description' AS text) ILIKE :q "
-             "OR CAST(v.document->'award'->'title' AS text) ILIKE :q) "
-             "ORDER BY p.id LIMIT :n"),
-        {"i": institution, "after": after, "course": course, "q": like, "n": limit + 1},
-    )).all()
-    page = rows[:limit]
-    items = [await _public(session, r) for r in page]
-    return items, (str(page[-1][0]) if len(rows) > limit else None)

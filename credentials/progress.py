@@ -14,6 +14,9 @@ of it. The version shown is the awarded one when there is an award, else the act
 Per pathway: the rule tree with each node met or not (and its label), the missing units
 with their ECTS and the catalogue's upcoming offerings (start date after today, not
 cancelled, soonest first), and the ECTS earned against the ECTS required.
+
+(A little over 400 lines: the evaluation helpers and the view share ``Compiled`` and the
+held-credential maps; ``credentials.rules`` holds the pure rule engine under both.)
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credentials.pathways import course_facts, public_url
-from credentials.stacking import (
+from catalogue.structs import OutStruct
+from credentials.records import course_facts, public_url
+from credentials.rules import (
     EPS,
     Evaluation,
     Held,
@@ -62,7 +66,7 @@ __all__ = [
 OFFERINGS_PER_UNIT = 5
 
 
-class Compiled(msgspec.Struct, frozen=True, gc=False):
+class Compiled(OutStruct, frozen=True, gc=False):
     """A pathway version, parsed once.
 
     Not tracked by the garbage collector (nothing in it refers back to it): the cache
@@ -165,7 +169,7 @@ def by_course(held: Iterable[tuple[str, Held]]) -> ByCourse:
     return found
 
 
-class Best(msgspec.Struct, frozen=True, gc=False):
+class Best(OutStruct, frozen=True, gc=False):
     """Per course, the most ECTS of a credential that could count (:func:`best_ects`)."""
 
     ects: dict[str, float]
@@ -242,7 +246,7 @@ def standing(pathway: Compiled, held: ByCourse, today: date, *, follow: bool = F
                     today)
 
 
-class RuleProgress(msgspec.Struct, kw_only=True):
+class RuleProgress(OutStruct, kw_only=True):
     """One node of the rule tree: ``needed``/``achieved`` count children, or ECTS for min_ects."""
 
     path: str
@@ -257,7 +261,7 @@ class RuleProgress(msgspec.Struct, kw_only=True):
     children: list[RuleProgress] = []
 
 
-class UpcomingOffering(msgspec.Struct, kw_only=True):
+class UpcomingOffering(OutStruct, kw_only=True):
     start_date: date
     end_date: date | None
     city: str | None
@@ -268,7 +272,7 @@ class UpcomingOffering(msgspec.Struct, kw_only=True):
     price_eur: float | None
 
 
-class MissingUnit(msgspec.Struct, kw_only=True):
+class MissingUnit(OutStruct, kw_only=True):
     course: str
     title: dict[str, str] | None
     ects: float | None
@@ -276,13 +280,13 @@ class MissingUnit(msgspec.Struct, kw_only=True):
     upcoming_offerings: list[UpcomingOffering]
 
 
-class Award(msgspec.Struct, kw_only=True):
+class Award(OutStruct, kw_only=True):
     credential_id: uuid.UUID
     url: str
     status: str
 
 
-class PathwayProgress(msgspec.Struct, kw_only=True):
+class PathwayProgress(OutStruct, kw_only=True):
     pathway_id: uuid.UUID
     url: str
     institution: str

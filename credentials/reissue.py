@@ -1,7 +1,7 @@
 """Reissue: a copy of a pre-revocation-list credential in the form verifiers in the field read.
 
 Credentials issued before the revocation lists reference a context URL nobody serves
-(``credentials.jsonld.MICROCREDENTIAL_CONTEXT_URL``) and carry a 2-bit ``message`` status
+(``credentials.proofs.jsonld.MICROCREDENTIAL_CONTEXT_URL``) and carry a 2-bit ``message`` status
 entry no status library reads (``credentials.status``). They keep verifying in the
 registry (``POST /api/v1/verify``, the web page), and their status list is still served
 and updated. A learner who wants to take one into a wallet or to a verifier of their own
@@ -17,7 +17,7 @@ asks for a reissue:
 **The old copy stays valid** until the institution revokes the credential: a learner may
 have handed it out already (a share link, a download at an employer), and a reissue is
 the learner's act, not the institution's. Any later revocation or suspension flips both
-entries (``credentials.service.change_status``), so no copy outlives the other. A
+entries (``credentials.status_changes.change_status``), so no copy outlives the other. A
 suspended credential is reissued suspended (its new bit set). A credential already in the
 new form is returned as it is; a revoked one is not reissued.
 """
@@ -30,18 +30,19 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.structs import OutStruct
 from credentials.builder import LOCAL_CONTEXT
 from credentials.errors import AlreadyInStatus, CredentialNotFound
-from credentials.issuing import proof_created, sign_checked
-from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL
+from credentials.builder import proof_created, sign_checked
+from credentials.proofs.jsonld import MICROCREDENTIAL_CONTEXT_URL
 from credentials.keys import KeyRing
-from credentials.stacking_hook import lock_learners
+from credentials.records import lock_learners
 from credentials.status import PURPOSE, allocate, list_url, set_bit, status_entry
 
 __all__ = ["Reissued", "reissue"]
 
 
-class Reissued(msgspec.Struct, frozen=True):
+class Reissued(OutStruct, frozen=True):
     id: uuid.UUID
     document: bytes
     reissued: bool

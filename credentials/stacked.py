@@ -15,15 +15,16 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from catalogue.structs import OutStruct
 from credentials.builder import build_credential
 from credentials.fastschema import check_resolved
-from credentials.issuing import Institution, credential_iri, issuer_profile
-from credentials.jsonld import UnsafeDocument
+from credentials.builder import credential_iri, issuer_profile
+from credentials.records import Institution
+from credentials.proofs.jsonld import UnsafeDocument
 from credentials.progress import Compiled
-from credentials.signing import sign
+from credentials.proofs.signing import sign
 from credentials.status import PURPOSE, list_url
 
 __all__ = [
@@ -62,7 +63,7 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-class Stacked(msgspec.Struct, kw_only=True):
+class Stacked(OutStruct, kw_only=True):
     """What a stacked credential is built from, apart from the key and the status entry."""
 
     credential_id: uuid.UUID

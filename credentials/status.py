@@ -46,12 +46,10 @@ least significant bit, hence ``8 * (k / 8) + 7 - k % 8``.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import gzip
 import re
 import secrets
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,13 +59,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.errors import NotFound
 from credentials.keys import KeyRing
-from credentials.signing import sign
+from credentials.proofs.signing import sign
 
 __all__ = [
     "CHANNEL",
     "LEGACY_PURPOSE",
     "LIST_BITS",
     "LIST_SIZE",
+    "ListKey",
     "PURPOSE",
     "REVOKED",
     "SIZES",
@@ -75,7 +74,6 @@ __all__ = [
     "STATUS_SIZE",
     "SUSPENDED",
     "Allocated",
-    "StatusCache",
     "allocate",
     "bit_position",
     "decode_list",
@@ -84,7 +82,6 @@ __all__ = [
     "list_credential",
     "list_url",
     "parse_name",
-    "read_bits",
     "read_lists",
     "read_values",
     "release",
@@ -284,27 +281,6 @@ async def read_values(
     return {(r[0], r[1], r[2], r[3]): int(r[4]) for r in rows}
 
 
-async def read_bits(
-    session: AsyncSession, entries: list[tuple[str, str, int, int]]
-) -> dict[tuple[str, str, int, int], bool]:
-    """Single bits of (slug, purpose, seq, bit position) (see :func:`bit_position`);
-    an unknown list or position is left out. Verification reads :func:`read_values`."""
-    if not entries:
-        return {}
-    rows = await session.execute(
-        text("SELECT e.slug, e.purpose, e.seq, e.idx, "
-             "get_bit(l.bits, 8 * (e.idx / 8) + 7 - e.idx % 8) "
-             "FROM unnest(CAST(:s AS text[]), CAST(:p AS text[]), CAST(:q AS integer[]), "
-             "CAST(:x AS integer[])) AS e(slug, purpose, seq, idx) "
-             "JOIN institution i ON i.slug = e.slug "
-             "JOIN status_list l ON l.institution_id = i.id AND l.purpose = e.purpose "
-             "AND l.seq = e.seq WHERE e.idx >= 0 AND e.idx < l.size * l.status_size"),
-        {"s": [e[0] for e in entries], "p": [e[1] for e in entries],
-         "q": [e[2] for e in entries], "x": [e[3] for e in entries]},
-    )
-    return {(r[0], r[1], r[2], r[3]): bool(r[4]) for r in rows}
-
-
 ListKey = tuple[str, str, int]
 """(institution slug, purpose, seq)."""
 
@@ -319,134 +295,6 @@ async def read_lists(session: AsyncSession, keys: list[ListKey]) -> dict[ListKey
         {"s": [k[0] for k in keys], "p": [k[1] for k in keys], "q": [k[2] for k in keys]},
     )
     return {(r[0], r[1], r[2]): bytes(r[3]) for r in rows}
-
-
-class StatusCache:
-    """Status lists held in memory while a LISTEN connection says when they change.
-
-    Exact, not time-bounded: every bit flip notifies ``CHANNEL`` on commit (``set_bit``)
-    and the listener drops that list here. The cache answers only while ``live`` (the
-    listener is connected); when it is lost everything is dropped and readers go to the
-    database. A list read from the database is kept only if no notification arrived
-    while it was being read (``generation``), so a slow read cannot store a stale copy.
-    The lag is that of NOTIFY delivery, well under a millisecond on one host.
-
-    A connection can also be lost without a word (a stalled server, a half-open socket):
-    a heartbeat queries it every ``heartbeat`` seconds, and the cache stops answering as
-    soon as no heartbeat succeeded for ``3 * heartbeat``, so it never serves statuses
-    older than that.
-    """
-
-    def __init__(self, heartbeat: float = 5.0, clock: Any = time.monotonic) -> None:
-        self._lists: dict[ListKey, bytes] = {}
-        self._generation = 0
-        self._connection: Any = None
-        self._live = False
-        self._beat = 0.0
-        self._pulse: asyncio.Task[None] | None = None
-        self.heartbeat = heartbeat
-        self.clock = clock
-
-    @property
-    def live(self) -> bool:
-        if self._live and self.clock() - self._beat >= 3 * self.heartbeat:
-            self._live = False  # silent for too long: what we hold may be stale
-            self.invalidate()
-        return self._live
-
-    @property
-    def generation(self) -> int:
-        return self._generation
-
-    def invalidate(self, key: ListKey | None = None) -> None:
-        self._generation += 1
-        if key is None:
-            self._lists.clear()
-        else:
-            self._lists.pop(key, None)
-
-    def values(self, wanted: list[tuple[str, str, int, int]]) -> dict[tuple[str, str, int, int], int] | None:
-        """Every wanted entry value from memory, or None when any list is not held."""
-        if not self.live:
-            return None
-        found = {}
-        for entry in wanted:
-            bits = self._lists.get(entry[:3])
-            if bits is None:
-                return None
-            value = entry_value(bits, entry[3], SIZES[entry[1]])
-            if value is not None:
-                found[entry] = value
-        return found
-
-    def bits(self, wanted: list[tuple[str, str, int, int]]) -> dict[tuple[str, str, int, int], bool] | None:
-        """Every wanted bit (by bit position) from memory, or None when any list is not held."""
-        if not self.live:
-            return None
-        found = {}
-        for entry in wanted:
-            bits = self._lists.get(entry[:3])
-            if bits is None:
-                return None
-            index = entry[3]
-            if 0 <= index < len(bits) * 8:
-                found[entry] = bool((bits[index // 8] >> (7 - index % 8)) & 1)
-        return found
-
-    def keep(self, generation: int, lists: dict[ListKey, bytes]) -> None:
-        if self.live and generation == self._generation:
-            self._lists.update(lists)
-
-    async def listen(self, dsn: str) -> None:
-        """Connect the listener (asyncpg, outside any pool); the cache is live from here."""
-        import asyncpg
-
-        connection = await asyncpg.connect(dsn)
-        connection.add_termination_listener(self._lost)
-        await connection.add_listener(CHANNEL, self._notified)
-        self._connection = connection
-        self.invalidate()
-        self._beat = self.clock()
-        self._live = True
-        self._pulse = asyncio.create_task(self._heartbeat(connection))
-
-    async def _heartbeat(self, connection: Any) -> None:
-        while self._connection is connection:
-            await asyncio.sleep(self.heartbeat)
-            try:
-                await asyncio.wait_for(connection.fetchval("SELECT 1"), self.heartbeat)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # timed out, or the connection broke: stop trusting it
-                self._lost(connection)
-                return
-            self._beat = self.clock()
-
-    async def close(self) -> None:
-        self._live = False
-        self.invalidate()
-        if self._pulse is not None:
-            self._pulse.cancel()
-            self._pulse = None
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            await _close(connection)
-
-    def _notified(self, connection: Any, pid: int, channel: str, payload: str) -> None:
-        slug, purpose, seq = payload.split("/")
-        self.invalidate((slug, purpose, int(seq)))
-
-    def _lost(self, connection: Any) -> None:
-        self._live = False
-        self.invalidate()
-
-
-async def _close(connection: Any) -> None:
-    """Close politely, or drop the socket when the server does not answer in time."""
-    try:
-        await asyncio.wait_for(connection.close(), 5)
-    except Exception:
-        connection.terminate()
 
 
 def parse_name(name: str) -> tuple[str, int] | None:

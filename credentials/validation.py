@@ -10,7 +10,7 @@ document and a message), sorted by pointer; an empty list means valid. Messages 
 the mandatory and optional elements of Annex I of the Council Recommendation on
 micro-credentials (2022/C 243/02) start with the element's name, see
 :data:`EU_ELEMENTS`. Beyond the schemas, the grade is checked against its declared
-scale (:func:`credentials.stacking.normalise_grade`): it must lie on the scale and not
+scale (:func:`credentials.rules.normalise_grade`): it must lie on the scale and not
 below its pass mark, since a micro-credential records learning outcomes achieved.
 """
 
@@ -24,13 +24,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import msgspec
 from jsonschema import Draft201909Validator, Draft202012Validator, ValidationError
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from credentials.stacking import GradeError, normalise_grade
+from catalogue.structs import OutStruct
+from credentials.rules import GradeError, normalise_grade
 
 __all__ = [
     "EU_ELEMENTS",
@@ -94,7 +94,7 @@ _FORMATS = {
 _UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)")
 
 
-class Violation(msgspec.Struct, frozen=True):
+class Violation(OutStruct, frozen=True):
     """One reason a document is invalid: where (a JSON pointer) and why."""
 
     pointer: str
@@ -133,7 +133,7 @@ def validate_resolved(doc: Any) -> list[Violation]:
 
 
 def validate_pathway(doc: Any) -> list[Violation]:
-    """Check a pathway's shape; :func:`credentials.stacking.check_satisfiable` does the rest."""
+    """Check a pathway's shape; :func:`credentials.rules.check_satisfiable` does the rest."""
     if isinstance(doc, Mapping) and _depth(doc.get("rules")) > MAX_RULE_DEPTH:
         return [Violation("/rules", f"rules nest deeper than {MAX_RULE_DEPTH} levels")]
     award = {"/award" + pointer: name for pointer, name in EU_ELEMENTS.items()}

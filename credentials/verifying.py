@@ -2,7 +2,8 @@
 
 Five checks, each ``ok`` True, False or None (could not be decided), with a reason:
 
-* ``proof``: every Data Integrity proof (eddsa-rdfc-2022 or eddsa-jcs-2022) holds, with
+* ``proof``: every Data Integrity proof (eddsa-rdfc-2022 or eddsa-jcs-2022) holds (the
+  algorithm's steps, one function each, are in ``credentials.proofs.signing``), with
   the key its verification method names, taken from *our* issuer keys (the DID documents
   we serve), never fetched; a key revoked with ``academy keys revoke-signing`` proves
   nothing created from its revocation on (``KeyRing.refusal``).
@@ -21,7 +22,7 @@ Five checks, each ``ok`` True, False or None (could not be decided), with a reas
 a tampered or malformed credential is a report with the failing check.
 
 The CPU-bound checks (proof and schema) are ``check_proofs``: bounded by
-``credentials.limits`` (a credential beyond a bound fails with the reason), free of I/O,
+``credentials.proofs.limits`` (a credential beyond a bound fails with the reason), free of I/O,
 so that a caller's ``prover`` may run it in another process with a deadline.
 """
 
@@ -34,15 +35,15 @@ from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.structs import OutStruct
 from credentials.fastschema import ob3_violations
 from credentials.keys import KeyRing, parse_instant
-from credentials.limits import (
+from credentials.proofs.limits import (
     MAX_PROOFS,
     MAX_STATUS_ENTRIES,
     DeadlinePassed,
@@ -50,17 +51,17 @@ from credentials.limits import (
     deadline,
     document_problem,
 )
-from credentials.signing import verify
+from credentials.proofs.signing import verify
 from credentials.status import (
     PURPOSE,
     SIZES,
     STATUS_MESSAGES,
-    StatusCache,
     entry_value,
     parse_name,
     read_lists,
     read_values,
 )
+from credentials.status_cache import StatusCache
 
 __all__ = ["Check", "ProofJob", "Prover", "Report", "check_proofs", "verify_credential",
            "verify_many"]
@@ -68,13 +69,13 @@ __all__ = ["Check", "ProofJob", "Prover", "Report", "check_proofs", "verify_cred
 CheckName = Literal["proof", "issuer", "status", "validity", "schema"]
 
 
-class Check(msgspec.Struct, frozen=True):
+class Check(OutStruct, frozen=True):
     check: CheckName
     ok: bool | None
     reason: str
 
 
-class Report(msgspec.Struct, frozen=True):
+class Report(OutStruct, frozen=True):
     verified: bool
     checks: list[Check]
 
@@ -150,7 +151,7 @@ def check_proofs(jobs: list[ProofJob], now: datetime,
                  deadline_at: float | None = None) -> list[tuple[Check, Check]]:
     """The proof and schema checks of each job: the CPU-bound part, safe to run in a worker.
 
-    Bounded (``credentials.limits``): an oversized document or one too entangled to
+    Bounded (``credentials.proofs.limits``): an oversized document or one too entangled to
     canonicalise fails its checks with the reason; past ``deadline_at`` (``time.time()``)
     the remaining documents are left undecided.
     """

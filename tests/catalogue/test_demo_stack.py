@@ -7,7 +7,7 @@ from pathlib import Path
 
 from catalogue.demo import stack_documents
 from catalogue.service import prepare_many
-from credentials.stacking import referenced_courses
+from credentials.rules import referenced_courses
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "schemas" / "examples" / "pathway.json"
 

@@ -14,11 +14,29 @@ from sqlalchemy import text
 from api.app import create_app
 from api.credentials import credential_handlers
 from api.learners import resolve_learner
+from tests.client import AppClient
 from tests.conftest import bearer
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "schemas" / "examples"
 ISSUE = "/api/v1/institutions/{slug}/credentials"
+
+LETTER = {"type": "letter", "values": ["E", "D", "C", "B", "A"], "pass": "C"}
+VARIANTS = [
+    {},
+    {"assessment": {"type": "testing"}, "stackability": "standalone"},
+    {"assessment": {"type": "project", "grade": "B", "grade_scale": LETTER,
+                    "description": {"en": "A team project", "nl": "Een teamproject"}}},
+    {"assessment": {"type": "portfolio", "grade": 17.5,
+                    "grade_scale": {"type": "numeric", "min": 0, "max": 20, "pass": 10}},
+     "ects": 2.5, "eqf_level": None, "valid_until": "2030-12-31"},
+    {"prerequisites": "None", "further_information": {"en": "See https://www.ucll.be"},
+     "identity_verification": False, "languages": ["en", "nl"],
+     "title": {"en": "Micro-credential Wound Care in Home Nursing"}},  # one of the course's
+    {"learner": {"email": "joëlle@example.be", "name": "Joëlle \"Jo\" D'Hondt\tvan Dam"},
+     "quality_assurance": "NVAO \\ institutional review"},
+]
+"""Issuance requests of several shapes (grades, scales, languages, quoting)."""
 
 
 def example(name: str) -> dict[str, Any]:
@@ -92,7 +110,7 @@ async def legacy_in(session_factory, keyring, credential: dict[str, Any]) -> dic
     from sqlalchemy import text
 
     from credentials.builder import LEGACY_CONTEXTS
-    from credentials.issuing import sign_checked
+    from credentials.builder import sign_checked
     from credentials.status import LEGACY_PURPOSE, allocate, list_url, release, status_entry
 
     credential_id = credential["id"].rsplit("/", 1)[1]
@@ -123,7 +141,7 @@ async def resign(app: Litestar, credential: dict[str, Any], **changes: Any) -> d
     documents the API no longer issues (dated in the future, already expired), to check
     what the verifier says of them."""
     from api.issuers import keyring_of
-    from credentials.issuing import proof_created, sign_checked
+    from credentials.builder import proof_created, sign_checked
 
     keyring = keyring_of(app)
     slug = credential["issuer"]["id"].rsplit(":", 1)[1]
@@ -133,3 +151,21 @@ async def resign(app: Litestar, credential: dict[str, Any], **changes: Any) -> d
             text("SELECT id FROM institution WHERE slug = :s"), {"s": slug})
         key = await keyring.signing_key(session, institution_id, slug)
     return json.loads(sign_checked(unsigned, key, proof_created()))
+
+
+async def issue_three_and_revoke_one(app) -> tuple[list[dict], str]:  # type: ignore[no-untyped-def,type-arg]
+    """Three credentials issued through committing requests, the first revoked; and the key."""
+    async with AppClient(app) as client:
+        key = await committed_issuer(app, client)
+        issued = []
+        for n in range(3):
+            body = request_body(learner={"email": f"learner{n}@example.org", "name": f"Learner {n}"})
+            r = await client.post("/api/v1/institutions/ucll/credentials", json=body,
+                                  headers=bearer(key))
+            assert r.status_code == 201, r.text
+            issued.append(r.json())
+        revoked = issued[0]["id"].rsplit("/", 1)[-1]
+        r = await client.post(f"/api/v1/institutions/ucll/credentials/{revoked}/revoke",
+                              json={"reason": "issued in error"}, headers=bearer(key))
+        assert r.status_code == 200, r.text
+    return issued, key

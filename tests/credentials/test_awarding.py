@@ -8,13 +8,13 @@ from typing import Any
 import msgspec
 import pytest
 
-from credentials.jsonld import expand_strict
+from credentials.proofs.jsonld import expand_strict
 from credentials.status import STATUS_MESSAGES, decode_list, entry_value
 from credentials.validation import validate_ob3
 from tests.conftest import bearer
-from tests.credentials import test_pathways as pathways
+from tests.credentials import pathway_support as pathways
 from tests.credentials.support import ISSUE, request_body
-from tests.credentials.test_pathways import active_pathway, approve, define
+from tests.credentials.pathway_support import active_pathway, approve, define
 
 app, keys = pathways.app, pathways.keys  # the fixtures
 
@@ -188,6 +188,32 @@ async def test_activation_awards_learners_who_already_qualify(client, keys) -> N
     assert (await approve(client, keys, "thomasmore")).status_code == 200
     (award,) = await stacked(client, me)
     assert award["credential"]["credentialSubject"]["totalEcts"] == 14  # 4 + 3 + 4 + 3
+
+
+async def test_the_approve_command_itself_awards_learners_who_already_qualify(  # type: ignore[no-untyped-def]
+        app, client, keys, session_factory) -> None:
+    """Activation awards in the domain (credentials.pathways), not in the HTTP handler: the
+    command alone, with the keyring as an argument, signs the award in its transaction."""
+    from sqlalchemy import text
+
+    from api.issuers import keyring_of
+    from credentials.pathways import approve_pathway
+
+    for slug, code in (("ucll", "MC-UDL"), ("thomasmore", "MC-TAALBELEID"),
+                       ("kuleuven", "MC-EVALUATIE"), ("ucll", "MC-TOETS")):
+        await issue(client, keys, slug, code)
+    assert (await define(client, keys)).status_code == 201
+    assert (await approve(client, keys, "ucll")).status_code == 200
+    async with session_factory() as session:
+        defined = await approve_pathway(session, "kuleuven", "PG-INCLUSIEF-ONDERWIJS",
+                                        "thomasmore", keyring=keyring_of(app))
+        assert defined.activated_version_id is not None
+        awarded = await session.scalar(text(
+            "SELECT count(*) FROM stacked_credential WHERE learner_email = :e"), {"e": EMAIL})
+        await session.commit()
+    assert awarded == 1
+    (award,) = await stacked(client, await learner_headers(client, keys))
+    assert award["credential"]["credentialSubject"]["totalEcts"] == 14
 
 
 async def test_learners_see_their_progress_and_where_to_follow_missing_units(  # type: ignore[no-untyped-def]

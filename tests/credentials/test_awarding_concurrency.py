@@ -15,11 +15,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from api.access import create_key
-from credentials import awarding, issuing, service
+from credentials import awarding, issuing, records
 from tests.client import AppClient
 from tests.conftest import bearer
 from tests.credentials.support import ISSUE, request_body
-from tests.credentials.test_pathways import pathway_body, publish_courses, with_pathways
+from tests.credentials.pathway_support import pathway_body, publish_courses, with_pathways
 
 COURSES = {"ucll/MC-A": 3, "ucll/MC-B": 3}
 LEARNERS = 8
@@ -34,11 +34,11 @@ async def _issue_key(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 async def _race(app, monkeypatch, rules, *, lock: bool = True) -> list[int]:  # type: ignore[no-untyped-def]
     """Issue MC-A and MC-B to each learner at once; the number of awards per learner."""
-    with_pathways(app, monkeypatch)
+    with_pathways(app)
     if not lock:
         async def no_lock(session, emails):  # type: ignore[no-untyped-def]
             return None
-        for module in (awarding, issuing, service):
+        for module in (awarding, issuing, records):
             monkeypatch.setattr(module, "lock_learners", no_lock)
     async with AppClient(app) as client:
         headers = await _issue_key(app)
@@ -96,7 +96,7 @@ async def test_the_database_refuses_a_second_award_even_without_the_lock(committ
 
 async def test_batches_naming_the_same_learners_in_other_orders_do_not_deadlock(
         committed_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    with_pathways(committed_app, monkeypatch)
+    with_pathways(committed_app)
     async with AppClient(committed_app) as client:
         headers = await _issue_key(committed_app)
         await publish_courses(client, {"ucll": headers}, COURSES)
@@ -122,7 +122,7 @@ async def test_activation_batches_and_revocations_at_once_do_not_deadlock(
     """An activation awards every learner who already qualifies while batches re-issue a
     constituent and revocations suspend awards: each takes learners' locks, and the
     revocations a status list's row too. One global lock order keeps them out of a cycle."""
-    with_pathways(committed_app, monkeypatch)
+    with_pathways(committed_app)
     async with AppClient(committed_app) as client:
         headers = await _issue_key(committed_app)
         async with committed_app.state.session_factory() as s:

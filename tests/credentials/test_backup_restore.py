@@ -14,7 +14,7 @@ from api.embedded import EmbeddedPostgres
 from api.settings import load_settings
 from tests.client import AppClient
 from tests.conftest import TEST_SECRET, bearer
-from tests.credentials.support import committed_issuer, request_body
+from tests.credentials.support import issue_three_and_revoke_one, request_body
 
 ACADEMY = str(Path(sys.executable).parent / "academy")
 
@@ -30,25 +30,8 @@ def index_of(credential: dict) -> tuple[str, str]:  # type: ignore[type-arg]
     return status["statusListCredential"], status["statusListIndex"]
 
 
-async def _issue_three_and_revoke_one(app) -> tuple[list[dict], str]:  # type: ignore[no-untyped-def,type-arg]
-    async with AppClient(app) as client:
-        key = await committed_issuer(app, client)
-        issued = []
-        for n in range(3):
-            body = request_body(learner={"email": f"learner{n}@example.org", "name": f"Learner {n}"})
-            r = await client.post("/api/v1/institutions/ucll/credentials", json=body,
-                                  headers=bearer(key))
-            assert r.status_code == 201, r.text
-            issued.append(r.json())
-        revoked = issued[0]["id"].rsplit("/", 1)[-1]
-        r = await client.post(f"/api/v1/institutions/ucll/credentials/{revoked}/revoke",
-                              json={"reason": "issued in error"}, headers=bearer(key))
-        assert r.status_code == 200, r.text
-    return issued, key
-
-
 async def test_backup_then_restore_into_a_fresh_data_dir(committed_app, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    issued, key = await _issue_three_and_revoke_one(committed_app)
+    issued, key = await issue_three_and_revoke_one(committed_app)
     source_url = committed_app.state.settings.database_url
     dump = tmp_path / "academy.dump"
     academy({"DATABASE_URL": source_url, "ACADEMY_DATA_DIR": str(tmp_path / "a")}, "backup", str(dump))

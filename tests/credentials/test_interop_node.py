@@ -1,6 +1,6 @@
 """Our eddsa-rdfc-2022 credentials against Digital Bazaar's JavaScript stack, offline.
 
-Credentials of several shapes are signed with `credentials.signing.sign` and handed to
+Credentials of several shapes are signed with `credentials.proofs.signing.sign` and handed to
 `bench/node/verify.mjs` (@digitalbazaar/vc 7 + data-integrity 2 + eddsa-rdfc-2022-cryptosuite
 1, jsonld.js 9, rdf-canonize 5; pinned in bench/node/package-lock.json), whose document loader
 serves only the standard contexts of `schemas/contexts/` (none of ours: credentials embed
@@ -43,17 +43,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyld import jsonld
 
 from credentials.builder import LOCAL_CONTEXT
-from credentials.jsonld import CONTEXT_FILES, CONTEXTS_DIR, LOADER, MICROCREDENTIAL_CONTEXT_URL
-from credentials.multikey import (
+from credentials.proofs.jsonld import CONTEXT_FILES, CONTEXTS_DIR, LOADER, MICROCREDENTIAL_CONTEXT_URL
+from credentials.proofs.multikey import (
     b58encode,
     did_document,
     generate_private_key,
     issuer_did,
     private_key_to_multikey,
+    resolve_from_did_documents,
 )
-from credentials.rdfc import canonicalize_reference, find_control_chars
-from credentials.shapes import canonicalize
-from credentials.signing import proof_config, resolve_from_did_documents, sign, verify
+from credentials.proofs.rdfc import canonicalize_reference, find_control_chars
+from credentials.proofs.fastcanon import canonicalize
+from credentials.proofs.signing import proof_config, sign, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_DIR = ROOT / "bench" / "node"
@@ -300,7 +301,7 @@ GENUINE: dict[str, Callable[[], dict[str, Any]]] = {
 # for `-ra`, the measured cause here:
 #
 # * Sort order. RDFC-1.0 sorts N-Quads (the output, and each blank node's quads before its
-#   first-degree hash) in Unicode *code point* order; credentials/rdfc.py (pyld) does. rdf-canonize
+#   first-degree hash) in Unicode *code point* order; credentials/proofs/rdfc.py (pyld) does. rdf-canonize
 #   5.0 sorts with JavaScript's `Array.prototype.sort()`, i.e. UTF-16 *code unit* order. They
 #   disagree when two quads first differ at an astral character (emoji: high surrogate
 #   0xD800-0xDBFF) vs a BMP character in U+E000-U+FFFF (private use, CJK compatibility,
@@ -316,7 +317,7 @@ GENUINE: dict[str, Callable[[], dict[str, Any]]] = {
 #   |v| >= 1e21`: String(5e-7) is "5e-7", so the value takes the integer branch,
 #   toFixed(0) = "0"^^xsd:float; pyld writes "5.0E-7"^^xsd:float. Hits any non-integral
 #   |x| < 1e-6 whose shortest form has one significant digit (1e-7, 5e-7, ...).
-# The sort-order cases are refused when signing (credentials.signing.sort_order_ambiguity),
+# The sort-order cases are refused when signing (credentials.proofs.rdfc.sort_order_ambiguity),
 # so no credential we issue can hit them; the test below proves the refusal.
 SORT_AMBIGUOUS = {
     "emoji vs U+FF08 in one language map":
@@ -329,7 +330,7 @@ SORT_AMBIGUOUS = {
 def test_we_refuse_to_sign_what_implementations_would_order_differently(
     issuer: Issuer, name: str
 ) -> None:
-    from credentials.jsonld import UnsafeDocument
+    from credentials.proofs.jsonld import UnsafeDocument
 
     with pytest.raises(UnsafeDocument, match="UTF-16"):
         sign(SORT_AMBIGUOUS[name](), issuer.key, METHOD, CREATED)
@@ -526,7 +527,7 @@ def test_python_rejects_node_reserialised_integral_float_beyond_2_53(
 
 def test_default_context_map_is_ours(node: str) -> None:
     """Without --contexts, verify.mjs reads schemas/contexts/README.md: it must list exactly
-    credentials/jsonld.py CONTEXT_FILES."""
+    credentials/proofs/jsonld.py CONTEXT_FILES."""
     printed = run_node(node, "--print-contexts")[0]
     assert printed == {url: str(CONTEXTS_DIR / name) for url, name in CONTEXT_FILES.items()}
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from sqlalchemy import text
 
 from tests.conftest import bearer
-from tests.credentials import test_pathways as pathways
+from tests.credentials import pathway_support as pathways
 from tests.credentials.support import ISSUE, request_body
-from tests.credentials.test_pathways import active_pathway
+from tests.credentials.pathway_support import active_pathway
 
 ROOT = Path(__file__).resolve().parents[2]
 app, keys = pathways.app, pathways.keys  # the fixtures: three partners, the example's courses

@@ -6,32 +6,16 @@ import copy
 import random
 
 from credentials.fastschema import check_request, check_resolved, ob3_violations
-from credentials.jsonld import expand_strict
-from credentials.rdfc import canonicalize_reference
-from credentials.shapes import canonicalize
+from credentials.proofs.jsonld import expand_strict
+from credentials.proofs.rdfc import canonicalize_reference
+from credentials.proofs.fastcanon import canonicalize
 from credentials.validation import (
     validate_issuance_request,
     validate_ob3,
     validate_resolved,
 )
 from tests.credentials import support
-from tests.credentials.support import issue, request_body
-
-LETTER = {"type": "letter", "values": ["E", "D", "C", "B", "A"], "pass": "C"}
-VARIANTS = [
-    {},
-    {"assessment": {"type": "testing"}, "stackability": "standalone"},
-    {"assessment": {"type": "project", "grade": "B", "grade_scale": LETTER,
-                    "description": {"en": "A team project", "nl": "Een teamproject"}}},
-    {"assessment": {"type": "portfolio", "grade": 17.5,
-                    "grade_scale": {"type": "numeric", "min": 0, "max": 20, "pass": 10}},
-     "ects": 2.5, "eqf_level": None, "valid_until": "2030-12-31"},
-    {"prerequisites": "None", "further_information": {"en": "See https://www.ucll.be"},
-     "identity_verification": False, "languages": ["en", "nl"],
-     "title": {"en": "Micro-credential Wound Care in Home Nursing"}},  # one of the course's
-    {"learner": {"email": "joëlle@example.be", "name": "Joëlle \"Jo\" D'Hondt\tvan Dam"},
-     "quality_assurance": "NVAO \\ institutional review"},
-]
+from tests.credentials.support import VARIANTS, issue, request_body
 
 app = support.app  # the shared fixture, used by this module's tests
 ucll = support.ucll  # the shared fixture, used by this module's tests

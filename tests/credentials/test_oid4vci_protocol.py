@@ -28,8 +28,8 @@ from sqlalchemy import text
 
 from api.app import create_app
 from api.settings import Settings, load_settings
-from credentials.holder_proof import ProofRejected, check_proof, did_jwk
-from credentials.multikey import ED25519_PUB_PREFIX, b58encode
+from credentials.proofs.holder_proof import ProofRejected, check_proof, did_jwk
+from credentials.proofs.multikey import ED25519_PUB_PREFIX, b58encode
 from tests.client import AppClient
 from tests.conftest import TEST_SECRET, bearer
 from tests.conftest_secrets import LogCapture
@@ -304,6 +304,16 @@ def test_check_proof_names_the_holder() -> None:
                     audience=ISSUER, now=int(time.time()))
     with pytest.raises(ProofRejected, match="alg"):
         check_proof(_unsigned_alg_none(key), audience=ISSUER, now=int(time.time()))
+
+
+def test_an_over_long_did_key_is_refused_before_base58_decoding() -> None:
+    """base58 decoding is quadratic: a did:key longer than any key is refused on its length,
+    before decoding (joserfc's 512-byte header bound is not what this module relies on)."""
+    key = OKPKey.generate_key("Ed25519")
+    multibase = "z" + "2" * 100
+    with pytest.raises(ProofRejected, match="longer than 64"):
+        check_proof(proof(key, header={"kid": f"did:key:{multibase}#{multibase}"}, nonce="n"),
+                    audience=ISSUER, now=int(time.time()))
 
 
 def _unsigned_alg_none(key: OKPKey) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.credentials.test_pathways import (  # noqa: F401  (fixtures)
+from tests.credentials.pathway_support import (  # noqa: F401  (fixtures)
     PATHWAYS,
     active_pathway,
     app,

@@ -1,124 +1,27 @@
 """Pathways: defined by an awarding institution, approved by its partners, versioned, retired.
 
-The fixtures here (three partners' courses and keys, the app with the registry and the
-pathway routes, the stacking hook wired to ``credentials.awarding``) are shared by the
-awarding tests.
+The shared fixtures and helpers live in ``tests.credentials.pathway_support``.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import pytest
-from litestar import Litestar
-
-from api.app import create_app
-from api.issuers import keyring_of
-from api.pathways import pathway_handlers
-from credentials import awarding, issuing, service
 from credentials.stacked import STACKED_ACHIEVEMENT_TYPE
 from tests.conftest import bearer
-from tests.credentials.support import example, with_registry
+from tests.credentials import pathway_support
+from tests.credentials.pathway_support import (
+    COURSES,
+    PATHWAYS,
+    active_pathway,
+    approve,
+    define,
+    pathway_body,
+)
 
-PATHWAYS = "/api/v1/institutions/{slug}/pathways"
-COURSES = {  # slug/CODE -> ECTS; the units of the example pathway
-    "ucll/MC-UDL": 4, "ucll/MC-TOETS": 3,
-    "thomasmore/MC-DIVERSITEIT": 4, "thomasmore/MC-TAALBELEID": 3,
-    "kuleuven/MC-EVALUATIE": 4, "kuleuven/MC-DIGITAAL": 3,
-}
-
-
-def pathway_body(**changes: Any) -> dict[str, Any]:
-    body = copy.deepcopy(example("pathway.json"))
-    body.update(changes)
-    return body
-
-
-def wire_hook(app: Litestar, monkeypatch: pytest.MonkeyPatch) -> None:
-    """What ``credentials.stacking_hook`` will do once wired: re-evaluate through awarding."""
-
-    async def hook(session, credential_row):  # type: ignore[no-untyped-def]
-        await awarding.on_credential_change(session, credential_row, keyring=keyring_of(app))
-
-    monkeypatch.setattr(issuing, "on_credential_change", hook)
-    monkeypatch.setattr(service, "on_credential_change", hook)
-
-
-def with_pathways(app: Litestar, monkeypatch: pytest.MonkeyPatch) -> Litestar:
-    with_registry(app)
-    if "/api/v1/pathways" not in {route.path for route in app.routes}:
-        for handler in pathway_handlers():
-            app.register(handler)
-    wire_hook(app, monkeypatch)
-    return app
-
-
-@pytest.fixture
-def app(settings, session_factory, monkeypatch) -> Litestar:  # type: ignore[no-untyped-def]
-    return with_pathways(create_app(settings, session_factory=session_factory), monkeypatch)
-
-
-def course_doc(slug: str, code: str, ects: float) -> dict[str, Any]:
-    doc = example("course-ucll-microcredential.json")
-    doc.pop("code")
-    doc.pop("joint_partners")
-    doc["title"] = {"nl": f"Microcredential {code}", "en": f"Micro-credential {code}"}
-    doc["ects"] = ects
-    doc["offerings"][0]["start_date"] = "2027-02-01"
-    doc["offerings"][0]["end_date"] = "2027-04-01"
-    doc["offerings"][0]["enrolment_deadline"] = "2027-01-15"
-    doc["offerings"][1]["status"] = "cancelled"
-    doc["offerings"][1]["start_date"] = "2027-03-01"
-    doc["offerings"][1]["end_date"] = "2027-05-01"
-    # An edition that ran years ago: credentials are never dated before a course existed.
-    doc["offerings"].append({**doc["offerings"][0], "code": "2019-NJ", "status": None,
-                             "start_date": "2019-09-16", "end_date": "2019-12-16",
-                             "enrolment_deadline": None})
-    return doc
-
-
-async def publish_courses(client, keys: dict[str, dict[str, str]],  # type: ignore[no-untyped-def]
-                          courses: Mapping[str, float] = COURSES) -> None:
-    for course, ects in courses.items():
-        slug, code = course.split("/")
-        r = await client.put(f"/api/v1/institutions/{slug}/courses/{code}",
-                             json=course_doc(slug, code, ects), headers=keys[slug])
-        assert r.status_code in (200, 201), r.text
-
-
-@pytest.fixture
-async def keys(client, make_key) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
-    """Publish-and-issue keys of the three partners, after publishing the example's courses."""
-    found = {slug: bearer(await make_key(slug, "publish,issue"))
-             for slug in ("kuleuven", "thomasmore", "ucll")}
-    await publish_courses(client, found)
-    return found
-
-
-async def define(client, keys, body=None, slug="kuleuven"):  # type: ignore[no-untyped-def]
-    return await client.post(PATHWAYS.format(slug=slug), json=body or pathway_body(),
-                             headers=keys[slug])
-
-
-async def approve(client, keys, partner, code="PG-INCLUSIEF-ONDERWIJS", owner="kuleuven",  # type: ignore[no-untyped-def]
-                  **body):
-    """``partner`` approves ``owner``'s pathway ``code`` with its own key."""
-    return await client.post(f"{PATHWAYS.format(slug=owner)}/{code}/approve", json=body,
-                             headers=keys[partner])
-
-
-async def active_pathway(client, keys, body=None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """Define the (joint) pathway and have both partners approve it."""
-    r = await define(client, keys, body)
-    assert r.status_code == 201, r.text
-    for partner in ("thomasmore", "ucll"):
-        r = await approve(client, keys, partner, code=(body or pathway_body())["code"])
-        assert r.status_code == 200, r.text
-    return r.json()
+app = pathway_support.app  # the shared fixtures, used by this module's tests
+keys = pathway_support.keys
 
 
 # --- defining ---------------------------------------------------------------------------

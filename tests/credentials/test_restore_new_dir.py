@@ -25,8 +25,7 @@ from api.settings import load_settings
 from tests.api.live import free_port
 from tests.conftest import TEST_SECRET, bearer
 from tests.credentials import support
-from tests.credentials.support import issue, request_body
-from tests.credentials.test_backup_restore import _issue_three_and_revoke_one
+from tests.credentials.support import issue, issue_three_and_revoke_one, request_body
 
 ACADEMY = str(Path(sys.executable).parent / "academy")
 OTHER_SECRET = "0d5f3c1b9a7e4f2d8c6b0a9e7f5d3c1b2a4e6f8d0c2b4a6e8f0d2c4b6a8e0f2d"
@@ -47,7 +46,7 @@ def fresh_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 async def test_restore_into_a_new_directory_with_a_new_process(committed_app, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    issued, key = await _issue_three_and_revoke_one(committed_app)
+    issued, key = await issue_three_and_revoke_one(committed_app)
     dump = tmp_path / "academy.dump"
     made = run({**os.environ, "DATABASE_URL": committed_app.state.settings.database_url,
                 "ACADEMY_DATA_DIR": str(tmp_path / "a"), "ACADEMY_SECRET_KEY": TEST_SECRET},

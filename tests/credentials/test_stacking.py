@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from credentials.progress import best_ects, by_course, compile_document, could_satisfy, standing
-from credentials.stacking import (
+from credentials.rules import (
     GradeError,
     Held,
     Limits,

@@ -13,7 +13,7 @@ import signal
 
 import pytest
 
-from credentials.status import StatusCache
+from credentials.status_cache import StatusCache
 
 
 def _dsn(engine) -> str:  # type: ignore[no-untyped-def]

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from credentials.keys import KeyRing, rotate_signing_key
-from credentials.signing import resolve_from_did_documents, verify
+from credentials.proofs.multikey import resolve_from_did_documents
+from credentials.proofs.signing import verify
 from tests.conftest import TEST_SECRET
 from tests.credentials import support
-from tests.credentials.support import issue, request_body, resign
+from tests.credentials.support import VARIANTS, issue, request_body, resign
 
 app = support.app  # the shared fixture, used by this module's tests
 ucll = support.ucll  # the shared fixture, used by this module's tests
@@ -155,8 +156,6 @@ async def test_digital_bazaar_verifies_what_the_api_issued(client, ucll, tmp_pat
         pytest.skip("ACADEMY_SKIP_NODE_INTEROP=1")
     if shutil.which("node") is None or not (NODE / "node_modules").is_dir():
         pytest.skip("needs node and bench/node/node_modules (npm ci --prefix bench/node)")
-    from tests.credentials.test_jsonld_terms import VARIANTS
-
     issued = []
     for changes in VARIANTS:
         r = await issue(client, ucll, request_body(**changes))

@@ -29,7 +29,7 @@ from api.app import create_app
 from api.settings import load_settings
 from api.verification import pool_prover
 from api.workers import CpuPool
-from credentials.limits import (
+from credentials.proofs.limits import (
     MAX_ARRAY_ITEMS,
     MAX_BODY_BYTES,
     MAX_DEPTH,
@@ -296,3 +296,13 @@ async def test_work_queued_behind_busy_workers_is_not_killed(tmp_path) -> None: 
     finally:
         os.close(writer)  # a worker still reading sees the end
         pool.shutdown()
+
+
+async def test_a_batch_is_verified_in_the_worker_processes(app, client, credential) -> None:  # type: ignore[no-untyped-def]
+    """The CPU-bound checks of a batch run in the verification pool, not on the event loop."""
+    pool = app.state.verify_pool
+    before = pool.completed
+    r = await _post(client, json.dumps([credential] * 6).encode())
+    assert r.status_code == 200, r.text
+    assert [report["verified"] for report in r.json()] == [True] * 6
+    assert pool.completed > before  # the workers finished the batch's parts

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from api.db import make_engine
 from tests.api.live import LiveServer
 from tests.conftest import bearer
-from tests.credentials.test_field_verifiers import (  # noqa: F401  (fixtures)
+from tests.credentials.field_support import (  # noqa: F401  (fixtures)
     ROOT,
     change,
     client,

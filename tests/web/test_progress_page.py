@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tests.credentials import test_pathways as pathways
+from tests.credentials import pathway_support as pathways
 from tests.credentials.support import issue, request_body
 
 app = pathways.app

@@ -26,13 +26,13 @@ import json
 import warnings
 from typing import Any
 
-import msgspec
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc import jws, jwt
 from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import JWKRegistry
 
-from credentials.multikey import ED25519_PUB_PREFIX, b58decode
+from catalogue.structs import OutStruct
+from credentials.proofs.multikey import ED25519_PUB_PREFIX, MAX_KEY_CHARS, b58decode
 
 __all__ = ["PROOF_ALGS", "PROOF_TYP", "Holder", "ProofRejected", "check_proof", "did_jwk"]
 
@@ -49,7 +49,7 @@ class ProofRejected(ValueError):
     """Why the proof is not accepted (the text goes to the wallet as error_description)."""
 
 
-class Holder(msgspec.Struct, frozen=True):
+class Holder(OutStruct, frozen=True):
     did: str
     nonce: str
 
@@ -82,7 +82,7 @@ def _did_key_jwk(identifier: str) -> dict[str, str]:
     if not identifier.startswith("z"):
         raise ProofRejected("a did:key must be base58btc multibase ('z...')")
     try:
-        raw = b58decode(identifier[1:])
+        raw = b58decode(identifier[1:], max_chars=MAX_KEY_CHARS)
     except ValueError as exc:
         raise ProofRejected(f"the did:key is not base58btc: {exc}") from None
     if raw.startswith(ED25519_PUB_PREFIX) and len(raw) == 34:

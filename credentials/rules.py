@@ -43,6 +43,9 @@ a 0.3 requirement.
 The value types are frozen and built bottom-up, so they can never form a reference cycle:
 they are not tracked by the garbage collector (``gc=False``), which matters on the
 issuance path, where every issuance evaluates dozens of pathways.
+
+(Over 400 lines on purpose: this docstring is the rule book, and the evaluator and the
+satisfiability checker below implement it together; a rule changes all three.)
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ from collections.abc import Iterable, Iterator, Mapping, Set
 from datetime import date
 from typing import Any, Literal
 
-import msgspec
+
+from catalogue.structs import OutStruct
 
 __all__ = [
     "FLEMISH_SCALE",
@@ -78,14 +82,14 @@ Status = Literal["valid", "revoked", "suspended"]
 Kind = Literal["course", "all", "at_least", "min_ects"]
 
 
-class Unit(msgspec.Struct, frozen=True, gc=False):
+class Unit(OutStruct, frozen=True, gc=False):
     """A course a pathway counts, as ``slug/CODE``, with its ECTS when known."""
 
     course: str
     ects: float | None = None
 
 
-class Held(msgspec.Struct, frozen=True, gc=False):
+class Held(OutStruct, frozen=True, gc=False):
     """One credential a learner holds, reduced to what stacking looks at.
 
     ``grade`` is already normalised to the 0-20 scale (:func:`normalise_grade`), or None.
@@ -100,7 +104,7 @@ class Held(msgspec.Struct, frozen=True, gc=False):
     valid_until: date | None = None
 
 
-class Limits(msgspec.Struct, frozen=True):
+class Limits(OutStruct, frozen=True):
     """The pathway-wide limits that sit next to the rule tree."""
 
     min_total_ects: float | None = None
@@ -112,7 +116,7 @@ class Limits(msgspec.Struct, frozen=True):
         return cls(body.get("min_total_ects"), body.get("max_age_years"), body.get("min_grade"))
 
 
-class NodeResult(msgspec.Struct, frozen=True, gc=False):
+class NodeResult(OutStruct, frozen=True, gc=False):
     """The outcome of one rule node.
 
     ``path`` is the node's JSON pointer in the pathway body (``/rules/all/1``).
@@ -133,7 +137,7 @@ class NodeResult(msgspec.Struct, frozen=True, gc=False):
     children: tuple[NodeResult, ...] = ()
 
 
-class Evaluation(msgspec.Struct, frozen=True, gc=False):
+class Evaluation(OutStruct, frozen=True, gc=False):
     """A learner's standing on one pathway.
 
     ``missing``: units not yet met that would help, in rule order (empty when
@@ -148,7 +152,7 @@ class Evaluation(msgspec.Struct, frozen=True, gc=False):
     counted: tuple[str, ...]
 
 
-class Problem(msgspec.Struct, frozen=True):
+class Problem(OutStruct, frozen=True):
     """Why a pathway can never be satisfied, at a JSON pointer into the pathway body."""
 
     pointer: str

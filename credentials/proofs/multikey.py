@@ -8,7 +8,7 @@ seed).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -25,6 +25,8 @@ __all__ = [
     "DID_CONTEXTS",
     "ED25519_PRIV_PREFIX",
     "ED25519_PUB_PREFIX",
+    "KeyResolver",
+    "MAX_KEY_CHARS",
     "b58decode",
     "b58encode",
     "did_document",
@@ -36,14 +38,20 @@ __all__ = [
     "public_key_from_did_document",
     "public_key_from_multikey",
     "public_key_to_multikey",
+    "resolve_did_key",
+    "resolve_from_did_documents",
+    "resolve_lenient_multikey_fragment",
     "verification_method_id",
 ]
 
 ED25519_PUB_PREFIX = b"\xed\x01"
 ED25519_PRIV_PREFIX = b"\x80\x26"
+KeyResolver = Callable[[str], Ed25519PublicKey | None]
+"""A verification method's IRI -> the public key its controller authorises, or None."""
 DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
 
-_MAX_MULTIBASE_CHARS = 64  # an Ed25519 Multikey is 48 characters; base58 decoding is quadratic
+MAX_KEY_CHARS = 64
+"""A multibase key, ``z`` included: Ed25519 is 48 characters, a compressed P-256 key 49."""
 
 
 def b58encode(data: bytes) -> str:
@@ -51,11 +59,15 @@ def b58encode(data: bytes) -> str:
     return base58.b58encode(data).decode("ascii")
 
 
-def b58decode(text: str) -> bytes:
-    """Inverse of `b58encode`; raises ValueError on a character outside the alphabet.
+def b58decode(text: str, *, max_chars: int) -> bytes:
+    """Inverse of `b58encode`; ValueError on a character outside the alphabet, or when
+    `text` is longer than `max_chars`.
 
-    Its cost grows with the square of the length: callers bound the length first.
+    The length is checked first: base58 decoding costs the square of the length, and
+    public routes (``/verify``, the OID4VCI proof) reach it with text from anyone.
     """
+    if len(text) > max_chars:
+        raise ValueError(f"longer than {max_chars} base58btc characters")
     if not text.isascii():
         raise ValueError("not base58btc: non-ASCII character")
     return base58.b58decode(text)
@@ -64,9 +76,9 @@ def b58decode(text: str) -> bytes:
 def _decode_multibase(value: str, prefix: bytes) -> bytes:
     if not value.startswith("z"):
         raise ValueError("multibase value must be base58btc ('z')")
-    if len(value) > _MAX_MULTIBASE_CHARS:
+    if len(value) > MAX_KEY_CHARS:
         raise ValueError("too long for a multicodec Ed25519 key")
-    raw = b58decode(value[1:])
+    raw = b58decode(value[1:], max_chars=MAX_KEY_CHARS)
     if not raw.startswith(prefix) or len(raw) != len(prefix) + 32:
         raise ValueError("not a multicodec Ed25519 key of the expected kind")
     return raw[len(prefix):]
@@ -168,3 +180,43 @@ def public_key_from_did_document(
             except ValueError:
                 return None
     return None
+
+
+# --- key resolvers --------------------------------------------------------------------
+
+def resolve_did_key(verification_method: str) -> Ed25519PublicKey | None:
+    """`did:key:z6Mk...#z6Mk...` (Ed25519 did:key, as in the W3C vectors)."""
+    did, _, fragment = verification_method.partition("#")
+    if not did.startswith("did:key:") or fragment != did[len("did:key:"):]:
+        return None
+    try:
+        return public_key_from_multikey(fragment)
+    except ValueError:
+        return None
+
+
+def resolve_lenient_multikey_fragment(verification_method: str) -> Ed25519PublicKey | None:
+    """`<controller>#<publicKeyMultibase>`: the non-standard form of 1EdTech's validator."""
+    _, _, fragment = verification_method.partition("#")
+    try:
+        return public_key_from_multikey(fragment)
+    except ValueError:
+        return None
+
+
+def resolve_from_did_documents(
+    documents: Mapping[str, dict[str, Any]], purpose: str = "assertionMethod"
+) -> KeyResolver:
+    """A resolver over known DID documents (DID -> document), e.g. the partners' did:web."""
+    cache: dict[str, Ed25519PublicKey | None] = {}
+
+    def resolve(verification_method: str) -> Ed25519PublicKey | None:
+        if verification_method not in cache:
+            document = documents.get(verification_method.split("#", 1)[0])
+            cache[verification_method] = (
+                public_key_from_did_document(document, verification_method, purpose)
+                if document else None
+            )
+        return cache[verification_method]
+
+    return resolve

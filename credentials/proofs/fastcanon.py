@@ -1,6 +1,6 @@
 """The fast path to RDFC-1.0: one pyld run per document *shape*, then templates.
 
-`canonicalize(doc)` returns exactly what `credentials.rdfc.canonicalize_reference`
+`canonicalize(doc)` returns exactly what `credentials.proofs.rdfc.canonicalize_reference`
 returns (property-tested over randomised credentials in tests/credentials/
 test_signing.py), some 40 times faster once the shape is known: ~0.2 ms instead
 of ~7 ms for a microcredential of 70 quads (bench/signing.py).
@@ -30,6 +30,10 @@ blank node's first-degree hash is distinct, canonical labels follow hash order,
 as RDFC-1.0 issues them before any n-degree hashing. Otherwise pyld's full
 algorithm runs on the filled quads (`collisions`); anything unexpected goes to
 the reference (`reference`).
+
+(Over 400 lines on purpose: shaping a document, learning a template and filling it
+rely on the same invariants, stated above, and on the same template layout; apart,
+none of them could be read or changed without the others.)
 """
 
 from __future__ import annotations
@@ -39,16 +43,15 @@ import itertools
 import json
 import re
 import secrets
-from collections import OrderedDict
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from cachetools import FIFOCache, LRUCache
 
-from credentials.jsonld import inspect_to_rdf
-from credentials.limits import MAX_BLANK_NODES, TooComplex
-from credentials.rdfc import (
+from credentials.proofs.jsonld import inspect_to_rdf
+from credentials.proofs.limits import MAX_BLANK_NODES, TooComplex
+from credentials.proofs.rdfc import (
     RDF_JSON,
     RDF_LANGSTRING,
     XSD_DOUBLE,
@@ -71,6 +74,9 @@ _PROBE_INT = 7_340_000_000_000
 _POSITIONS = ("subject", "object")
 # Token markers: objects, so that no JSON-derived token can ever equal them.
 _FROZEN, _FROZEN_LIST, _FROZEN_JSON, _SCHEMED, _LIST, _STR, _INT = (object() for _ in range(7))
+# A plain dict, emptied when full, not a cachetools cache: it is read for every object of
+# every document signed or verified, where an LRU lookup (a Python call that reorders)
+# costs more than computing the mask; the bound is all it needs.
 _MASKS: dict[tuple[str, ...], tuple[bool, ...]] = {}
 _MASKED_KEYS = 32  # objects with more keys are not memoised (bounds _MASKS by bytes)
 _NEVER = itertools.repeat(False)
@@ -201,6 +207,14 @@ def _template_weight(template: _Template | None) -> int:
     return _BYTES_PER_QUAD * len(template.quads) + text
 
 
+def _entry_weight(entry: _Entry) -> int:
+    return entry.weight
+
+
+def _itself(weight: int) -> int:
+    return weight
+
+
 class ShapeCache:
     """Templates per document shape, least recently used out first.
 
@@ -210,8 +224,14 @@ class ShapeCache:
     is never learnt: its documents always take the reference path.
     A shape is learnt (2 to 4 pyld runs) the second time it is seen, so a stream of
     one-off shapes, as `/verify` may receive, costs one reference run each.
-    Safe to share between threads: a race at worst learns a shape twice (and the byte
-    count, an estimate anyway, drifts by that entry).
+
+    Two `cachetools.LRUCache`s sized in estimated bytes hold the tiers (keys seen once,
+    learnt shapes). The admission policy around them is our own, because no cachetools
+    policy has it: learn at second sight, never learn an oversized shape (`_big`), and one
+    byte budget shared by both tiers in which the keys seen once are dropped first, so a
+    stream of one-off shapes never evicts a learnt one (`_shrink`).
+    One per process and not for sharing between threads (cachetools is not thread-safe):
+    the server signs on its event loop, verification runs in worker processes.
     Counters: `hits` (served from a template), `misses` (pyld ran, to learn or on a
     first sighting), `collisions` (pyld's RDFC-1.0 on filled quads), `reference`
     (a template gave up: pyld from scratch).
@@ -222,23 +242,23 @@ class ShapeCache:
         self.max_shapes = max_shapes
         self.max_bytes = max_bytes
         self.learn_at_first_sight = learn_at_first_sight
-        self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
-        self._seen: OrderedDict[tuple[Any, ...], int] = OrderedDict()  # key: its weight
-        self._big: OrderedDict[int, None] = OrderedDict()  # hashes of shapes too big to keep
-        self._weight = 0
+        self._entries: LRUCache[tuple[Any, ...], _Entry] = LRUCache(
+            max_bytes, getsizeof=_entry_weight)
+        self._seen: LRUCache[tuple[Any, ...], int] = LRUCache(  # key: its weight
+            max_bytes, getsizeof=_itself)
+        self._big: FIFOCache[int, None] = FIFOCache(max_shapes)  # hashes of too-big shapes
         self._nonce = secrets.token_hex(4)
         self.hits = self.misses = self.collisions = self.reference = 0
 
     @property
     def weight(self) -> int:
         """Estimated bytes held (keys of shapes seen once, keys and templates of learnt ones)."""
-        return self._weight
+        return int(self._seen.currsize + self._entries.currsize)
 
     def clear(self) -> None:
         self._entries.clear()
         self._seen.clear()
         self._big.clear()
-        self._weight = 0
         self.hits = self.misses = self.collisions = self.reference = 0
 
     def canonicalize(
@@ -249,11 +269,9 @@ class ShapeCache:
         leaves: list[Any] = []
         _shape(document, tokens, leaves)
         key = tuple(tokens)
-        entry = self._entries.get(key)
+        entry = self._entries.get(key)  # most recently used now
         template: _Template | None | bool = False
         if entry is not None:
-            with suppress(KeyError):  # evicted meanwhile by another thread
-                self._entries.move_to_end(key)
             template = entry.variants.get(tuple([leaves[i] for i in entry.structural]), False)
         if template is False:
             self.misses += 1
@@ -290,28 +308,23 @@ class ShapeCache:
             self._too_big(key)
             return
         self._seen[key] = weight
-        self._weight += weight
         self._shrink()
 
     def _too_big(self, key: tuple[Any, ...]) -> None:
         """Never learn this shape: its documents always take the reference path.
 
         Only its hash is kept; another shape with the same hash merely loses the fast path."""
-        self._big[hash(key)] = None
-        if len(self._big) > self.max_shapes:
-            self._big.popitem(last=False)
+        self._big[hash(key)] = None  # the oldest out beyond max_shapes
 
     def _shrink(self) -> None:
-        """Drop the least recently used: shapes seen once first, then learnt ones."""
-        try:
-            while len(self._seen) > self.max_shapes or (
-                    self._seen and self._weight > self.max_bytes):
-                self._weight -= self._seen.popitem(last=False)[1]
-            while len(self._entries) > self.max_shapes or (
-                    self._entries and self._weight > self.max_bytes):
-                self._weight -= self._entries.popitem(last=False)[1].weight
-        except KeyError:  # emptied meanwhile by another thread
-            pass
+        """Drop the least recently used: shapes seen once first, then learnt ones (each
+        LRUCache bounds its own bytes; the budget they share is kept here)."""
+        while len(self._seen) > self.max_shapes or (
+                self._seen and self.weight > self.max_bytes):
+            self._seen.popitem()
+        while len(self._entries) > self.max_shapes or (
+                self._entries and self.weight > self.max_bytes):
+            self._entries.popitem()
 
     # -- learning a shape --------------------------------------------------------------
 
@@ -324,23 +337,27 @@ class ShapeCache:
         structural = template.structural if template else ()
         if entry is None:
             seen = self._seen.pop(key, None)  # learnt now: the entry holds the key
-            if seen is not None:
-                self._weight -= seen
             key_weight = seen if seen is not None else _key_weight(key)
             if key_weight + weight > self.max_bytes // 8:
                 self._too_big(key)
                 return template
             entry = self._entries[key] = _Entry(structural, {}, key_weight)
-            self._weight += key_weight
         elif entry.structural != structural:
             return template  # right for this document, keyed differently: not cached
         variant = tuple([leaves[i] for i in structural])
         if len(entry.variants) < 256 and variant not in entry.variants:
             entry.variants[variant] = template
             entry.weight += weight
-            self._weight += weight
+            self._resize(key, entry)
         self._shrink()
         return template
+
+    def _resize(self, key: tuple[Any, ...], entry: _Entry) -> None:
+        """Store ``entry`` again so that its cache counts the bytes its new variant added."""
+        try:
+            self._entries[key] = entry
+        except ValueError:  # grown past the whole budget: its documents go to the reference
+            self._entries.pop(key, None)
 
     def _probe(self, i: int, value: Any) -> Any:
         if type(value) is not str:

@@ -8,7 +8,7 @@ Exact bytes signed, for a document D (without `proof`) and proof options P
     proofValue = "z" + base58btc(Ed25519-sign(hashData))
 
 where canon is RDFC-1.0 canonical N-Quads, UTF-8 (eddsa-rdfc-2022, see
-`credentials.rdfc`) or RFC 8785 JCS (eddsa-jcs-2022). Canonicalisation runs in
+`credentials.proofs.rdfc`) or RFC 8785 JCS (eddsa-jcs-2022). Canonicalisation runs in
 safe mode: a document whose expansion would drop or leave undefined any term is
 neither signed nor verified, because that data would not be covered.
 
@@ -19,51 +19,42 @@ never raises on bad input: it returns `Verification(verified, reason)`.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import msgspec
+import rfc8785
+from cachetools import LRUCache
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyld.jsonld import JsonLdError
 
-from credentials.jsonld import UnsafeDocument
-from credentials.limits import MAX_PROOF_VALUE_CHARS, MAX_PROOFS
-from credentials.multikey import (
-    b58decode,
-    b58encode,
-    public_key_from_did_document,
-    public_key_from_multikey,
-)
-from credentials.shapes import canonicalize
+from catalogue.structs import OutStruct
+from credentials.proofs.jsonld import UnsafeDocument
+from credentials.proofs.limits import MAX_PROOF_VALUE_CHARS, MAX_PROOFS
+from credentials.proofs.multikey import KeyResolver, b58decode, b58encode
+from credentials.proofs.rdfc import sort_order_ambiguity
+from credentials.proofs.fastcanon import canonicalize
 
 __all__ = [
-    "sort_order_ambiguity",
     "CRYPTOSUITES",
     "Cryptosuite",
-    "KeyResolver",
     "Verification",
     "canonical_bytes",
     "hash_data",
     "jcs",
     "proof_config",
-    "resolve_did_key",
-    "resolve_from_did_documents",
-    "resolve_lenient_multikey_fragment",
     "sign",
     "verify",
 ]
 
 Cryptosuite = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"]
 CRYPTOSUITES: tuple[str, ...] = ("eddsa-rdfc-2022", "eddsa-jcs-2022")
-KeyResolver = Callable[[str], Ed25519PublicKey | None]
 Canonicalizer = Callable[..., str]
 
 
-class Verification(msgspec.Struct, frozen=True):
+class Verification(OutStruct, frozen=True):
     verified: bool
     reason: str
     verification_method: str | None = None
@@ -72,101 +63,35 @@ class Verification(msgspec.Struct, frozen=True):
 
 # --- RFC 8785 -------------------------------------------------------------------------
 
-def _es_number(value: float) -> str:
-    """ECMAScript Number::toString, which RFC 8785 prescribes (shortest round-trip digits)."""
-    if not math.isfinite(value):
-        raise ValueError("JCS cannot represent NaN or Infinity")
-    if value == 0:
-        return "0"
-    sign = "-" if value < 0 else ""
-    mantissa, _, exponent = repr(abs(value)).partition("e")
-    whole, _, fraction = mantissa.partition(".")
-    digits = whole + fraction
-    point = len(whole) + (int(exponent) if exponent else 0)
-    stripped = digits.lstrip("0")
-    point -= len(digits) - len(stripped)
-    digits = stripped.rstrip("0")
-    k, n = len(digits), point
-    if k <= n <= 21:
-        return sign + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return f"{sign}{digits[:n]}.{digits[n:]}"
-    if -6 < n <= 0:
-        return f"{sign}0.{'0' * -n}{digits}"
-    e = f"{'+' if n - 1 >= 0 else '-'}{abs(n - 1)}"
-    return f"{sign}{digits}e{e}" if k == 1 else f"{sign}{digits[0]}.{digits[1:]}e{e}"
-
-
-_STRING = msgspec.json.Encoder()
-
-
-def _jcs(value: Any, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(_STRING.encode(value).decode())
-    elif value is True or value is False or value is None:
-        out.append("true" if value else "false" if value is False else "null")
-    elif isinstance(value, int):
-        if abs(value) > 2**53:
-            raise ValueError("JCS: integer beyond 2^53 has no exact IEEE-754 form")
-        out.append(str(value))
-    elif isinstance(value, float):
-        out.append(_es_number(value))
-    elif isinstance(value, Mapping):
-        out.append("{")
-        for i, key in enumerate(sorted(value, key=lambda k: k.encode("utf-16-be"))):
-            if i:
-                out.append(",")
-            out.append(_STRING.encode(key).decode())
-            out.append(":")
-            _jcs(value[key], out)
-        out.append("}")
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _jcs(item, out)
-        out.append("]")
-    else:
-        raise TypeError(f"JCS: not JSON: {type(value).__name__}")
+_SAFE = 2**53
 
 
 def jcs(value: Any) -> bytes:
-    """RFC 8785 JSON Canonicalization Scheme, UTF-8."""
-    out: list[str] = []
-    _jcs(value, out)
-    return "".join(out).encode()
+    """RFC 8785 JSON Canonicalization Scheme, UTF-8 (the `rfc8785` package).
+
+    `rfc8785` refuses integers beyond 2^53 - 1; ±2^53 itself is exact in IEEE-754 and
+    serialises the same as that float, so it is accepted (as our earlier serialiser did).
+    """
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.IntegerDomainError:
+        return rfc8785.dumps(_exact_integers(value))
+
+
+def _exact_integers(value: Any) -> Any:
+    """`value` with ±2^53 as floats; ValueError for an integer with no exact double."""
+    if type(value) is int:
+        if abs(value) > _SAFE:
+            raise ValueError("JCS: integer beyond 2^53 has no exact IEEE-754 form")
+        return float(value) if abs(value) == _SAFE else value
+    if isinstance(value, dict):
+        return {k: _exact_integers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_exact_integers(v) for v in value]
+    return value
 
 
 # --- proofs ---------------------------------------------------------------------------
-
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
-_BLANK = re.compile(r"_:[A-Za-z0-9]+")
-
-
-def _utf16(line: str) -> bytes:
-    return line.encode("utf-16-be", "surrogatepass")
-
-
-def sort_order_ambiguity(nquads: str) -> str | None:
-    """Why RDFC-1.0 implementations could order these canonical N-Quads differently, or None.
-
-    RDFC-1.0 sorts by code point; rdf-canonize (JavaScript) and Java implementations sort
-    by UTF-16 code unit. The orders differ only where two quads first differ at a
-    character above U+FFFF (emoji, ...) against one in U+E000..U+FFFF (fullwidth forms,
-    ...). We check the final order and the order of the quads as blank-node hashing sees
-    them (labels blanked); if either differs, the signature would not verify everywhere.
-    """
-    if not _ASTRAL.search(nquads):
-        return None
-    lines = nquads.splitlines()
-    blanked = sorted(_BLANK.sub("_:x", line) for line in lines)
-    if lines != sorted(lines, key=_utf16) or blanked != sorted(blanked, key=_utf16):
-        return ("text orders differently by code point and by UTF-16 code unit (an emoji "
-                "against a fullwidth or private-use character in the same field); other "
-                "RDFC-1.0 implementations would compute another signature")
-    return None
-
 
 def canonical_bytes(
     document: dict[str, Any], cryptosuite: str, canonicalizer: Canonicalizer = canonicalize
@@ -217,7 +142,7 @@ def hash_data(
     )
 
 
-_CONFIG_HASHES: dict[tuple[Any, ...], bytes] = {}
+_CONFIG_HASHES: LRUCache[tuple[Any, ...], bytes] = LRUCache(4096)
 
 
 def _config_hash(config: dict[str, Any], suite: str, canonicalizer: Canonicalizer) -> bytes:
@@ -233,8 +158,6 @@ def _config_hash(config: dict[str, Any], suite: str, canonicalizer: Canonicalize
             return digest
     digest = hashlib.sha256(canonical_bytes(config, suite, canonicalizer)).digest()
     if key is not None:
-        if len(_CONFIG_HASHES) >= 4096:
-            _CONFIG_HASHES.clear()
         _CONFIG_HASHES[key] = digest
     return digest
 
@@ -311,6 +234,8 @@ def _verify_one(
     canonicalizer: Canonicalizer,
     now: datetime,
 ) -> Verification:
+    """One proof, as the steps of vc-di-eddsa §3.3.2 (Verify Proof, eddsa-rdfc-2022; §3.4.2
+    for eddsa-jcs-2022 is the same with JCS) after VC Data Integrity §4.3's checks."""
     if not isinstance(proof, dict):
         return Verification(False, "proof is not an object")
     method, suite = proof.get("verificationMethod"), proof.get("cryptosuite")
@@ -319,32 +244,73 @@ def _verify_one(
         return Verification(False, reason, method if isinstance(method, str) else None,
                             suite if isinstance(suite, str) else None)
 
+    if (why := _proof_problem(proof, expected_purpose, now)) is not None:
+        return fail(why)
+    assert isinstance(method, str)  # _proof_problem refuses anything else
+    signature = _proof_bytes(proof)  # step 3
+    if isinstance(signature, str):
+        return fail(signature)
+    configured = _proof_options(unsecured, proof)  # steps 1, 2 and 4
+    if isinstance(configured, str):
+        return fail(configured)
+    unsecured, config = configured
+    if require_issuer_key and not _controlled_by_issuer(unsecured, method):
+        return fail("verification method does not belong to the issuer")
+    key = resolve_key(method)
+    if key is None:
+        return fail(f"verification method {method!r} is unknown or not authorised")
+    data = _hash_data(unsecured, config, canonicalizer)  # steps 5 to 7
+    if isinstance(data, str):
+        return fail(data)
+    if not _proof_verification(key, signature, data):  # step 8
+        return fail("signature does not match the document")
+    return Verification(True, "ok", method, suite)
+
+
+def _proof_problem(proof: dict[str, Any], expected_purpose: str, now: datetime) -> str | None:
+    """VC Data Integrity §4.3 (Verify Proof) checks on the proof's own fields, or None."""
+    method, suite = proof.get("verificationMethod"), proof.get("cryptosuite")
     if proof.get("type") != "DataIntegrityProof":
-        return fail(f"unsupported proof type {proof.get('type')!r}")
+        return f"unsupported proof type {proof.get('type')!r}"
     if suite not in CRYPTOSUITES:
-        return fail(f"unsupported cryptosuite {suite!r}")
+        return f"unsupported cryptosuite {suite!r}"
     if proof.get("proofPurpose") != expected_purpose:
-        return fail(f"proof purpose is {proof.get('proofPurpose')!r}, not {expected_purpose!r}")
+        return f"proof purpose is {proof.get('proofPurpose')!r}, not {expected_purpose!r}"
     if "previousProof" in proof:
-        return fail("proof chains (previousProof) are not supported")
+        return "proof chains (previousProof) are not supported"
     if not isinstance(method, str):
-        return fail("proof has no verificationMethod")
+        return "proof has no verificationMethod"
     for field in ("created", "expires"):
         if field in proof and _datetime(proof[field]) is None:
-            return fail(f"proof {field} is not an XML Schema dateTime")
-    if "expires" in proof and _datetime(proof["expires"]) <= now:
-        return fail("proof has expired")
+            return f"proof {field} is not an XML Schema dateTime"
+    if "expires" in proof and _datetime(proof["expires"]) <= now:  # type: ignore[operator]
+        return "proof has expired"
+    return None
+
+
+def _proof_bytes(proof: dict[str, Any]) -> bytes | str:
+    """Step 3: the Multibase (base58btc) decoding of proofValue, or why it is not one.
+
+    The length is bounded first: base58 decoding is quadratic, and this is public input."""
     value = proof.get("proofValue")
-    if isinstance(value, str) and len(value) > MAX_PROOF_VALUE_CHARS:  # base58 is quadratic
-        return fail("proofValue is longer than a base58btc Ed25519 signature")
+    if isinstance(value, str) and len(value) > MAX_PROOF_VALUE_CHARS:
+        return "proofValue is longer than a base58btc Ed25519 signature"
     try:
         if not isinstance(value, str) or not value.startswith("z"):
             raise ValueError
-        signature = b58decode(value[1:])
+        signature = b58decode(value[1:], max_chars=MAX_PROOF_VALUE_CHARS)
     except ValueError:
-        return fail("proofValue is not base58btc multibase")
+        return "proofValue is not base58btc multibase"
     if len(signature) != 64:
-        return fail("proofValue is not a 64-byte Ed25519 signature")
+        return "proofValue is not a 64-byte Ed25519 signature"
+    return signature
+
+
+def _proof_options(
+    unsecured: dict[str, Any], proof: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]] | str:
+    """Steps 1, 2 and 4: the proof options (the proof without proofValue) and the document
+    under the options' ``@context``, which must be a prefix of the document's."""
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     if "@context" in config:
         context = unsecured.get("@context")
@@ -352,31 +318,41 @@ def _verify_one(
         wanted = config["@context"]
         wanted = wanted if isinstance(wanted, list) else [wanted]
         if contexts[: len(wanted)] != wanted:
-            return fail("proof @context is not a prefix of the document's @context")
+            return "proof @context is not a prefix of the document's @context"
         unsecured = {**unsecured, "@context": config["@context"]}
     elif "@context" in unsecured:
         config["@context"] = unsecured["@context"]
-    if require_issuer_key:
-        issuer = unsecured.get("issuer")
-        issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-        if not isinstance(issuer_id, str) or method.split("#", 1)[0] != issuer_id:
-            return fail("verification method does not belong to the issuer")
-    key = resolve_key(method)
-    if key is None:
-        return fail(f"verification method {method!r} is unknown or not authorised")
+    return unsecured, config
+
+
+def _controlled_by_issuer(unsecured: dict[str, Any], method: str) -> bool:
+    """The verification method is the issuer's: its IRI before ``#`` is the issuer's id."""
+    issuer = unsecured.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return isinstance(issuer_id, str) and method.split("#", 1)[0] == issuer_id
+
+
+def _hash_data(
+    unsecured: dict[str, Any], config: dict[str, Any], canonicalizer: Canonicalizer
+) -> bytes | str:
+    """Steps 5 to 7 (Transformation, Proof Configuration, Hashing), or why they failed."""
     try:
-        data = hash_data(unsecured, config, canonicalizer)
+        return hash_data(unsecured, config, canonicalizer)
     except UnsafeDocument as error:
-        return fail(f"document is unsafe to canonicalise: {error}")
+        return f"document is unsafe to canonicalise: {error}"
     except JsonLdError as error:
-        return fail(f"document cannot be canonicalised: {_root_cause(error)}")
+        return f"document cannot be canonicalised: {_root_cause(error)}"
     except (ValueError, TypeError) as error:
-        return fail(f"document cannot be canonicalised: {error}")
+        return f"document cannot be canonicalised: {error}"
+
+
+def _proof_verification(key: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
+    """Step 8 (§3.3.7 Proof Verification): Ed25519 over hashData."""
     try:
         key.verify(signature, data)
     except InvalidSignature:
-        return fail("signature does not match the document")
-    return Verification(True, "ok", method, suite)
+        return False
+    return True
 
 
 _DATETIME = re.compile(
@@ -399,44 +375,3 @@ def _root_cause(error: BaseException) -> str:
     while error.__cause__ is not None:
         error = error.__cause__
     return str(error)
-
-
-# --- key resolvers --------------------------------------------------------------------
-
-def resolve_did_key(verification_method: str) -> Ed25519PublicKey | None:
-    """`did:key:z6Mk...#z6Mk...` (Ed25519 did:key, as in the W3C vectors)."""
-    did, _, fragment = verification_method.partition("#")
-    if not did.startswith("did:key:") or fragment != did[len("did:key:"):]:
-        return None
-    try:
-        return public_key_from_multikey(fragment)
-    except ValueError:
-        return None
-
-
-def resolve_lenient_multikey_fragment(verification_method: str) -> Ed25519PublicKey | None:
-    """`<controller>#<publicKeyMultibase>`: the non-standard form of 1EdTech's validator."""
-    _, _, fragment = verification_method.partition("#")
-    try:
-        return public_key_from_multikey(fragment)
-    except ValueError:
-        return None
-
-
-def resolve_from_did_documents(
-    documents: Mapping[str, dict[str, Any]], purpose: str = "assertionMethod"
-) -> KeyResolver:
-    """A resolver over known DID documents (DID -> document), e.g. the partners' did:web."""
-    cache: dict[str, Ed25519PublicKey | None] = {}
-
-    def resolve(verification_method: str) -> Ed25519PublicKey | None:
-        if verification_method not in cache:
-            document = documents.get(verification_method.split("#", 1)[0])
-            cache[verification_method] = (
-                public_key_from_did_document(document, verification_method, purpose)
-                if document else None
-            )
-        return cache[verification_method]
-
-    return resolve
-

@@ -32,7 +32,7 @@ __all__ = [
 
 MICROCREDENTIAL_CONTEXT_URL = "https://academy.kuleuven.be/contexts/microcredential/v1"
 
-CONTEXTS_DIR = Path(__file__).resolve().parent.parent / "schemas" / "contexts"
+CONTEXTS_DIR = Path(__file__).resolve().parents[2] / "schemas" / "contexts"
 
 CONTEXT_FILES: dict[str, str] = {
     "https://www.w3.org/ns/credentials/v2": "credentials-v2.jsonld",

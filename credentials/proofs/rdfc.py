@@ -13,7 +13,7 @@ quads pyld hashes (re-sorting them: the escape changes their order) and its
 final output. Without such characters the result is byte-identical to
 `pyld.jsonld.normalize(doc, {"algorithm": "URDNA2015", ...})`.
 
-`canonicalize(doc)`, in `credentials.shapes`, is the fast path with the same
+`canonicalize(doc)`, in `credentials.proofs.fastcanon`, is the fast path with the same
 contract and bytes.
 """
 
@@ -24,16 +24,22 @@ from typing import Any
 
 from pyld.canon import URDNA2015
 
-from credentials.jsonld import UnsafeDocument, inspect_to_rdf
-from credentials.limits import MAX_BLANK_NODES, MAX_WORK_FACTOR, TooComplex, check_deadline
+from credentials.proofs.jsonld import UnsafeDocument, inspect_to_rdf
+from credentials.proofs.limits import MAX_BLANK_NODES, MAX_WORK_FACTOR, TooComplex, check_deadline
 
 __all__ = [
+    "CONTROL_MESSAGE",
     "canonicalize_reference",
     "escape_literal",
     "find_control_chars",
     "raise_if_unsafe",
     "rdfc_dataset",
+    "sort_order_ambiguity",
 ]
+
+CONTROL_MESSAGE = ("must not contain control characters (U+0000-U+001F other than tab, LF and "
+                   "CR, or U+007F)")
+"""What a refused text is told (`find_control_chars` finds them)."""
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
@@ -88,6 +94,9 @@ class _Rdfc10(URDNA2015):
     with a 7-clique took 14 s). As rdf-canonize's ``maxDeepIterations`` does (RDFC10.js),
     it may run at most (blank nodes that share a first-degree hash) ** ``MAX_WORK_FACTOR``
     times in all; then ``TooComplex``. The deadline is checked at each run too.
+
+    Step numbers: RDFC-1.0 (W3C Recommendation 2024) §4.4.3 Canonicalization Algorithm;
+    pyld's comments number the same steps after URDNA2015 (its "6)" is RDFC-1.0's 5).
     """
 
     def __init__(self) -> None:
@@ -95,12 +104,15 @@ class _Rdfc10(URDNA2015):
         self.remaining_deep_iterations: int | None = None
 
     def hash_nquads(self, nquads: list[str]) -> str:
+        # §4.6.3 step 5 and §4.8.3 step 6: the hash is of the sorted, *canonically
+        # escaped* N-Quads (pyld leaves some control characters raw).
         return super().hash_nquads(sorted(_fix_line(q) for q in nquads))
 
     def hash_n_degree_quads(self, id_: str, issuer: Any) -> dict[str, Any]:
         if self.remaining_deep_iterations is None:
-            # First call: step 6 of §4.4 is under way and hash_to_blank_nodes holds exactly
-            # the lists of blank nodes that share a hash (as rdf-canonize counts them).
+            # First call: §4.4.3 step 5 (for each hash with several blank nodes) is under
+            # way, and hash to blank nodes map (step 3) holds exactly the blank nodes that
+            # share a first-degree hash, which is what rdf-canonize counts.
             shared = sum(len(ids) for ids in self.hash_to_blank_nodes.values())
             self.remaining_deep_iterations = self.max_deep_iterations = (
                 shared ** MAX_WORK_FACTOR)
@@ -108,6 +120,8 @@ class _Rdfc10(URDNA2015):
             raise TooComplex(f"RDFC-1.0 canonicalisation needs more than "
                              f"{self.max_deep_iterations} deep iterations (blank nodes too "
                              "entangled to tell apart); verifiers refuse such documents")
+        # Every run counts, those of §4.4.3 step 5.2.4 and the recursive ones of §4.8.3
+        # step 5.4.5.4, as rdf-canonize's remainingDeepIterations counts them.
         self.remaining_deep_iterations -= 1
         check_deadline()
         return super().hash_n_degree_quads(id_, issuer)
@@ -151,7 +165,7 @@ def canonicalize_reference(
     """RDFC-1.0 N-Quads of `document` computed by pyld (escaping corrected).
 
     `safe` raises `UnsafeDocument` when expansion loses data (see
-    `credentials.jsonld.safety_problems`); `allow_vocab_fallback=False` also
+    `credentials.proofs.jsonld.safety_problems`); `allow_vocab_fallback=False` also
     refuses terms only a catch-all `@vocab` defines.
     """
     _, dataset, problems, fallbacks = inspect_to_rdf(document)
@@ -160,3 +174,29 @@ def canonicalize_reference(
     return rdfc_dataset(dataset)
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_BLANK = re.compile(r"_:[A-Za-z0-9]+")
+
+
+def _utf16(line: str) -> bytes:
+    return line.encode("utf-16-be", "surrogatepass")
+
+
+def sort_order_ambiguity(nquads: str) -> str | None:
+    """Why RDFC-1.0 implementations could order these canonical N-Quads differently, or None.
+
+    RDFC-1.0 sorts by code point; rdf-canonize (JavaScript) and Java implementations sort
+    by UTF-16 code unit. The orders differ only where two quads first differ at a
+    character above U+FFFF (emoji, ...) against one in U+E000..U+FFFF (fullwidth forms,
+    ...). We check the final order and the order of the quads as blank-node hashing sees
+    them (labels blanked); if either differs, the signature would not verify everywhere.
+    """
+    if not _ASTRAL.search(nquads):
+        return None
+    lines = nquads.splitlines()
+    blanked = sorted(_BLANK.sub("_:x", line) for line in lines)
+    if lines != sorted(lines, key=_utf16) or blanked != sorted(blanked, key=_utf16):
+        return ("text orders differently by code point and by UTF-16 code unit (an emoji "
+                "against a fullwidth or private-use character in the same field); other "
+                "RDFC-1.0 implementations would compute another signature")
+    return None
