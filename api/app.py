@@ -29,7 +29,8 @@ from api.ooapi import OoapiController
 from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
 from api.security import security_headers
-from api.search import SearchController, new_search_index
+from api.search import SearchController
+from api.state import new_search_index
 from api.web import template_config, web_handlers
 from api.verification import ProofVerdicts, warm_verifiers
 from api.workers import CpuPool

@@ -18,7 +18,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.access import PUBLIC, access, partner
 from api.db import DbSession
-from api.issuers import LD_JSON, keyring_of, status_cache_of
+from api.issuers import LD_JSON
+from api.state import keyring_of, status_cache_of
 from api.verification import client_of, parse_verify_body, prover_of, stored_prover, verdicts_of
 from catalogue.validation import MalformedJSON, Violation, loads_strict
 from credentials.errors import Invalid

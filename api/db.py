@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.embedded import EmbeddedPostgres
 from api.settings import Settings
+from api.state import keyring_of
 
 __all__ = [
     "Database",
@@ -88,7 +89,6 @@ def is_connection_error(exc: BaseException) -> bool:
 
 async def provide_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's single transaction: committed after the handler, rolled back on error."""
-    from api.issuers import keyring_of  # api.issuers imports this module
     from credentials.awarding import bind_keyring
 
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import logging
 
-import asyncpg
 import msgspec
-from litestar import Controller, Litestar, Request, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.access import PUBLIC, access
 from api.db import DbSession
-from api.settings import Settings
+from api.state import keyring_of
 from catalogue.errors import DomainError, Unavailable
 from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL, context_document
-from credentials.keys import KeyRing
-from credentials.status import StatusCache, list_credential
+from credentials.status import list_credential
 
-__all__ = ["LD_JSON", "IssuerController", "keyring_of", "status_cache_of"]
+__all__ = ["LD_JSON", "IssuerController"]
 
 log = logging.getLogger("academy.credentials")
 
@@ -32,43 +29,6 @@ LD_JSON = "application/ld+json"
 DID_JSON = "application/did+ld+json"
 IMMUTABLE = "public, max-age=31536000, immutable"
 _encode = msgspec.json.Encoder().encode
-
-
-async def status_cache_of(app: Litestar) -> StatusCache:
-    """The app's StatusCache (``app.state.status_cache``), listening once the app has an engine.
-
-    Under a session factory bound to one connection (the tests' transactions) there is
-    nothing to listen on: the cache stays idle and verification reads the database.
-    """
-    cache = app.state.get("status_cache")
-    if cache is not None:
-        return cache
-    cache = app.state.status_cache = StatusCache()
-    bind = app.state.session_factory.kw.get("bind")
-    if isinstance(bind, AsyncEngine):
-        try:
-            await cache.listen(bind.url.set(drivername="postgresql")
-                               .render_as_string(hide_password=False))
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("status lists will be read from the database: %s", type(exc).__name__)
-        else:
-            app.on_shutdown.append(_close_cache)
-    return cache
-
-
-async def _close_cache(app: Litestar) -> None:
-    cache = app.state.get("status_cache")
-    if cache is not None:
-        await cache.close()
-
-
-def keyring_of(app: Litestar) -> KeyRing:
-    """The app's KeyRing (``app.state.keyring``), built from its settings on first use."""
-    keyring = app.state.get("keyring")
-    if keyring is None:
-        settings: Settings = app.state.settings
-        keyring = app.state.keyring = KeyRing(settings.secret_key, settings.base_url)
-    return keyring
 
 
 class IssuerController(Controller):

@@ -22,7 +22,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.access import LEARNER, PUBLIC, WALLET, access, bearer_token, partner
 from api.db import DbSession
-from api.issuers import keyring_of
+from api.state import keyring_of
 from catalogue.validation import MalformedJSON, loads_strict
 from credentials.builder import STANDARD_CONTEXTS
 from credentials.holder_proof import PROOF_ALGS

@@ -7,14 +7,12 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get
-from litestar.datastructures import State
 from litestar.params import FromQuery, QueryParameter
 
 from api.access import PUBLIC, access
 from api.db import DbSession
-from credentials.pathway_search import find_pathways
+from api.state import search_index
 from catalogue.search import (
-    SearchIndex,
     SearchQuery,
     SearchResult,
     Suggestion,
@@ -22,28 +20,13 @@ from catalogue.search import (
     suggest,
 )
 
-__all__ = ["SearchController", "SuggestResult", "new_search_index", "search_index"]
+__all__ = ["SearchController", "SuggestResult"]
 
 Many = FromQuery[list[str] | None]
 
 
 class SuggestResult(msgspec.Struct, kw_only=True):
     items: list[Suggestion]
-
-
-def new_search_index(result_cache: int = 4096) -> SearchIndex:
-    """A catalogue index whose searches also find active pathways."""
-    index = SearchIndex(result_cache=result_cache)
-    index.pathways = find_pathways
-    return index
-
-
-def search_index(state: State) -> SearchIndex:
-    """The app's index; ``create_app`` should create it, this creates it on first use if not."""
-    index = state.get("search_index")
-    if index is None:
-        index = state["search_index"] = new_search_index()
-    return index
 
 
 def _tuple(values: list[str] | None) -> tuple[str, ...]:

@@ -82,7 +82,7 @@ async def as_legacy(app: Litestar, credential: dict[str, Any]) -> dict[str, Any]
     """Turn a freshly issued credential into one as the registry issued them before the
     revocation lists: the context URL and a 2-bit ``message`` entry, signed by the same key,
     stored in its row. (Fixture data: the same bytes the earlier code wrote.)"""
-    from api.issuers import keyring_of
+    from api.state import keyring_of
 
     return await legacy_in(app.state.session_factory, keyring_of(app), credential)
 
@@ -122,7 +122,7 @@ async def resign(app: Litestar, credential: dict[str, Any], **changes: Any) -> d
     """``credential`` with ``changes`` (top-level members), signed again by its issuer's key:
     documents the API no longer issues (dated in the future, already expired), to check
     what the verifier says of them."""
-    from api.issuers import keyring_of
+    from api.state import keyring_of
     from credentials.issuing import proof_created, sign_checked
 
     keyring = keyring_of(app)

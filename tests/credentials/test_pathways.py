@@ -17,7 +17,7 @@ import pytest
 from litestar import Litestar
 
 from api.app import create_app
-from api.issuers import keyring_of
+from api.state import keyring_of
 from api.pathways import pathway_handlers
 from credentials import awarding, issuing, service
 from credentials.stacked import STACKED_ACHIEVEMENT_TYPE
