@@ -21,7 +21,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import text
 
-from api.cli_backup import libpq_url
+from api.cli.backup import libpq_url
 from api.embedded import pg_binary
 from credentials.keys import KeyRing
 from tests.client import AppClient

@@ -403,7 +403,7 @@ def scratch_database(embedded) -> Iterator[str]:  # type: ignore[no-untyped-def]
 def test_the_cli_sets_sources_and_harvests(scratch_database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
-    import api.cli_harvest  # noqa: F401 (registers the commands)
+    import api.cli.harvest  # noqa: F401 (registers the commands)
     from api.cli import main
 
     feed = tmp_path / "export.csv"

@@ -298,6 +298,6 @@ def demo_load(if_empty: bool, path: str | None) -> None:
     counts = run_async(go)
     click.echo("demo catalogue: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
-import api.cli_backup  # noqa: E402,F401  (registers backup/restore)
-import api.cli_harvest  # noqa: E402,F401  (registers harvest and sources)
-import api.cli_credentials  # noqa: E402,F401  (registers keys rotate-signing)
+import api.cli.backup  # noqa: E402,F401  (registers backup/restore)
+import api.cli.harvest  # noqa: E402,F401  (registers harvest and sources)
+import api.cli.keys  # noqa: E402,F401  (registers keys rotate-signing)
