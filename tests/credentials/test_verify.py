@@ -141,7 +141,7 @@ async def test_human_page_and_context(client, ucll) -> None:  # type: ignore[no-
 
 def test_rotate_signing_is_a_cli_command() -> None:
     import api.cli.keys  # noqa: F401
-    from api.cli import keys
+    from api.cli.keys import keys
 
     assert "rotate-signing" in keys.commands
 
