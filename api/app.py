@@ -19,24 +19,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.access import access_guard
 from api.db import Database, provide_session
 from api.errors import exception_handlers
-from api.catalogue import CourseController
-from api.credentials import credential_handlers
-from api.pathways import pathway_handlers
-from api.learners import resolve_learner
-from api.harvest import HarvestController
-from api.harvest_worker import HarvestProcess
-from api.ooapi import OoapiController
-from api.institutions import InstitutionController
+from api.routes.catalogue import CourseController
+from api.routes.credentials import credential_handlers
+from api.routes.pathways import pathway_handlers
+from api.routes.learners import resolve_learner
+from api.routes.harvest import HarvestController
+from api.jobs import HarvestProcess
+from api.routes.ooapi import OoapiController
+from api.routes.institutions import InstitutionController
 from api.ratelimit import RateLimiter
 from api.security import security_headers
-from api.search import SearchController
+from api.routes.search import SearchController
 from api.state import new_search_index
-from api.web import template_config, web_handlers
+from api.routes.web import template_config, web_handlers
 from api.verification import ProofVerdicts, warm_verifiers
 from api.workers import CpuPool
 from api.openapi import document_api
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
-from api.ops import OpsController
+from api.routes.ops import OpsController
 from api.queries import reject_null_queries
 from api.settings import Settings, load_settings
 
@@ -79,7 +79,7 @@ def create_app(
             settle_heap()
         harvester = None
         if settings.harvest_in_background and database.engine is not None:
-            # Harvests run in a process of their own (api.harvest_worker), on this database.
+            # Harvests run in a process of their own (api.jobs), on this database.
             harvester = HarvestProcess(
                 settings, database.engine.url.render_as_string(hide_password=False))
             harvester.start()

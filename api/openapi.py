@@ -295,13 +295,13 @@ RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
     ("POST", "/api/v1/institutions/{slug}/credentials"): {
         201: {LD_JSON: _OBJECT}, 200: {LD_JSON: _OBJECT}},
     ("POST", "/api/v1/institutions/{slug}/credentials/batch"): {
-        200: {"application/json": "api.credentials:BatchResult"}},
+        200: {"application/json": "api.routes.credentials:BatchResult"}},
     ("GET", "/api/v1/credentials/{id}"): {
         200: {LD_JSON: _OBJECT, "text/html": {"type": "string"}}},
     ("GET", "/api/v1/shares/{token}"): {200: {LD_JSON: _OBJECT}},
     ("POST", "/api/v1/me/credentials/{id}/reissue"): {
         201: {LD_JSON: _OBJECT}, 200: {LD_JSON: _OBJECT}},
-    ("GET", "/api/v1/me/credentials"): {200: {"application/json": "api.learners:CredentialPage"}},
+    ("GET", "/api/v1/me/credentials"): {200: {"application/json": "api.routes.learners:CredentialPage"}},
     ("GET", "/api/v1/me/credentials/export"): {200: {"application/json": {
         "type": "object", "required": ["learner", "scope", "exported_at", "credentials"],
         "properties": {"learner": {"type": "string"}, "exported_at": {"type": "string"},
@@ -312,11 +312,11 @@ RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
     ("GET", "/institutions/{slug}/status/{name}"): {200: {LD_JSON: _OBJECT}},
     ("GET", "/contexts/microcredential/v1"): {200: {LD_JSON: _OBJECT}},
     ("POST", "/api/v1/institutions/{slug}/sources/{name}/run"): {
-        202: {"application/json": "api.harvest:RunOut"}},
+        202: {"application/json": "api.routes.harvest:RunOut"}},
     ("POST", "/api/v1/me/credentials/{id}/offers"): {
-        201: {"application/json": "api.oid4vci:OfferOut"}},
+        201: {"application/json": "api.routes.oid4vci:OfferOut"}},
     ("POST", "/api/v1/institutions/{slug}/credentials/{id}/offers"): {
-        201: {"application/json": "api.oid4vci:OfferOut"}},
+        201: {"application/json": "api.routes.oid4vci:OfferOut"}},
 }
 
 # Statuses only the domain knows about, by (method, path).

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli.session import run_async
 from api.db import Database
-from api.harvest import harvest_policy
-from api.harvest_worker import run_worker
+from api.routes.harvest import harvest_policy
+from api.jobs import run_worker
 from api.settings import load_settings
 from catalogue.errors import DomainError
 from catalogue.harvest import (

@@ -12,8 +12,8 @@ from litestar import Litestar
 from sqlalchemy import text
 
 from api.app import create_app
-from api.credentials import credential_handlers
-from api.learners import resolve_learner
+from api.routes.credentials import credential_handlers
+from api.routes.learners import resolve_learner
 from tests.conftest import bearer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from litestar import Litestar
 
 from api.app import create_app
 from api.state import keyring_of
-from api.pathways import pathway_handlers
+from api.routes.pathways import pathway_handlers
 from credentials import awarding, issuing, service
 from credentials.stacked import STACKED_ACHIEVEMENT_TYPE
 from tests.conftest import bearer

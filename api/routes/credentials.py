@@ -18,7 +18,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.access import PUBLIC, access, partner
 from api.db import DbSession
-from api.issuers import LD_JSON
+from api.routes.issuers import LD_JSON
 from api.state import keyring_of, status_cache_of
 from api.verification import client_of, parse_verify_body, prover_of, stored_prover, verdicts_of
 from catalogue.validation import MalformedJSON, Violation, loads_strict
@@ -231,9 +231,9 @@ class VerifyController(Controller):
 
 def credential_handlers() -> list[type[Controller]]:
     """Every controller of the registry, for ``create_app``'s route handlers."""
-    from api.issuers import IssuerController
-    from api.learners import LearnerController, LearnerTokenController, ShareController
-    from api.oid4vci import OfferController, Oid4vciController
+    from api.routes.issuers import IssuerController
+    from api.routes.learners import LearnerController, LearnerTokenController, ShareController
+    from api.routes.oid4vci import OfferController, Oid4vciController
 
     return [IssuingController, CredentialController, VerifyController, IssuerController,
             LearnerTokenController, LearnerController, ShareController, Oid4vciController,

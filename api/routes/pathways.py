@@ -22,7 +22,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from api.access import LEARNER, PUBLIC, Principal, access, any_partner, partner
 from api.db import DbSession
 from api.state import keyring_of
-from api.learners import Scope, scope_of
+from api.routes.learners import Scope, scope_of
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
 from catalogue.errors import Invalid
 from catalogue.validation import loads_strict

@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from api.access import LEARNER, PUBLIC, access, bearer_token, partner
 from api.db import DbSession
-from api.issuers import LD_JSON
+from api.routes.issuers import LD_JSON
 from api.state import keyring_of
 from api.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 from catalogue.validation import loads_strict

@@ -21,7 +21,7 @@ from multiprocessing.process import BaseProcess
 import msgspec
 
 from api.db import Database
-from api.harvest import harvest_policy
+from api.routes.harvest import harvest_policy
 from api.observability import configure_logging
 from api.settings import Settings
 from catalogue.harvest_jobs import harvest_worker

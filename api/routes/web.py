@@ -28,8 +28,8 @@ from litestar.template.config import TemplateConfig
 from api.access import PUBLIC, access
 from api.db import DbSession
 from api.errors import DOMAIN_STATUS
-from api.issuers import LD_JSON
-from api.oid4vci import offer_uri
+from api.routes.issuers import LD_JSON
+from api.routes.oid4vci import offer_uri
 from api.state import keyring_of, search_index, status_cache_of
 from api.security import same_origin
 from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
