@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
-from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -24,7 +23,7 @@ from api.routes.credentials import credential_handlers
 from api.routes.pathways import pathway_handlers
 from api.routes.learners import resolve_learner
 from api.routes.harvest import HarvestController
-from api.jobs import HarvestProcess
+from api.jobs import CpuPool, HarvestProcess
 from api.routes.ooapi import OoapiController
 from api.routes.institutions import InstitutionController
 from api.ratelimit import RateLimiter
@@ -33,7 +32,6 @@ from api.routes.search import SearchController
 from api.state import new_search_index
 from api.routes.web import template_config, web_handlers
 from api.verification import ProofVerdicts, warm_verifiers
-from api.workers import CpuPool
 from api.openapi import document_api
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
 from api.routes.ops import OpsController

@@ -21,8 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli.session import run_async
 from api.db import Database
-from api.routes.harvest import harvest_policy
-from api.jobs import run_worker
+from api.jobs import harvest_policy, run_worker
 from api.settings import load_settings
 from catalogue.errors import DomainError
 from catalogue.harvest import (

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
 
-import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED

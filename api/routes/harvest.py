@@ -19,8 +19,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 from api.access import access, partner
 from api.db import DbSession
 from api.errors import problem
+from api.jobs import harvest_policy
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
-from api.settings import Settings
 from catalogue.errors import Invalid, NotFound
 from catalogue.harvest import (
     MAX_INTERVAL,
@@ -33,23 +33,11 @@ from catalogue.harvest import (
     put_source,
 )
 from catalogue.harvest_jobs import RunInProgress, request_run
-from catalogue.harvest_net import FetchPolicy
 from catalogue.models import HarvestRun, HarvestSource
 from catalogue.validation import loads_strict
 from catalogue.wire import Struct
 
-__all__ = ["HarvestController", "RunOut", "SourceIn", "SourceOut", "harvest_policy"]
-
-
-def harvest_policy(settings: Settings) -> FetchPolicy:
-    """What harvests may reach and read on this server (``ACADEMY_HARVEST_*``)."""
-    return FetchPolicy(
-        allow_http=settings.harvest_allow_http,
-        private_networks=settings.harvest_private_networks,
-        deadline=settings.harvest_deadline_seconds,
-        max_bytes=settings.harvest_max_bytes,
-        max_items=settings.harvest_max_items,
-    )
+__all__ = ["HarvestController", "RunOut", "SourceIn", "SourceOut"]
 
 
 class SourceIn(Struct):

@@ -368,7 +368,7 @@ async def test_the_worker_pool_recovers_from_a_dead_worker() -> None:
     import os
     from concurrent.futures.process import BrokenProcessPool
 
-    from api.workers import CpuPool
+    from api.jobs import CpuPool
 
     pool = CpuPool(workers=1)
     try:

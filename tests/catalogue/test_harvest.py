@@ -19,7 +19,8 @@ from sqlalchemy import text
 
 from api.app import create_app
 from api.db import make_engine, normalise_url
-from api.routes.harvest import HarvestController, harvest_policy
+from api.jobs import harvest_policy
+from api.routes.harvest import HarvestController
 from api.settings import Settings, load_settings
 from catalogue.harvest import put_source, run_harvest
 from catalogue.harvest_jobs import run_due_harvests, work_queue

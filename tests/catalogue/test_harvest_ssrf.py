@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from api.routes.harvest import harvest_policy
+from api.jobs import harvest_policy
 from api.settings import Settings, load_settings
 from catalogue.harvest import fetch_documents, put_source
 from catalogue.harvest_jobs import work_queue
