@@ -43,8 +43,7 @@ from credentials.oid4vci import create_offer, holds
 from credentials.service import get_credential, parse_id
 from credentials.verifying import verify_credential
 
-ROOT = Path(__file__).resolve().parent.parent
-WEB = ROOT / "web"
+import web
 from web.i18n import LANGUAGES, choose_language, translator
 from web.views import (
     INSTITUTION_NAMES,
@@ -62,6 +61,7 @@ except ImportError:  # pragma: no cover
 __all__ = ["PAGE_ERRORS", "WebController", "page", "public_limit", "template_config",
            "verify_limit", "web_handlers"]
 
+WEB = Path(web.__file__).resolve().parent  # templates and static files
 FACETS = ("institution", "type", "mode", "language", "city")
 TOKEN_COOKIE = "learner_token"
 
