@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
@@ -62,6 +62,28 @@ def create_app(
     """Build the app. ``session_factory`` lets tests bind every request to their transaction."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
+    return document_api(Litestar(
+        route_handlers=_route_handlers(extra_handlers),
+        dependencies={"db_session": Provide(provide_session)},
+        guards=[access_guard],
+        before_request=reject_null_queries,
+        exception_handlers=exception_handlers,
+        middleware=[RequestIdMiddleware],
+        before_send=[ensure_request_id_header, security_headers],
+        logging_config=None,
+        lifespan=[_lifespan(settings, session_factory)],
+        request_max_body_size=settings.max_body_bytes,
+        state=_initial_state(settings),
+        template_config=template_config(),
+        openapi_config=_openapi_config(),
+        debug=False,
+    ))
+
+
+def _lifespan(settings: Settings, session_factory: async_sessionmaker[AsyncSession] | None
+              ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Start-up and shutdown: the database (unless the tests bring a session factory), a
+    warm search index and verifiers, and the harvest process beside this server."""
     database = Database(settings)
 
     @asynccontextmanager
@@ -91,7 +113,11 @@ def create_app(
             await app.state.search_index.close()
             await database.close()
 
-    handlers: list[Any] = [
+    return lifespan
+
+
+def _route_handlers(extra_handlers: list[Any] | None) -> list[Any]:
+    return [
         OpsController, InstitutionController, CourseController, HarvestController, SearchController,
         OoapiController,
         *credential_handlers(),
@@ -99,31 +125,19 @@ def create_app(
         *web_handlers(),
         *(extra_handlers or []),
     ]
-    return document_api(Litestar(
-        route_handlers=handlers,
-        dependencies={"db_session": Provide(provide_session)},
-        guards=[access_guard],
-        before_request=reject_null_queries,
-        exception_handlers=exception_handlers,
-        middleware=[RequestIdMiddleware],
-        before_send=[ensure_request_id_header, security_headers],
-        logging_config=None,
-        lifespan=[lifespan],
-        request_max_body_size=settings.max_body_bytes,
-        state=_initial_state(settings),
-        template_config=template_config(),
-        openapi_config=OpenAPIConfig(
-            title="Academy: catalogue and microcredential registry",
-            version="1.0.0",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
-            components=Components(security_schemes={
-                "partnerKey": SecurityScheme(type="http", scheme="bearer",
-                                             description="A partner API key"),
-            }),
-        ),
-        debug=False,
-    ))
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Academy: catalogue and microcredential registry",
+        version="1.0.0",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(security_schemes={
+            "partnerKey": SecurityScheme(type="http", scheme="bearer",
+                                         description="A partner API key"),
+        }),
+    )
 
 
 def _initial_state(settings: Settings) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from litestar.params import FromPath
 from api.access import PUBLIC, access
 from api.db import DbSession
 from api.state import keyring_of
+from api.openapi import OBJECT, Doc
 from catalogue.errors import DomainError, Unavailable
 from credentials.jsonld import MICROCREDENTIAL_CONTEXT_URL, context_document
 from credentials.status import list_credential
@@ -31,10 +32,15 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 _encode = msgspec.json.Encoder().encode
 
 
+DID_DOC = Doc(responses={200: {DID_JSON: OBJECT}})
+STATUS_LIST_DOC = Doc(path={"name": "StatusListName"}, responses={200: {LD_JSON: OBJECT}})
+CONTEXT_DOC = Doc(responses={200: {LD_JSON: OBJECT}})
+
+
 class IssuerController(Controller):
     tags = ["verification"]
 
-    @get("/institutions/{slug:str}/did.json", opt=access(PUBLIC),
+    @get("/institutions/{slug:str}/did.json", opt=access(PUBLIC), doc=DID_DOC,
          summary="The institution's DID document (did:web), every signing key listed")
     async def did(self, request: Request, db_session: DbSession,
                   slug: FromPath[str]) -> Response[bytes]:
@@ -42,7 +48,7 @@ class IssuerController(Controller):
         return Response(_encode(document), media_type=DID_JSON,
                         headers={"Cache-Control": "public, max-age=300"})
 
-    @get("/institutions/{slug:str}/status/{name:str}", opt=access(PUBLIC),
+    @get("/institutions/{slug:str}/status/{name:str}", opt=access(PUBLIC), doc=STATUS_LIST_DOC,
          summary="A signed Bitstring Status List credential (message-N, 2-bit entries)")
     async def status_list(self, request: Request, db_session: DbSession, slug: FromPath[str],
                           name: FromPath[str]) -> Response[bytes]:
@@ -57,7 +63,7 @@ class IssuerController(Controller):
                               "retry shortly.") from None
         return Response(body, media_type=LD_JSON, headers={"Cache-Control": "no-cache"})
 
-    @get("/contexts/microcredential/v1", opt=access(PUBLIC),
+    @get("/contexts/microcredential/v1", opt=access(PUBLIC), doc=CONTEXT_DOC,
          summary="Our JSON-LD context for the EU elements OB 3.0 has no term for")
     async def context(self) -> Response[bytes]:
         return Response(context_document(MICROCREDENTIAL_CONTEXT_URL), media_type=LD_JSON,

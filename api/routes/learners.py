@@ -22,6 +22,8 @@ from api.db import DbSession
 from api.routes.issuers import LD_JSON
 from api.state import keyring_of
 from api.pagination import MAX_LIMIT, decode_cursor, encode_cursor
+from api.openapi import OBJECT, Doc
+from api.openapi_schemas import EMAIL
 from catalogue.validation import loads_strict
 from credentials.errors import Invalid, LearnerTokenNotFound
 from credentials.learners import (
@@ -128,11 +130,30 @@ def _item(request: Request, found: LearnerCredential) -> CredentialItem:
     )
 
 
+TOKEN_DOC = Doc(body={
+    "required": True,
+    "content": {"application/json": {"schema": {
+        "type": "object", "additionalProperties": False, "required": ["email"],
+        "properties": {"email": {"type": "string", "maxLength": 320, "pattern": EMAIL}},
+    }}},
+})
+MINE_DOC = Doc(responses={200: {"application/json": CredentialPage}})
+EXPORT_DOC = Doc(responses={200: {"application/json": {
+    "type": "object", "required": ["learner", "scope", "exported_at", "credentials"],
+    "properties": {"learner": {"type": "string"}, "exported_at": {"type": "string"},
+                   "scope": {"type": "object", "properties": {
+                       "institution": {"type": ["string", "null"]}}},
+                   "credentials": {"type": "array", "items": OBJECT}}}}})
+REISSUE_DOC = Doc(statuses=frozenset({409}),
+                  responses={201: {LD_JSON: OBJECT}, 200: {LD_JSON: OBJECT}})
+SHARE_DOC = Doc(responses={200: {LD_JSON: OBJECT}})
+
+
 class LearnerTokenController(Controller):
     path = "/api/v1/institutions/{slug:str}/learners/tokens"
     tags = ["learners"]
 
-    @post("/", opt=access(partner("issue")), status_code=HTTP_201_CREATED,
+    @post("/", opt=access(partner("issue")), doc=TOKEN_DOC, status_code=HTTP_201_CREATED,
           summary="A learner access token to hand to the learner")
     async def create(self, request: Request, db_session: DbSession,
                      slug: FromPath[str]) -> TokenOut:
@@ -181,7 +202,7 @@ class LearnerController(Controller):
     path = "/api/v1/me"
     tags = ["learners"]
 
-    @get("/credentials", opt=access(LEARNER), summary="My credentials, newest first")
+    @get("/credentials", opt=access(LEARNER), doc=MINE_DOC, summary="My credentials, newest first")
     async def mine(self, request: Request, db_session: DbSession, limit: FromQuery[int] = 50,
                    cursor: FromQuery[str | None] = None) -> Response[bytes]:
         if not 1 <= limit <= MAX_LIMIT:
@@ -197,7 +218,7 @@ class LearnerController(Controller):
                               scope_of(learner))
         return Response(_encode(page), media_type="application/json")
 
-    @get("/credentials/export", opt=access(LEARNER),
+    @get("/credentials/export", opt=access(LEARNER), doc=EXPORT_DOC,
          summary="All my credentials in one JSON file (for a wallet or a backup)")
     async def export(self, request: Request, db_session: DbSession) -> Response[bytes]:
         learner: Learner = request.state.learner
@@ -224,7 +245,7 @@ class LearnerController(Controller):
     async def sign_out(self, request: Request, db_session: DbSession) -> None:
         await revoke_session(db_session, request.state.learner)
 
-    @post("/credentials/{id:str}/reissue", opt=access(LEARNER),
+    @post("/credentials/{id:str}/reissue", opt=access(LEARNER), doc=REISSUE_DOC,
           summary="My credential again, in the form every standard verifier reads")
     async def reissue(self, request: Request, db_session: DbSession,
                       id: FromPath[str]) -> Response[bytes]:
@@ -250,7 +271,7 @@ class ShareController(Controller):
     path = "/api/v1/shares"
     tags = ["learners"]
 
-    @get("/{token:str}", opt=access(PUBLIC), summary="A credential a learner shared")
+    @get("/{token:str}", opt=access(PUBLIC), doc=SHARE_DOC, summary="A credential a learner shared")
     async def read(self, db_session: DbSession, token: FromPath[str]) -> Response[bytes]:
         found = await shared_credential(db_session, token)
         return Response(found.document, media_type=LD_JSON)

@@ -23,6 +23,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from api.access import LEARNER, PUBLIC, WALLET, access, bearer_token, partner
 from api.db import DbSession
 from api.state import keyring_of
+from api.openapi import Doc
 from catalogue.validation import MalformedJSON, loads_strict
 from credentials.builder import STANDARD_CONTEXTS
 from credentials.holder_proof import PROOF_ALGS
@@ -240,6 +241,9 @@ def _form(request: Request, raw: bytes) -> dict[str, str]:
     return {k: v[0] for k, v in fields.items()}
 
 
+OFFER_DOC = Doc(statuses=frozenset({409}), responses={201: {"application/json": OfferOut}})
+
+
 class OfferController(Controller):
     """The two ways to make an offer: the learner's own, or the issuing institution's."""
 
@@ -254,7 +258,7 @@ class OfferController(Controller):
                        made.expires_at)
         return _json(out, HTTP_201_CREATED)
 
-    @post("/api/v1/me/credentials/{id:str}/offers", opt=access(LEARNER),
+    @post("/api/v1/me/credentials/{id:str}/offers", opt=access(LEARNER), doc=OFFER_DOC,
           status_code=HTTP_201_CREATED,
           summary="An OpenID4VCI offer of my credential, for my wallet (QR + tx_code)")
     async def mine(self, request: Request, db_session: DbSession,
@@ -262,7 +266,7 @@ class OfferController(Controller):
         return await self._offer(request, db_session, id, email=request.state.learner.email)
 
     @post("/api/v1/institutions/{slug:str}/credentials/{id:str}/offers",
-          opt=access(partner("issue")), status_code=HTTP_201_CREATED,
+          opt=access(partner("issue")), doc=OFFER_DOC, status_code=HTTP_201_CREATED,
           summary="An OpenID4VCI offer of a credential we issued, to hand to its learner")
     async def issued(self, request: Request, db_session: DbSession, slug: FromPath[str],
                      id: FromPath[str]) -> Response[bytes]:
