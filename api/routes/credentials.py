@@ -24,6 +24,7 @@ from api.verification import client_of, parse_verify_body, prover_of, stored_pro
 from api.openapi import OBJECT, Doc
 from api.openapi_schemas import PYTHON_NON_SPACE, REF
 from catalogue.validation import MalformedJSON, Violation, loads_strict
+from catalogue.structs import OutStruct
 from credentials.errors import Invalid
 from credentials.issuing import MAX_BATCH, Outcome, issue, issue_one
 from credentials.limits import MAX_BODY_BYTES, MAX_ITEMS
@@ -35,12 +36,12 @@ __all__ = ["CredentialController", "IssuingController", "VerifyController", "cre
 _encode = msgspec.json.Encoder().encode
 
 
-class ItemError(msgspec.Struct):
+class ItemError(OutStruct):
     pointer: str
     message: str
 
 
-class BatchItem(msgspec.Struct, omit_defaults=True):
+class BatchItem(OutStruct, omit_defaults=True):
     index: int
     status: str
     id: str | None = None
@@ -49,7 +50,7 @@ class BatchItem(msgspec.Struct, omit_defaults=True):
     errors: list[ItemError] | None = None
 
 
-class BatchResult(msgspec.Struct):
+class BatchResult(OutStruct):
     created: int
     existing: int
     invalid: int
@@ -57,7 +58,7 @@ class BatchResult(msgspec.Struct):
     items: list[BatchItem]
 
 
-class StatusOut(msgspec.Struct):
+class StatusOut(OutStruct):
     id: str
     status: str
     reason: str | None
@@ -69,7 +70,7 @@ def _location(credential_id: uuid.UUID | None) -> str:
 
 def _item(outcome: Outcome) -> BatchItem:
     if outcome.document is None:
-        errors = [ItemError(p, m) for p, m in outcome.errors or []]
+        errors = [ItemError(pointer=p, message=m) for p, m in outcome.errors or []]
         return BatchItem(index=outcome.index, status=outcome.status, errors=errors)
     return BatchItem(index=outcome.index, status=outcome.status, id=str(outcome.id),
                      location=_location(outcome.id), credential=msgspec.Raw(outcome.document))
@@ -181,7 +182,7 @@ class IssuingController(Controller):
         reason = await _reason(request, reason_required)
         change = await change_status(db_session, slug, parse_id(id), action,  # type: ignore[arg-type]
                                      reason)
-        return StatusOut(str(change.id), change.status, change.reason)
+        return StatusOut(id=str(change.id), status=change.status, reason=change.reason)
 
     @post("/{id:str}/revoke", opt=access(partner("issue")), doc=REVOKE_DOC, status_code=HTTP_200_OK,
           summary="Revoke a credential (final)")

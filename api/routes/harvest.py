@@ -41,6 +41,7 @@ from catalogue.harvest_net import PUBLIC_URL_PATTERN
 from catalogue.models import HarvestRun, HarvestSource
 from catalogue.validation import loads_strict
 from catalogue.wire import Struct
+from catalogue.structs import OutStruct
 
 __all__ = ["HarvestController", "RunOut", "SourceIn", "SourceOut"]
 
@@ -53,7 +54,7 @@ class SourceIn(Struct):
     overwrite_push: bool = False
 
 
-class SourceOut(msgspec.Struct, kw_only=True):
+class SourceOut(OutStruct, kw_only=True):
     institution: str
     name: str
     type: str
@@ -65,7 +66,7 @@ class SourceOut(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
-class RunOut(msgspec.Struct, kw_only=True):
+class RunOut(OutStruct, kw_only=True):
     """``status``: queued, running, then succeeded, failed (nothing written), empty or partial
     (nothing withdrawn). ``progress``: the phase (queued, fetch, offerings, store, finished)
     with ``done`` of ``total`` where known. ``errors`` say where, never what the feed held."""

@@ -25,6 +25,7 @@ from api.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 from api.openapi import OBJECT, Doc
 from api.openapi_schemas import EMAIL
 from catalogue.validation import loads_strict
+from catalogue.structs import OutStruct
 from credentials.errors import Invalid, LearnerTokenNotFound
 from credentials.learners import (
     IssuedToken,
@@ -66,17 +67,17 @@ async def resolve_learner(connection: ASGIConnection) -> Learner:
     return learner
 
 
-class Scope(msgspec.Struct):
+class Scope(OutStruct):
     """What a learner token sees: the credentials of one institution."""
 
     institution: str | None
 
 
 def scope_of(learner: Learner) -> Scope:
-    return Scope(learner.institution)
+    return Scope(institution=learner.institution)
 
 
-class TokenOut(msgspec.Struct):
+class TokenOut(OutStruct):
     id: str
     token: str
     email: str
@@ -84,12 +85,12 @@ class TokenOut(msgspec.Struct):
     scope: Scope
 
 
-class IssuedTokenPage(msgspec.Struct):
+class IssuedTokenPage(OutStruct):
     items: list[IssuedToken]
     next_cursor: str | None
 
 
-class CredentialItem(msgspec.Struct):
+class CredentialItem(OutStruct):
     id: str
     url: str
     institution: str
@@ -99,13 +100,13 @@ class CredentialItem(msgspec.Struct):
     credential: msgspec.Raw
 
 
-class CredentialPage(msgspec.Struct):
+class CredentialPage(OutStruct):
     items: list[CredentialItem]
     next_cursor: str | None
     scope: Scope
 
 
-class ShareOut(msgspec.Struct):
+class ShareOut(OutStruct):
     token: str
     url: str
     credential_id: str
@@ -164,8 +165,8 @@ class LearnerTokenController(Controller):
             db_session, slug, body.get("email"),
             hours=request.app.state.settings.learner_token_hours,
             api_key_id=request.state.principal.key_id)
-        return TokenOut(str(minted.id), minted.token, minted.email, minted.expires_at,
-                        Scope(minted.institution))
+        return TokenOut(id=str(minted.id), token=minted.token, email=minted.email,
+                        expires_at=minted.expires_at, scope=Scope(institution=minted.institution))
 
     @get("/", opt=access(partner("issue")),
          summary="Every learner token this institution minted (the audit log), newest first")
@@ -183,7 +184,7 @@ class LearnerTokenController(Controller):
         if len(rows) > limit:
             last = rows[limit - 1]
             next_cursor = encode_cursor([last.minted_at.isoformat(), str(last.id)])
-        return IssuedTokenPage(rows[:limit], next_cursor)
+        return IssuedTokenPage(items=rows[:limit], next_cursor=next_cursor)
 
     @delete("/{token_id:str}", opt=access(partner("issue")), status_code=HTTP_204_NO_CONTENT,
             summary="Revoke a learner token this institution minted")
@@ -214,8 +215,8 @@ class LearnerController(Controller):
         if len(rows) > limit:
             last = rows[limit - 1]
             next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
-        page = CredentialPage([_item(request, r) for r in rows[:limit]], next_cursor,
-                              scope_of(learner))
+        page = CredentialPage(items=[_item(request, r) for r in rows[:limit]],
+                              next_cursor=next_cursor, scope=scope_of(learner))
         return Response(_encode(page), media_type="application/json")
 
     @get("/credentials/export", opt=access(LEARNER), doc=EXPORT_DOC,
@@ -237,8 +238,9 @@ class LearnerController(Controller):
     async def share(self, request: Request, db_session: DbSession, id: FromPath[str]) -> ShareOut:
         share = await create_share(db_session, request.state.learner, parse_id(id))
         base = request.app.state.settings.base_url
-        return ShareOut(share.token, f"{base}/api/v1/shares/{share.token}",
-                        str(share.credential_id), scope_of(request.state.learner))
+        return ShareOut(token=share.token, url=f"{base}/api/v1/shares/{share.token}",
+                        credential_id=str(share.credential_id),
+                        scope=scope_of(request.state.learner))
 
     @delete("/session", opt=access(LEARNER), status_code=HTTP_204_NO_CONTENT,
             summary="Sign out: revoke the learner token of this request")

@@ -25,6 +25,7 @@ from api.db import DbSession
 from api.state import keyring_of
 from api.openapi import Doc
 from catalogue.validation import MalformedJSON, loads_strict
+from catalogue.structs import OutStruct
 from credentials.builder import STANDARD_CONTEXTS
 from credentials.holder_proof import PROOF_ALGS
 from credentials.issuing import get_institution
@@ -51,7 +52,7 @@ TX_CODE_DESCRIPTION = ("Voer de code van 6 cijfers in die naast de QR-code staat
 _encode = msgspec.json.Encoder().encode
 
 
-class OfferOut(msgspec.Struct):
+class OfferOut(OutStruct):
     offer_uri: str
     tx_code: str
     expires_at: datetime
@@ -254,8 +255,8 @@ class OfferController(Controller):
         settings = request.app.state.settings
         made = await create_offer(db_session, parse_id(id), ttl=settings.offer_ttl_seconds,
                                   **who)
-        out = OfferOut(offer_uri(settings.base_url, made.slug, made.offer_token), made.tx_code,
-                       made.expires_at)
+        out = OfferOut(offer_uri=offer_uri(settings.base_url, made.slug, made.offer_token),
+                       tx_code=made.tx_code, expires_at=made.expires_at)
         return _json(out, HTTP_201_CREATED)
 
     @post("/api/v1/me/credentials/{id:str}/offers", opt=access(LEARNER), doc=OFFER_DOC,

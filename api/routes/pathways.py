@@ -13,7 +13,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -28,6 +27,7 @@ from api.openapi import Doc
 from api.openapi_schemas import REF
 from catalogue.errors import Invalid
 from catalogue.validation import loads_strict
+from catalogue.structs import OutStruct
 from credentials.awarding import award_existing, bind_keyring
 from credentials.pathways import (
     Defined,
@@ -206,7 +206,7 @@ class LearnerPathwayController(Controller):
                                   next_cursor=encode_cursor([str(after)]) if after else None)
 
 
-class LearnerPathwayPage(msgspec.Struct, kw_only=True):
+class LearnerPathwayPage(OutStruct, kw_only=True):
     """Progress counted on the credentials the token's institution issued (``scope``)."""
 
     items: list[PathwayProgress]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import FromQuery, QueryParameter
 
@@ -25,14 +24,14 @@ from catalogue.search import (
     search_courses_json,
     suggest,
 )
-from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
+from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES, OutStruct
 
 __all__ = ["SearchController", "SuggestResult"]
 
 Many = FromQuery[list[str] | None]
 
 
-class SuggestResult(msgspec.Struct, kw_only=True):
+class SuggestResult(OutStruct, kw_only=True):
     items: list[Suggestion]
 
 
