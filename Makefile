@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test fuzz bench clean node-deps bench-interop chromium
+.PHONY: install lint run test fuzz bench clean node-deps bench-interop chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,12 @@ run: install
 chromium:
 	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
-test: install node-deps chromium
+# One-way imports and no cycles (.importlinter), no dead code (vulture, [tool.vulture])
+lint: install
+	$(BIN)/lint-imports
+	$(BIN)/vulture
+
+test: install lint node-deps chromium
 	$(BIN)/python -m pytest
 
 fuzz: install

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
-from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -19,24 +18,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.access import access_guard
 from api.db import Database, provide_session
 from api.errors import exception_handlers
-from api.catalogue import CourseController
-from api.credentials import credential_handlers
-from api.pathways import pathway_handlers
-from api.learners import resolve_learner
-from api.harvest import HarvestController
-from api.harvest_worker import HarvestProcess
-from api.ooapi import OoapiController
-from api.institutions import InstitutionController
+from api.routes.catalogue import CourseController
+from api.routes.credentials import credential_handlers
+from api.routes.pathways import pathway_handlers
+from api.routes.learners import resolve_learner
+from api.routes.harvest import HarvestController
+from api.jobs import CpuPool, HarvestProcess
+from api.routes.ooapi import OoapiController
+from api.routes.institutions import InstitutionController
 from api.ratelimit import RateLimiter
 from api.security import security_headers
-from api.search import SearchController, new_search_index
-from api.web import template_config, web_handlers
+from api.routes.search import SearchController
+from api.state import new_search_index
+from api.routes.web import template_config, web_handlers
 from api.verification import ProofVerdicts, warm_verifiers
-from api.workers import CpuPool
 from api.openapi import document_api
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
-from api.ops import OpsController
-from api.problems import problem_page
+from api.routes.problems import problem_page
+from api.routes.ops import OpsController
 from api.strict import strict_request
 from api.settings import Settings, load_settings
 
@@ -64,6 +63,28 @@ def create_app(
     """Build the app. ``session_factory`` lets tests bind every request to their transaction."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
+    return document_api(Litestar(
+        route_handlers=_route_handlers(extra_handlers),
+        dependencies={"db_session": Provide(provide_session)},
+        guards=[access_guard],
+        before_request=strict_request,
+        exception_handlers=exception_handlers,
+        middleware=[RequestIdMiddleware],
+        before_send=[ensure_request_id_header, security_headers],
+        logging_config=None,
+        lifespan=[_lifespan(settings, session_factory)],
+        request_max_body_size=settings.max_body_bytes,
+        state=_initial_state(settings),
+        template_config=template_config(),
+        openapi_config=_openapi_config(),
+        debug=False,
+    ))
+
+
+def _lifespan(settings: Settings, session_factory: async_sessionmaker[AsyncSession] | None
+              ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Start-up and shutdown: the database (unless the tests bring a session factory), a
+    warm search index and verifiers, and the harvest process beside this server."""
     database = Database(settings)
 
     @asynccontextmanager
@@ -79,7 +100,7 @@ def create_app(
             settle_heap()
         harvester = None
         if settings.harvest_in_background and database.engine is not None:
-            # Harvests run in a process of their own (api.harvest_worker), on this database.
+            # Harvests run in a process of their own (api.jobs), on this database.
             harvester = HarvestProcess(
                 settings, database.engine.url.render_as_string(hide_password=False))
             harvester.start()
@@ -93,7 +114,11 @@ def create_app(
             await app.state.search_index.close()
             await database.close()
 
-    handlers: list[Any] = [
+    return lifespan
+
+
+def _route_handlers(extra_handlers: list[Any] | None) -> list[Any]:
+    return [
         OpsController, InstitutionController, CourseController, HarvestController, SearchController,
         OoapiController, problem_page,
         *credential_handlers(),
@@ -101,31 +126,19 @@ def create_app(
         *web_handlers(),
         *(extra_handlers or []),
     ]
-    return document_api(Litestar(
-        route_handlers=handlers,
-        dependencies={"db_session": Provide(provide_session)},
-        guards=[access_guard],
-        before_request=strict_request,
-        exception_handlers=exception_handlers,
-        middleware=[RequestIdMiddleware],
-        before_send=[ensure_request_id_header, security_headers],
-        logging_config=None,
-        lifespan=[lifespan],
-        request_max_body_size=settings.max_body_bytes,
-        state=_initial_state(settings),
-        template_config=template_config(),
-        openapi_config=OpenAPIConfig(
-            title="Academy: catalogue and microcredential registry",
-            version="1.0.0",
-            path="/schema",
-            render_plugins=[docs_ui()],
-            components=Components(security_schemes={
-                "partnerKey": SecurityScheme(type="http", scheme="bearer",
-                                             description="A partner API key"),
-            }),
-        ),
-        debug=False,
-    ))
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Academy: catalogue and microcredential registry",
+        version="1.0.0",
+        path="/schema",
+        render_plugins=[docs_ui()],
+        components=Components(security_schemes={
+            "partnerKey": SecurityScheme(type="http", scheme="bearer",
+                                         description="A partner API key"),
+        }),
+    )
 
 
 SWAGGER_UI_VERSION = "5.31.0"

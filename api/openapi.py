@@ -8,22 +8,22 @@ once per app, from each route's access rule, method and path parameters:
   401/403 behind a key or learner token, 404 when path parameters name a resource, 413
   for bodies, 429 where rate-limited, 500 and 503 always;
 * path parameters: partner slugs, course codes, source names and ids get the schema the
-  server enforces;
-* request bodies of the handlers that read the raw body (publishing, issuance, ...),
-  taken from our JSON Schemas in ``schemas/``, which become components;
-* success responses the signature cannot describe (stored bytes served as JSON-LD).
+  server enforces; limit and cursor of /api/ routes the pagination's;
+* our JSON Schemas in ``schemas/`` become components (``api.openapi_schemas``).
 
-Where derivation cannot know, the tables below say it; a route added later gets the
-derived part without anyone touching this module.
+Where derivation cannot know, the handler says it, beside its summary: ``@post(...,
+doc=Doc(body=..., statuses={409}))`` (Litestar keeps unknown decorator keywords in the
+handler's ``opt``): request bodies of handlers that read the raw body, success responses
+the signature cannot describe (stored bytes served as JSON-LD), statuses only the domain
+knows. A route added later gets the derived part without anyone touching this module.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import msgspec
@@ -32,34 +32,15 @@ from litestar.openapi.spec import OpenAPI
 from litestar.routes import HTTPRoute
 
 from api.access import Rule
-from api.openapi_schemas import EMAIL, PYTHON_NON_SPACE, REF, SPACE, json_schema_components
+from api.openapi_schemas import REF, json_schema_components
 from api.pagination import MAX_LIMIT
 from api.ratelimit import is_limited
-from catalogue.harvest import (
-    CSV_COLUMNS,
-    DEFAULTABLE,
-    MAX_INTERVAL,
-    MIN_INTERVAL,
-    PUBLIC_URL_PATTERN,
-    SOURCE_TYPES,
-)
-from catalogue.search import MAX_OFFSET, SORTS
-from catalogue.search import MAX_LIMIT as SEARCH_MAX_LIMIT
-from catalogue.search import MAX_QUERY as SEARCH_MAX_QUERY
-from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
-from catalogue.ooapi import (
-    LEVELS,
-    MAX_QUERY,
-    MODES_OF_DELIVERY,
-    ORGANIZATION_TYPES,
-    PAGE_SIZES,
-)
 
-__all__ = ["complete", "document_api"]
+__all__ = ["OBJECT", "Doc", "complete", "document_api"]
 
 PROBLEM_JSON = "application/problem+json"
+OBJECT: dict[str, Any] = {"type": "object"}  # a JSON object, e.g. a credential as issued
 
-INT32_MAX = 2**31 - 1
 SLUGS = ["kuleuven", "luca", "odisee", "thomasmore", "ucll", "vives"]
 
 _ERROR = {
@@ -103,97 +84,11 @@ COMPONENTS: dict[str, Any] = {
 }
 
 
-
-def _sort(*attributes: str) -> dict[str, Any]:
-    one = f"-?({'|'.join(attributes)})"
-    return {"type": "string", "pattern": f"^({one}(,{one})*)?$",
-            "description": f"Comma-separated, '-' for descending: {', '.join(attributes)}"}
-
-
-def _comma_separated(values: tuple[str, ...]) -> str:
-    one = f"[{SPACE}]*({'|'.join(values)})?[{SPACE}]*"
-    return f"^{one}(,{one})*$"
-
-
-_OOAPI_TEXT = {"type": "string", "maxLength": MAX_QUERY, "pattern": "^[^\\x00]*$"}
-# Query parameters whose values the handlers check themselves, by name; for a path prefix
-# first (OOAPI's rules are its own).
-QUERY_PARAMETERS: dict[tuple[str, str], dict[str, Any]] = {
-    ("/api/", "limit"): {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-    ("/api/", "cursor"): {"type": "string", "description": "Opaque: a next_cursor we returned."},
-    # Catalogue search: cross-field rules (ects_min <= ects_max, starts_after <=
-    # starts_before, a cursor or an offset) are the handler's, answered with 422.
-    ("/api/v1/courses", "q"): {"type": "string", "maxLength": SEARCH_MAX_QUERY},
-    ("/api/v1/courses", "limit"): {"type": "integer", "minimum": 1, "maximum": SEARCH_MAX_LIMIT},
-    ("/api/v1/courses", "offset"): {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
-    ("/api/v1/courses", "institution"): {"type": "array", "items": {"enum": list(INSTITUTIONS)}},
-    ("/api/v1/courses", "mode"): {"type": "array", "items": {"enum": list(MODES)}},
-    ("/api/v1/courses", "type"): {"type": "array", "items": {"enum": list(COURSE_TYPES)}},
-    ("/api/v1/courses", "sort"): {"type": "string", "enum": list(SORTS)},
-    ("/api/v1/courses", "language"): {"type": "array", "items": {
-        "type": "string", "pattern": "^[a-z]{2,3}$"}},
-    ("/api/v1/courses", "isced"): {"type": "array", "items": {
-        "type": "string", "pattern": "^[0-9]{2,4}$"}},
-    ("/api/v1/courses", "city"): {"type": "array", "items": {
-        "type": "string", "maxLength": 100, "pattern": PYTHON_NON_SPACE}},
-    ("/api/v1/courses", "eqf"): {"type": "array", "items": {
-        "type": "integer", "minimum": 1, "maximum": 8}},
-    **{("/api/v1/courses", name): {"type": "number", "minimum": 0, "exclusiveMaximum": 1e6}
-       for name in ("ects_min", "ects_max", "price_max")},
-    ("/api/v1/suggest", "q"): {"type": "string", "maxLength": SEARCH_MAX_QUERY},
-    ("/api/v1/suggest", "limit"): {"type": "integer", "minimum": 1, "maximum": 20},
-    ("/ooapi/", "pageSize"): {"type": "integer", "enum": list(PAGE_SIZES), "default": 10},
-    ("/ooapi/", "pageNumber"): {"type": "integer", "minimum": 1, "maximum": INT32_MAX,
-                                "default": 1},
-    ("/ooapi/", "q"): _OOAPI_TEXT,
-    ("/ooapi/", "primaryCode"): _OOAPI_TEXT,
-    # An empty value is no filter.
-    ("/ooapi/", "organizationType"): {"type": "string", "enum": ["", *ORGANIZATION_TYPES]},
-    ("/ooapi/", "level"): {"type": "string", "enum": ["", *LEVELS]},
-    ("/ooapi/", "teachingLanguage"): {"type": "string", "pattern": "^[a-z]{3}$",
-                                      "description": "ISO 639-2, e.g. nld"},
-    # Repeated, or comma-separated; blanks are ignored.
-    ("/ooapi/", "modeOfDelivery"): {"type": "array", "items": {
-        "type": "string", "pattern": _comma_separated(MODES_OF_DELIVERY)}},
-    ("/ooapi/v5/organizations", "sort"): _sort("organizationId", "name"),
-    ("/ooapi/v5/courses", "sort"): _sort("courseId", "name"),
-    ("/ooapi/v5/courses/{courseId}/offerings", "sort"): _sort(
-        "offeringId", "name", "startDate", "endDate"),
-}
-
-# Litestar's component for a Struct, where the handler checks more than the Struct says.
-_NON_BLANK = {"type": "string", "minLength": 1, "pattern": PYTHON_NON_SPACE}
-COMPONENT_OVERRIDES: dict[str, dict[str, Any]] = {
-    "SourceIn": {
-        "type": "object", "additionalProperties": False, "required": ["type", "location"],
-        "properties": {
-            "type": {"type": "string", "enum": list(SOURCE_TYPES)},
-            "location": {"type": "string", "maxLength": 2048,
-                         "pattern": PUBLIC_URL_PATTERN.replace(r"\s", SPACE),
-                         "description": "An https URL of a public host (http only where the "
-                                        "server allows it); local files only through the CLI."},
-            "interval_minutes": {"type": "integer", "minimum": MIN_INTERVAL, "maximum": MAX_INTERVAL,
-                                 "default": 1440},
-            "mapping": {"$ref": REF + "HarvestMapping"},
-            "overwrite_push": {"type": "boolean", "default": False},
-        },
-        # Only a csv source maps columns.
-        "if": {"properties": {"type": {"const": "csv"}}},
-        "then": {},
-        "else": {"properties": {"mapping": {"properties": {"columns": {"maxProperties": 0}}}}},
-    },
-    "HarvestMapping": {
-        "type": "object", "additionalProperties": False,
-        "properties": {
-            "columns": {"type": "object", "propertyNames": {"enum": list(CSV_COLUMNS)},
-                        "additionalProperties": _NON_BLANK,
-                        "description": "Our column name -> the header in their CSV."},
-            "delimiter": {"type": "string", "minLength": 1, "maxLength": 1,
-                          "not": {"enum": ["\"", "\r", "\n"]}},
-            "page_size": {"type": "integer", "minimum": 1, "maximum": 1000},
-            "defaults": {"type": "object", "propertyNames": {"enum": list(DEFAULTABLE)}},
-        },
-    },
+# Query parameters every /api/ route means the same by (api.pagination); a handler's Doc
+# says more where it checks more.
+CONVENTIONS: dict[str, dict[str, Any]] = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+    "cursor": {"type": "string", "description": "Opaque: a next_cursor we returned."},
 }
 
 REASONS = {
@@ -211,137 +106,39 @@ REASONS = {
     503: "The database is unavailable; retry after Retry-After",
 }
 
-# Path parameters by name, and where one name means different things, by (path, name).
+# Path parameters by name (a handler's Doc says where one name means something else).
 PATH_PARAMETERS: dict[str, str] = {
     "slug": "InstitutionSlug",
     "code": "CourseCode",
     "name": "SourceName",
 }
-PATH_PARAMETERS_AT: dict[tuple[str, str], str] = {
-    ("/institutions/{slug}/status/{name}", "name"): "StatusListName",
-}
 
 
-# Bodies of handlers that read ``request.body()`` themselves, by (method, path).
-REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
-    ("PUT", "/api/v1/institutions/{slug}/courses/{code}"): {
-        "description": "A course document; the code comes from the URL.",
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": REF + "CourseUpsert"}}},
-    },
-    ("POST", "/api/v1/institutions/{slug}/courses/batch"): {
-        "description": "Up to 10,000 course documents, each with its code: a JSON array, "
-                       "or NDJSON (one document a line).",
-        "required": True,
-        "content": {
-            "application/json": {"schema": {"$ref": REF + "CourseBatch"}},
-            "application/x-ndjson": {"schema": {"$ref": REF + "CourseBatch"}},
-        },
-    },
-    ("POST", "/api/v1/institutions/{slug}/credentials"): {
-        "description": "An issuance request.",
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": REF + "MicrocredentialRequest"}}},
-    },
-    ("POST", "/api/v1/institutions/{slug}/pathways"): {
-        "description": "A pathway.",
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": REF + "PathwayDocument"}}},
-    },
-    ("POST", "/api/v1/institutions/{slug}/pathways/{code}/approve"): {
-        "description": "Optional: the version seen, which must be the one awaiting approval "
-                       "(so nobody approves rules they have not read).",
-        "required": False,
-        "content": {"application/json": {"schema": {
-            "type": "object", "additionalProperties": False,
-            "properties": {"version": {"type": "integer", "minimum": 1}}}}},
-    },
-    ("POST", "/api/v1/institutions/{slug}/learners/tokens"): {
-        "required": True,
-        "content": {"application/json": {"schema": {
-            "type": "object", "additionalProperties": False, "required": ["email"],
-            "properties": {"email": {"type": "string", "maxLength": 320, "pattern": EMAIL}},
-        }}},
-    },
-    ("POST", "/api/v1/verify"): {
-        "description": "A credential, or a JSON array of up to 1,000, in at most 1 MiB: any "
-                       "JSON is verified (and what is not a credential fails verification). "
-                       "Each credential counts toward the client's verify rate.",
-        "required": True,
-        "content": {"application/json": {"schema": {"anyOf": [
-            {"type": ["object", "string", "number", "boolean", "null"]},
-            {"type": "array", "maxItems": 1000},
-        ]}}},
-    },
-    ("POST", "/api/v1/institutions/{slug}/credentials/batch"): {
-        "description": "1 to 1,000 issuance requests; one result per item.",
-        "required": True,
-        "content": {"application/json": {"schema": {
-            "type": "array", "minItems": 1, "maxItems": 1000, "items": {"$ref": REF + "MicrocredentialRequest"}}}},
-    },
-}
-# Status changes of a credential (revoke, suspend, ...) take an optional reason.
-REASON_BODY: dict[str, Any] = {
-    "required": False,
-    "description": "Required (with a reason) to revoke.",
-    "content": {"application/json": {"schema": {
-        "type": "object", "additionalProperties": False,
-        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000,
-                                  "pattern": PYTHON_NON_SPACE}},
-    }}},
-}
-REASON_PATHS = re.compile(r"^/api/v1/institutions/\{slug\}/credentials/\{id\}/[a-z]+$")
+@dataclass(frozen=True, kw_only=True)
+class Doc:
+    """What a handler's signature cannot tell the OpenAPI document, given beside it:
+    ``@get(..., doc=Doc(...))``.
 
-LD_JSON, DID_JSON = "application/ld+json", "application/did+ld+json"
-_OBJECT: dict[str, Any] = {"type": "object"}
-# Success bodies of handlers that return bytes, by (method, path): status -> media type ->
-# a schema, or "module:Struct" for the msgspec Struct the handler encodes.
-RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
-    ("POST", "/api/v1/institutions/{slug}/credentials"): {
-        201: {LD_JSON: _OBJECT}, 200: {LD_JSON: _OBJECT}},
-    ("POST", "/api/v1/institutions/{slug}/credentials/batch"): {
-        200: {"application/json": "api.credentials:BatchResult"}},
-    ("GET", "/api/v1/credentials/{id}"): {
-        200: {LD_JSON: _OBJECT, "text/html": {"type": "string"}}},
-    ("GET", "/api/v1/shares/{token}"): {200: {LD_JSON: _OBJECT}},
-    ("POST", "/api/v1/me/credentials/{id}/reissue"): {
-        201: {LD_JSON: _OBJECT}, 200: {LD_JSON: _OBJECT}},
-    ("GET", "/api/v1/me/credentials"): {200: {"application/json": "api.learners:CredentialPage"}},
-    ("GET", "/api/v1/me/credentials/export"): {200: {"application/json": {
-        "type": "object", "required": ["learner", "scope", "exported_at", "credentials"],
-        "properties": {"learner": {"type": "string"}, "exported_at": {"type": "string"},
-                       "scope": {"type": "object", "properties": {
-                           "institution": {"type": ["string", "null"]}}},
-                       "credentials": {"type": "array", "items": _OBJECT}}}}},
-    ("GET", "/institutions/{slug}/did.json"): {200: {DID_JSON: _OBJECT}},
-    ("GET", "/institutions/{slug}/status/{name}"): {200: {LD_JSON: _OBJECT}},
-    ("GET", "/contexts/microcredential/v1"): {200: {LD_JSON: _OBJECT}},
-    ("POST", "/api/v1/institutions/{slug}/sources/{name}/run"): {
-        202: {"application/json": "api.harvest:RunOut"}},
-    ("POST", "/api/v1/me/credentials/{id}/offers"): {
-        201: {"application/json": "api.oid4vci:OfferOut"}},
-    ("POST", "/api/v1/institutions/{slug}/credentials/{id}/offers"): {
-        201: {"application/json": "api.oid4vci:OfferOut"}},
-}
+    * ``query``: schemas of query parameters the handler checks itself, by name;
+    * ``path``: components of path parameters whose name alone would mislead;
+    * ``body``: the request body of a handler that reads ``request.body()`` itself;
+    * ``responses``: success bodies the signature cannot describe (stored bytes): status ->
+      media type -> a schema, or the msgspec Struct the handler encodes;
+    * ``statuses``: error statuses only the domain knows about (409, 412);
+    * ``also``: other success statuses, documented like one the handler declares;
+    * ``components``: schemas of Structs the handler checks more strictly than they say.
+    """
 
-# Statuses only the domain knows about, by (method, path).
-EXTRA_STATUSES: dict[tuple[str, str], set[int]] = {
-    ("PUT", "/api/v1/institutions/{slug}/courses/{code}"): {412},
-    ("POST", "/api/v1/institutions/{slug}/sources/{name}/run"): {409},
-    ("POST", "/api/v1/institutions/{slug}/credentials"): {409},
-    ("POST", "/api/v1/institutions/{slug}/credentials/batch"): {409},
-    ("POST", "/api/v1/me/credentials/{id}/reissue"): {409},
-    ("POST", "/api/v1/me/credentials/{id}/offers"): {409},
-    ("POST", "/api/v1/institutions/{slug}/credentials/{id}/offers"): {409},
-    **{("POST", f"/api/v1/institutions/{{slug}}/credentials/{{id}}/{action}"): {409}
-       for action in ("revoke", "suspend", "unsuspend")},
-    **{("POST", f"/api/v1/institutions/{{slug}}/pathways{tail}"): {409}
-       for tail in ("", "/{code}/retire", "/{code}/approve")},
-}
-# Other success statuses of a handler, documented like the one it declares, by (method, path).
-ALSO_SUCCESS: dict[tuple[str, str], dict[str, str]] = {
-    ("POST", "/api/v1/institutions/{slug}/pathways"): {"200": "201"},  # the same body again
-}
+    query: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    path: Mapping[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+    responses: Mapping[int, Mapping[str, dict[str, Any] | type]] = field(default_factory=dict)
+    statuses: frozenset[int] = frozenset()
+    also: Mapping[str, str] = field(default_factory=dict)
+    components: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+
+
+NO_DOC = Doc()
 
 
 @dataclass(frozen=True)
@@ -350,6 +147,7 @@ class Operation:
     path: str
     rule: Rule | None
     path_parameters: tuple[str, ...]
+    doc: Doc = NO_DOC
 
 
 def operations(app: Litestar) -> Iterator[Operation]:
@@ -363,7 +161,8 @@ def operations(app: Litestar) -> Iterator[Operation]:
             if not handler.include_in_schema:
                 continue
             for method in sorted(handler.http_methods - {"HEAD", "OPTIONS"}):
-                yield Operation(method, path, handler.opt.get("access"), names)
+                yield Operation(method, path, handler.opt.get("access"), names,
+                                handler.opt.get("doc", NO_DOC))
 
 
 def statuses(op: Operation, takes_input: bool) -> set[int]:
@@ -387,21 +186,20 @@ def statuses(op: Operation, takes_input: bool) -> set[int]:
         found |= {401, 403, 429}
     elif is_limited(op.path):
         found.add(429)
-    found |= EXTRA_STATUSES.get((op.method, op.path), set())
+    found |= op.doc.statuses
     if op.path.startswith("/ooapi/"):
         found.discard(422)
         found.add(400)
     return found
 
 
-def _schema(schema: dict[str, Any] | str, schemas: dict[str, Any]) -> dict[str, Any]:
-    """A schema, or a reference to the components of a Struct named "module:Name"."""
+def _schema(schema: dict[str, Any] | type, schemas: dict[str, Any]) -> dict[str, Any]:
+    """A schema, or a reference to the components of a msgspec Struct, named after its module
+    (``credentials_BatchResult`` for ``api.routes.credentials.BatchResult``)."""
     if isinstance(schema, dict):
         return copy.deepcopy(schema)
-    module, _, name = schema.partition(":")
-    prefix = module.rsplit(".", 1)[-1] + "_"
-    struct = getattr(importlib.import_module(module), name)
-    (ref,), found = msgspec.json.schema_components([struct], ref_template=REF + prefix + "{name}")
+    prefix = schema.__module__.rsplit(".", 1)[-1] + "_"
+    (ref,), found = msgspec.json.schema_components([schema], ref_template=REF + prefix + "{name}")
     schemas.update({prefix + key: value for key, value in found.items()})
     return ref
 
@@ -417,13 +215,15 @@ def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas.update(copy.deepcopy(COMPONENTS))
-    schemas.update(copy.deepcopy(COMPONENT_OVERRIDES))
+    ops = list(operations(app))
+    for op in ops:
+        schemas.update(copy.deepcopy(dict(op.doc.components)))
     schemas.update(json_schema_components())
     components.setdefault("securitySchemes", {})["learnerToken"] = {
         "type": "http", "scheme": "bearer",
         "description": "A learner token (lrn_...) handed out by the learner's institution"}
     paths = document.get("paths", {})
-    for op in operations(app):
+    for op in ops:
         item = paths.get(op.path)
         if item is None or op.method.lower() not in item:
             continue
@@ -433,42 +233,12 @@ def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
 
 def _complete_operation(entry: dict[str, Any], op: Operation, schemas: dict[str, Any]) -> None:
     parameters = entry.get("parameters", [])
-    for parameter in parameters:
-        name = parameter["name"]
-        if parameter.get("in") == "query":
-            schema = QUERY_PARAMETERS.get((op.path, name)) or next(
-                (v for (prefix, n), v in QUERY_PARAMETERS.items()
-                 if n == name and op.path.startswith(prefix) and prefix.endswith("/")), None)
-            if schema is not None:
-                parameter["schema"] = copy.deepcopy(schema)
-        if parameter.get("in") != "path":
-            continue
-        component = PATH_PARAMETERS_AT.get((op.path, name)) or PATH_PARAMETERS.get(name)
-        if component is None and (name == "id" or name.endswith("Id")):
-            component = "Uuid"
-        if component:
-            parameter["schema"] = {"$ref": REF + component}
-    body = REQUEST_BODIES.get((op.method, op.path))
-    if body is None and op.method == "POST" and REASON_PATHS.match(op.path):
-        body = REASON_BODY
-    if body is not None and "requestBody" not in entry:
-        entry["requestBody"] = copy.deepcopy(body)
-        if op.path.endswith("/revoke"):
-            entry["requestBody"]["required"] = True
-            entry["requestBody"]["content"]["application/json"]["schema"]["required"] = ["reason"]
-    schema_ref = REF + ("OoapiProblem" if op.path.startswith("/ooapi/") else "Problem")
+    _complete_parameters(parameters, op)
+    if op.doc.body is not None and "requestBody" not in entry:
+        entry["requestBody"] = copy.deepcopy(op.doc.body)
     responses = entry.setdefault("responses", {})
-    for status, media in RESPONSES.get((op.method, op.path), {}).items():
-        responses[str(status)] = {
-            "description": responses.get(str(status), {}).get("description", "OK"),
-            "content": {kind: {"schema": _schema(schema, schemas)}
-                        for kind, schema in media.items()},
-        }
-    if op.method == "PUT" and "200" in responses:  # create or replace: 201 when created
-        responses.setdefault("201", {**copy.deepcopy(responses["200"]), "description": "Created"})
-    for status, like in ALSO_SUCCESS.get((op.method, op.path), {}).items():
-        if like in responses:
-            responses.setdefault(status, copy.deepcopy(responses[like]))
+    _complete_successes(responses, op, schemas)
+    schema_ref = REF + ("OoapiProblem" if op.path.startswith("/ooapi/") else "Problem")
     for code in sorted(statuses(op, bool(parameters) or "requestBody" in entry)):
         responses[str(code)] = {
             "description": REASONS.get(code, "Error"),
@@ -476,6 +246,41 @@ def _complete_operation(entry: dict[str, Any], op: Operation, schemas: dict[str,
         }
     if security := _security(op.rule):
         entry["security"] = security
+
+
+def _complete_parameters(parameters: list[dict[str, Any]], op: Operation) -> None:
+    """Query parameters get the handler's schemas (or the /api/ conventions), path
+    parameters the component their name (or the handler) says."""
+    for parameter in parameters:
+        name = parameter["name"]
+        if parameter.get("in") == "query":
+            schema = op.doc.query.get(name)
+            if schema is None and op.path.startswith("/api/"):
+                schema = CONVENTIONS.get(name)
+            if schema is not None:
+                parameter["schema"] = copy.deepcopy(schema)
+        if parameter.get("in") != "path":
+            continue
+        component = op.doc.path.get(name) or PATH_PARAMETERS.get(name)
+        if component is None and (name == "id" or name.endswith("Id")):
+            component = "Uuid"
+        if component:
+            parameter["schema"] = {"$ref": REF + component}
+
+
+def _complete_successes(responses: dict[str, Any], op: Operation,
+                        schemas: dict[str, Any]) -> None:
+    for status, media in op.doc.responses.items():
+        responses[str(status)] = {
+            "description": responses.get(str(status), {}).get("description", "OK"),
+            "content": {kind: {"schema": _schema(schema, schemas)}
+                        for kind, schema in media.items()},
+        }
+    if op.method == "PUT" and "200" in responses:  # create or replace: 201 when created
+        responses.setdefault("201", {**copy.deepcopy(responses["200"]), "description": "Created"})
+    for status, like in op.doc.also.items():
+        if like in responses:
+            responses.setdefault(status, copy.deepcopy(responses[like]))
 
 
 # --------------------------------------------------------------------------- wiring

@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 import msgspec
 
 from catalogue.errors import Invalid
+from catalogue.structs import OutStruct
 
 __all__ = ["MAX_LIMIT", "Page", "check_limit", "decode_cursor", "encode_cursor"]
 
@@ -15,7 +16,7 @@ T = TypeVar("T")
 MAX_LIMIT = 100
 
 
-class Page(msgspec.Struct, Generic[T], kw_only=True):
+class Page(OutStruct, Generic[T], kw_only=True):
     items: list[T]
     total: int | None = None
     next_cursor: str | None = None

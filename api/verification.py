@@ -31,7 +31,7 @@ from typing import Any
 import msgspec
 from litestar import Litestar, Request
 
-from api.workers import CpuPool
+from api.jobs import CpuPool
 from catalogue.errors import Invalid
 from catalogue.validation import MalformedJSON, Violation, loads_strict
 from credentials.proofs.limits import TooManyItems, split_items

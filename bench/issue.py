@@ -46,8 +46,8 @@ EXAMPLES = ROOT / "schemas" / "examples"
 def app_factory() -> Any:
     """``create_app`` plus the credential routes, in case ``api/app.py`` does not list them yet."""
     from api.app import create_app
-    from api.credentials import credential_handlers
-    from api.learners import resolve_learner
+    from api.routes.credentials import credential_handlers
+    from api.routes.learners import resolve_learner
 
     app = create_app()
     if "/api/v1/verify" not in {route.path for route in app.routes}:

@@ -59,7 +59,8 @@ PARAMS = {"q", "institution", "language", "mode", "city", "type", "microcredenti
 def make_app() -> Any:
     """The uvicorn factory: the real app, with the search controller if not yet registered."""
     from api.app import create_app
-    from api.search import SearchController, new_search_index
+    from api.routes.search import SearchController
+    from api.state import new_search_index
     from api.settings import load_settings
 
     settings = load_settings()

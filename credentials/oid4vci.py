@@ -18,7 +18,7 @@ restart agrees (migration 0010). The flow, with the spec's sections:
    the status entry included: a revocation in the registry reaches the wallet's copy.
 
 Errors are :class:`OAuthError` with the codes of RFC 6749 §5.2 and OID4VCI §8.3.1.2;
-``api.oid4vci`` turns them into the JSON bodies those specs define.
+``api.routes.oid4vci`` turns them into the JSON bodies those specs define.
 """
 
 from __future__ import annotations

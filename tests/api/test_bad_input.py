@@ -346,7 +346,7 @@ async def test_big_batches_fail_cleanly_in_the_worker_pool(  # type: ignore[no-u
         client, keys, session_factory) -> None:
     """Bodies over OFFLOAD_BYTES are parsed in worker processes: their errors come back as
     problem documents, and the pool keeps serving after them."""
-    from api.catalogue import OFFLOAD_BYTES
+    from api.routes.catalogue import OFFLOAD_BYTES
 
     item = {"code": "000", "title": {"en": "000"}, "type": "other"}
     too_many = _json([item] * 10_001)
@@ -368,7 +368,7 @@ async def test_the_worker_pool_recovers_from_a_dead_worker() -> None:
     import os
     from concurrent.futures.process import BrokenProcessPool
 
-    from api.workers import CpuPool
+    from api.jobs import CpuPool
 
     pool = CpuPool(workers=1)
     try:

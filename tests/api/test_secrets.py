@@ -21,7 +21,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import text
 
-from api.cli_backup import libpq_url
+from api.cli.backup import libpq_url
 from api.embedded import pg_binary
 from credentials.keys import KeyRing
 from tests.client import AppClient
@@ -110,7 +110,7 @@ def private_material(texts: list[tuple[str, str]], private: list[bytes]) -> list
 
 async def test_logs_cli_output_and_database_dump_hold_no_secrets(  # type: ignore[no-untyped-def]
         committed_app: Litestar, debug_logs: LogCapture, tmp_path: Path) -> None:
-    from api.learners import resolve_learner
+    from api.routes.learners import resolve_learner
 
     app = committed_app
     url = app.state.settings.database_url

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from api.issuers import keyring_of
+from api.state import keyring_of
 from api.settings import SecretKeyTooWeak, load_settings
 from credentials.keys import revoke_signing_key
 from tests.client import AppClient

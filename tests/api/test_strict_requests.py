@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from api.errors import problem_slug
-from api.problems import known_problems
+from api.routes.problems import known_problems
 from catalogue.errors import DomainError
 from tests.conftest import bearer
 

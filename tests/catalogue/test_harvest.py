@@ -19,7 +19,8 @@ from sqlalchemy import text
 
 from api.app import create_app
 from api.db import make_engine, normalise_url
-from api.harvest import HarvestController, harvest_policy
+from api.jobs import harvest_policy
+from api.routes.harvest import HarvestController
 from api.settings import Settings, load_settings
 from catalogue.harvest import (
     ALLOW_ALL,
@@ -409,7 +410,7 @@ def scratch_database(embedded) -> Iterator[str]:  # type: ignore[no-untyped-def]
 def test_the_cli_sets_sources_and_harvests(scratch_database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
-    import api.cli_harvest  # noqa: F401 (registers the commands)
+    import api.cli.harvest  # noqa: F401 (registers the commands)
     from api.cli import main
 
     feed = tmp_path / "export.csv"

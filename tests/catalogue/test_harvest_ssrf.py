@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from api.harvest import harvest_policy
+from api.jobs import harvest_policy
 from api.settings import Settings, load_settings
 from catalogue.harvest import (
     ALLOW_ALL,

@@ -28,7 +28,7 @@ from openapi_core.validation.response.exceptions import InvalidData
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from api.app import create_app
-from api.ooapi import OoapiController
+from api.routes.ooapi import OoapiController
 from catalogue import ooapi
 from tests.support import bearer
 

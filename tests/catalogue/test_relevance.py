@@ -10,7 +10,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.app import create_app
-from api.search import SearchController
+from api.routes.search import SearchController
 from api.settings import Settings
 from catalogue.demo import load_demo_documents
 from catalogue.institutions import get_institution

@@ -15,7 +15,7 @@ import pytest
 from litestar import Litestar
 
 from api.app import create_app
-from api.pathways import pathway_handlers
+from api.routes.pathways import pathway_handlers
 from tests.conftest import bearer
 from tests.credentials.support import example, with_registry
 

@@ -12,8 +12,8 @@ from litestar import Litestar
 from sqlalchemy import text
 
 from api.app import create_app
-from api.credentials import credential_handlers
-from api.learners import resolve_learner
+from api.routes.credentials import credential_handlers
+from api.routes.learners import resolve_learner
 from tests.client import AppClient
 from tests.conftest import bearer
 
@@ -100,7 +100,7 @@ async def as_legacy(app: Litestar, credential: dict[str, Any]) -> dict[str, Any]
     """Turn a freshly issued credential into one as the registry issued them before the
     revocation lists: the context URL and a 2-bit ``message`` entry, signed by the same key,
     stored in its row. (Fixture data: the same bytes the earlier code wrote.)"""
-    from api.issuers import keyring_of
+    from api.state import keyring_of
 
     return await legacy_in(app.state.session_factory, keyring_of(app), credential)
 
@@ -140,7 +140,7 @@ async def resign(app: Litestar, credential: dict[str, Any], **changes: Any) -> d
     """``credential`` with ``changes`` (top-level members), signed again by its issuer's key:
     documents the API no longer issues (dated in the future, already expired), to check
     what the verifier says of them."""
-    from api.issuers import keyring_of
+    from api.state import keyring_of
     from credentials.builder import proof_created, sign_checked
 
     keyring = keyring_of(app)

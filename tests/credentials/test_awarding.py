@@ -196,7 +196,7 @@ async def test_the_approve_command_itself_awards_learners_who_already_qualify(  
     command alone, with the keyring as an argument, signs the award in its transaction."""
     from sqlalchemy import text
 
-    from api.issuers import keyring_of
+    from api.state import keyring_of
     from credentials.pathways import approve_pathway
 
     for slug, code in (("ucll", "MC-UDL"), ("thomasmore", "MC-TAALBELEID"),

@@ -141,8 +141,8 @@ async def test_human_page_and_context(client, ucll) -> None:  # type: ignore[no-
 
 
 def test_rotate_signing_is_a_cli_command() -> None:
-    import api.cli_credentials  # noqa: F401
-    from api.cli import keys
+    import api.cli.keys  # noqa: F401
+    from api.cli.keys import keys
 
     assert "rotate-signing" in keys.commands
 

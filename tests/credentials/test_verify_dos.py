@@ -28,7 +28,7 @@ from sqlalchemy import event
 from api.app import create_app
 from api.settings import load_settings
 from api.verification import pool_prover
-from api.workers import CpuPool
+from api.jobs import CpuPool
 from credentials.proofs.limits import (
     MAX_ARRAY_ITEMS,
     MAX_BODY_BYTES,

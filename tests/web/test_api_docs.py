@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 
 from bench._harness import Server
-from tests.web.test_browser import _browser, _serving
+from tests.web.support import launch_chromium, serving
 
 URL = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 
 
 @pytest.fixture(scope="module")
 def docs_server() -> Iterator[Server]:
-    with _serving() as srv:
+    with serving() as srv:
         yield srv
 
 
@@ -55,7 +55,7 @@ async def test_docs_render_with_no_network_but_ours(docs_server: Server) -> None
             await route.abort()
 
     async with async_playwright() as playwright:
-        browser = await _browser(playwright)
+        browser = await launch_chromium(playwright)
         try:
             page = await browser.new_page()
             await page.route("**/*", only_ours)

@@ -8,67 +8,10 @@ API and see "revoked". Screenshots go to ``test-artifacts/web/``. Without
 
 from __future__ import annotations
 
-import gc
-import socket
-import warnings
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from pathlib import Path
-from typing import Any
-
 import httpx
 import pytest
 
-from bench._harness import Server, server
-from tests.credentials.support import example, request_body
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def _serving() -> Iterator[Server]:
-    """``bench._harness.server``, closed quietly: the harness leaves the server's stderr pipe
-    to the garbage collector, whose ResourceWarning would be an error here."""
-    stack = ExitStack()
-    try:
-        yield stack.enter_context(server(port=_free_port()))
-    finally:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            stack.close()
-            gc.collect()
-
-
-@pytest.fixture(scope="module")
-def live() -> Iterator[tuple[Server, str, dict[str, str], str]]:
-    """The server with the demo catalogue, UCLL's key, and one credential UCLL issued."""
-    with _serving() as srv:
-        srv.academy("demo", "load")
-        headers = {"Authorization": f"Bearer {srv.key('ucll', 'publish,issue')}"}
-        course = example("course-ucll-microcredential.json")
-        course.pop("code")
-        with httpx.Client(base_url=srv.base, headers=headers, timeout=30) as http:
-            r = http.put("/api/v1/institutions/ucll/courses/MC-TOETS", json=course)
-            assert r.status_code in (200, 201), r.text
-            r = http.post("/api/v1/institutions/ucll/credentials/", json=request_body())
-            assert r.status_code == 201, r.text
-        yield srv, srv.base, headers, r.json()["id"].rsplit("/", 1)[-1]
-
-
-async def _browser(playwright: Any) -> Any:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium "
-                    "(apt-get update && apt-get install -y chromium; `make test` does this)")
-    return await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+from tests.web.support import ARTIFACTS, launch_chromium
 
 
 async def test_search_course_credential_and_revocation_in_a_browser(live) -> None:  # type: ignore[no-untyped-def]
@@ -80,7 +23,7 @@ async def test_search_course_credential_and_revocation_in_a_browser(live) -> Non
     _, base, headers, credential_id = live
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as playwright:
-        browser = await _browser(playwright)
+        browser = await launch_chromium(playwright)
         page = await browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
         try:
             await page.goto(f"{base}/")

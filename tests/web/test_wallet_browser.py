@@ -12,10 +12,10 @@ import re
 import httpx
 import pytest
 
-from tests.web.test_browser import ARTIFACTS, _browser, live  # noqa: F401  (fixture)
+from tests.web.support import ARTIFACTS, launch_chromium
 
 
-async def test_add_to_wallet_in_a_browser(live) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+async def test_add_to_wallet_in_a_browser(live) -> None:  # type: ignore[no-untyped-def]
     try:
         from playwright.async_api import async_playwright, expect
     except ImportError:
@@ -29,7 +29,7 @@ async def test_add_to_wallet_in_a_browser(live) -> None:  # type: ignore[no-unty
         token = r.json()["token"]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as playwright:
-        browser = await _browser(playwright)
+        browser = await launch_chromium(playwright)
         page = await browser.new_page(locale="en-GB", viewport={"width": 900, "height": 760})
         try:
             await page.goto(f"{base}/me")

@@ -19,13 +19,18 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 from api.access import access, partner
 from api.db import DbSession
 from api.errors import problem
+from api.jobs import harvest_policy
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
-from api.settings import Settings
+from api.openapi import Doc
+from api.openapi_schemas import PYTHON_NON_SPACE, REF, SPACE
 from catalogue.errors import Invalid, NotFound
 from catalogue.harvest import (
+    CSV_COLUMNS,
+    DEFAULTABLE,
     MAX_INTERVAL,
     MIN_INTERVAL,
-    FetchPolicy,
+    PUBLIC_URL_PATTERN,
+    SOURCE_TYPES,
     RunInProgress,
     delete_source,
     get_run,
@@ -38,19 +43,9 @@ from catalogue.harvest import (
 from catalogue.models import HarvestRun, HarvestSource
 from catalogue.validation import loads_strict
 from catalogue.wire import Struct
+from catalogue.structs import OutStruct
 
-__all__ = ["HarvestController", "RunOut", "SourceIn", "SourceOut", "harvest_policy"]
-
-
-def harvest_policy(settings: Settings) -> FetchPolicy:
-    """What harvests may reach and read on this server (``ACADEMY_HARVEST_*``)."""
-    return FetchPolicy(
-        allow_http=settings.harvest_allow_http,
-        private_networks=settings.harvest_private_networks,
-        deadline=settings.harvest_deadline_seconds,
-        max_bytes=settings.harvest_max_bytes,
-        max_items=settings.harvest_max_items,
-    )
+__all__ = ["HarvestController", "RunOut", "SourceIn", "SourceOut"]
 
 
 class SourceIn(Struct):
@@ -61,7 +56,7 @@ class SourceIn(Struct):
     overwrite_push: bool = False
 
 
-class SourceOut(msgspec.Struct, kw_only=True):
+class SourceOut(OutStruct, kw_only=True):
     institution: str
     name: str
     type: str
@@ -73,7 +68,7 @@ class SourceOut(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
-class RunOut(msgspec.Struct, kw_only=True):
+class RunOut(OutStruct, kw_only=True):
     """``status``: queued, running, then succeeded, failed (nothing written), empty or partial
     (nothing withdrawn). ``progress``: the phase (queued, fetch, offerings, store, finished)
     with ``done`` of ``total`` where known. ``errors`` say where, never what the feed held."""
@@ -102,11 +97,49 @@ def _columns(row: Any) -> dict[str, Any]:
 
 
 
+# SourceIn and HarvestMapping as the handler checks them (more than the Structs say).
+_NON_BLANK = {"type": "string", "minLength": 1, "pattern": PYTHON_NON_SPACE}
+SOURCE_DOC = Doc(components={
+    "SourceIn": {
+        "type": "object", "additionalProperties": False, "required": ["type", "location"],
+        "properties": {
+            "type": {"type": "string", "enum": list(SOURCE_TYPES)},
+            "location": {"type": "string", "maxLength": 2048,
+                         "pattern": PUBLIC_URL_PATTERN.replace(r"\s", SPACE),
+                         "description": "An https URL of a public host (http only where the "
+                                        "server allows it); local files only through the CLI."},
+            "interval_minutes": {"type": "integer", "minimum": MIN_INTERVAL, "maximum": MAX_INTERVAL,
+                                 "default": 1440},
+            "mapping": {"$ref": REF + "HarvestMapping"},
+            "overwrite_push": {"type": "boolean", "default": False},
+        },
+        # Only a csv source maps columns.
+        "if": {"properties": {"type": {"const": "csv"}}},
+        "then": {},
+        "else": {"properties": {"mapping": {"properties": {"columns": {"maxProperties": 0}}}}},
+    },
+    "HarvestMapping": {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "columns": {"type": "object", "propertyNames": {"enum": list(CSV_COLUMNS)},
+                        "additionalProperties": _NON_BLANK,
+                        "description": "Our column name -> the header in their CSV."},
+            "delimiter": {"type": "string", "minLength": 1, "maxLength": 1,
+                          "not": {"enum": ["\"", "\r", "\n"]}},
+            "page_size": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "defaults": {"type": "object", "propertyNames": {"enum": list(DEFAULTABLE)}},
+        },
+    },
+})
+RUN_DOC = Doc(statuses=frozenset({409}), responses={202: {"application/json": RunOut}})
+
+
 class HarvestController(Controller):
     path = "/api/v1/institutions/{slug:str}"
     tags = ["harvesting"]
 
-    @put("/sources/{name:str}", opt=access(partner("publish")), status_code=HTTP_200_OK,
+    @put("/sources/{name:str}", opt=access(partner("publish")), doc=SOURCE_DOC,
+         status_code=HTTP_200_OK,
          summary="Create or replace a harvest source (http(s) locations only)")
     async def set_source(self, request: Request, db_session: DbSession, slug: FromPath[str],
                          name: FromPath[str], data: JSONBody[SourceIn]) -> Response[SourceOut]:
@@ -140,11 +173,11 @@ class HarvestController(Controller):
                             name: FromPath[str]) -> None:
         await delete_source(db_session, slug, name)
 
-    @post("/sources/{name:str}/run", opt=access(partner("publish")),
+    @post("/sources/{name:str}/run", opt=access(partner("publish")), doc=RUN_DOC,
           status_code=HTTP_202_ACCEPTED,
           summary="Queue a harvest of this source now (202); follow it at the Location given "
                   "(409 while a run of it is queued or running)")
-    async def run(self, db_session: DbSession, slug: FromPath[str],
+    async def run(self, request: Request, db_session: DbSession, slug: FromPath[str],
                   name: FromPath[str]) -> Response[Any]:
         source = await get_source(db_session, slug, name)
         try:

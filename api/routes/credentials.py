@@ -18,9 +18,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.access import PUBLIC, access, partner
 from api.db import DbSession
-from api.issuers import LD_JSON, keyring_of, status_cache_of
+from api.routes.issuers import LD_JSON
+from api.state import keyring_of, status_cache_of
 from api.verification import client_of, parse_verify_body, prover_of, stored_prover, verdicts_of
+from api.openapi import OBJECT, Doc
+from api.openapi_schemas import PYTHON_NON_SPACE, REF
 from catalogue.validation import MalformedJSON, Violation, loads_strict
+from catalogue.structs import OutStruct
 from credentials.errors import Invalid
 from credentials.issuing import MAX_BATCH, Outcome, issue, issue_one
 from credentials.proofs.limits import MAX_BODY_BYTES, MAX_ITEMS
@@ -32,12 +36,12 @@ __all__ = ["CredentialController", "IssuingController", "VerifyController", "cre
 _encode = msgspec.json.Encoder().encode
 
 
-class ItemError(msgspec.Struct):
+class ItemError(OutStruct):
     pointer: str
     message: str
 
 
-class BatchItem(msgspec.Struct, omit_defaults=True):
+class BatchItem(OutStruct, omit_defaults=True):
     index: int
     status: str
     id: str | None = None
@@ -46,7 +50,7 @@ class BatchItem(msgspec.Struct, omit_defaults=True):
     errors: list[ItemError] | None = None
 
 
-class BatchResult(msgspec.Struct):
+class BatchResult(OutStruct):
     created: int
     existing: int
     invalid: int
@@ -54,7 +58,7 @@ class BatchResult(msgspec.Struct):
     items: list[BatchItem]
 
 
-class StatusOut(msgspec.Struct):
+class StatusOut(OutStruct):
     id: str
     status: str
     reason: str | None
@@ -66,7 +70,7 @@ def _location(credential_id: uuid.UUID | None) -> str:
 
 def _item(outcome: Outcome) -> BatchItem:
     if outcome.document is None:
-        errors = [ItemError(p, m) for p, m in outcome.errors or []]
+        errors = [ItemError(pointer=p, message=m) for p, m in outcome.errors or []]
         return BatchItem(index=outcome.index, status=outcome.status, errors=errors)
     return BatchItem(index=outcome.index, status=outcome.status, id=str(outcome.id),
                      location=_location(outcome.id), credential=msgspec.Raw(outcome.document))
@@ -95,11 +99,53 @@ async def _reason(request: Request, required: bool) -> str | None:
     return reason
 
 
+_REQUEST = {"$ref": REF + "MicrocredentialRequest"}
+ISSUE_DOC = Doc(statuses=frozenset({409}), body={
+    "description": "An issuance request.",
+    "required": True,
+    "content": {"application/json": {"schema": _REQUEST}},
+}, responses={201: {LD_JSON: OBJECT}, 200: {LD_JSON: OBJECT}})
+BATCH_DOC = Doc(statuses=frozenset({409}), body={
+    "description": "1 to 1,000 issuance requests; one result per item.",
+    "required": True,
+    "content": {"application/json": {"schema": {
+        "type": "array", "minItems": 1, "maxItems": 1000, "items": _REQUEST}}},
+}, responses={200: {"application/json": BatchResult}})
+
+
+def _reason_body(required: bool) -> dict[str, Any]:
+    """A status change's body: an optional reason, required to revoke."""
+    schema: dict[str, Any] = {
+        "type": "object", "additionalProperties": False,
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000,
+                                  "pattern": PYTHON_NON_SPACE}},
+    }
+    if required:
+        schema["required"] = ["reason"]
+    return {"required": required, "description": "Required (with a reason) to revoke.",
+            "content": {"application/json": {"schema": schema}}}
+
+
+REVOKE_DOC = Doc(statuses=frozenset({409}), body=_reason_body(True))
+STATUS_CHANGE_DOC = Doc(statuses=frozenset({409}), body=_reason_body(False))
+READ_DOC = Doc(responses={200: {LD_JSON: OBJECT, "text/html": {"type": "string"}}})
+VERIFY_DOC = Doc(body={
+    "description": "A credential, or a JSON array of up to 1,000, in at most 1 MiB: any "
+                   "JSON is verified (and what is not a credential fails verification). "
+                   "Each credential counts toward the client's verify rate.",
+    "required": True,
+    "content": {"application/json": {"schema": {"anyOf": [
+        {"type": ["object", "string", "number", "boolean", "null"]},
+        {"type": "array", "maxItems": 1000},
+    ]}}},
+})
+
+
 class IssuingController(Controller):
     path = "/api/v1/institutions/{slug:str}/credentials"
     tags = ["credentials"]
 
-    @post("/", opt=access(partner("issue")), status_code=HTTP_201_CREATED,
+    @post("/", opt=access(partner("issue")), doc=ISSUE_DOC, status_code=HTTP_201_CREATED,
           summary="Issue one microcredential")
     async def issue_one(
         self, request: Request, db_session: DbSession, slug: FromPath[str]
@@ -111,7 +157,7 @@ class IssuingController(Controller):
         return Response(outcome.document or b"", status_code=status, media_type=LD_JSON,
                         headers={"Location": _location(outcome.id)})
 
-    @post("/batch", opt=access(partner("issue")), status_code=HTTP_200_OK,
+    @post("/batch", opt=access(partner("issue")), doc=BATCH_DOC, status_code=HTTP_200_OK,
           summary=f"Issue up to {MAX_BATCH} microcredentials, one result per item")
     async def batch(
         self, request: Request, db_session: DbSession, slug: FromPath[str]
@@ -136,21 +182,23 @@ class IssuingController(Controller):
         reason = await _reason(request, reason_required)
         change = await change_status(db_session, slug, parse_id(id), action,  # type: ignore[arg-type]
                                      reason, keyring=keyring_of(request.app))
-        return StatusOut(str(change.id), change.status, change.reason)
+        return StatusOut(id=str(change.id), status=change.status, reason=change.reason)
 
-    @post("/{id:str}/revoke", opt=access(partner("issue")), status_code=HTTP_200_OK,
+    @post("/{id:str}/revoke", opt=access(partner("issue")), doc=REVOKE_DOC, status_code=HTTP_200_OK,
           summary="Revoke a credential (final)")
     async def revoke(self, request: Request, db_session: DbSession, slug: FromPath[str],
                      id: FromPath[str]) -> StatusOut:
         return await self._change(request, db_session, slug, id, "revoke", True)
 
-    @post("/{id:str}/suspend", opt=access(partner("issue")), status_code=HTTP_200_OK,
+    @post("/{id:str}/suspend", opt=access(partner("issue")), doc=STATUS_CHANGE_DOC,
+          status_code=HTTP_200_OK,
           summary="Suspend a credential")
     async def suspend(self, request: Request, db_session: DbSession, slug: FromPath[str],
                       id: FromPath[str]) -> StatusOut:
         return await self._change(request, db_session, slug, id, "suspend", False)
 
-    @post("/{id:str}/unsuspend", opt=access(partner("issue")), status_code=HTTP_200_OK,
+    @post("/{id:str}/unsuspend", opt=access(partner("issue")), doc=STATUS_CHANGE_DOC,
+          status_code=HTTP_200_OK,
           summary="Lift a suspension")
     async def unsuspend(self, request: Request, db_session: DbSession, slug: FromPath[str],
                         id: FromPath[str]) -> StatusOut:
@@ -187,7 +235,7 @@ class CredentialController(Controller):
     path = "/api/v1/credentials"
     tags = ["credentials"]
 
-    @get("/{id:str}", opt=access(PUBLIC),
+    @get("/{id:str}", opt=access(PUBLIC), doc=READ_DOC,
          summary="A credential exactly as issued (HTML page with its verification for browsers)")
     async def read(self, request: Request, db_session: DbSession,
                    id: FromPath[str]) -> Response[bytes]:
@@ -207,7 +255,8 @@ class VerifyController(Controller):
     path = "/api/v1/verify"
     tags = ["verification"]
 
-    @post("/", opt=access(PUBLIC), status_code=HTTP_200_OK, request_max_body_size=MAX_BODY_BYTES,
+    @post("/", opt=access(PUBLIC), doc=VERIFY_DOC,
+          status_code=HTTP_200_OK, request_max_body_size=MAX_BODY_BYTES,
           summary=f"Verify any credential (or a JSON array of up to {MAX_ITEMS}: one report each)")
     async def verify(self, request: Request) -> Report | list[Report]:
         """An object is one credential and gets one report; an array gets a report per item.
@@ -230,9 +279,9 @@ class VerifyController(Controller):
 
 def credential_handlers() -> list[type[Controller]]:
     """Every controller of the registry, for ``create_app``'s route handlers."""
-    from api.issuers import IssuerController
-    from api.learners import LearnerController, LearnerTokenController, ShareController
-    from api.oid4vci import OfferController, Oid4vciController
+    from api.routes.issuers import IssuerController
+    from api.routes.learners import LearnerController, LearnerTokenController, ShareController
+    from api.routes.oid4vci import OfferController, Oid4vciController
 
     return [IssuingController, CredentialController, VerifyController, IssuerController,
             LearnerTokenController, LearnerController, ShareController, Oid4vciController,

@@ -1,4 +1,6 @@
-"""The harvest worker: a process of its own that runs queued and scheduled harvests.
+"""Work kept off the event loop that serves requests: the harvest worker and the CPU pool.
+
+The harvest worker is a process of its own that runs queued and scheduled harvests.
 
 A feed is parsed, validated and stored in this process, never in one that serves
 requests, so a huge, slow or hostile feed costs the worker time and memory, not the API's
@@ -15,21 +17,36 @@ import logging
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from multiprocessing.process import BaseProcess
+from typing import Any, TypeVar
 
 import msgspec
 
 from api.db import Database
-from api.harvest import harvest_policy
 from api.observability import configure_logging
 from api.settings import Settings
-from catalogue.harvest import harvest_worker
+from catalogue.harvest import FetchPolicy, harvest_worker
 
-__all__ = ["HarvestProcess", "run_worker"]
+__all__ = ["CpuPool", "HarvestProcess", "harvest_policy", "run_worker"]
 
 log = logging.getLogger("academy.harvest")
 PARENT_CHECK = 2.0  # seconds between checks that the server that started us is still there
+T = TypeVar("T")
+
+
+def harvest_policy(settings: Settings) -> FetchPolicy:
+    """What harvests may reach and read on this server (``ACADEMY_HARVEST_*``)."""
+    return FetchPolicy(
+        allow_http=settings.harvest_allow_http,
+        private_networks=settings.harvest_private_networks,
+        deadline=settings.harvest_deadline_seconds,
+        max_bytes=settings.harvest_max_bytes,
+        max_items=settings.harvest_max_items,
+    )
 
 
 async def _serve(settings: Settings, parent: int | None) -> None:
@@ -88,3 +105,52 @@ class HarvestProcess:
         if process.is_alive():
             process.kill()
             process.join()
+
+
+class CpuPool:
+    def __init__(self, workers: int = 2) -> None:
+        self.workers = workers
+        self.completed = 0  # tasks finished (not cancelled): has the pool moved lately?
+        self._executor: ProcessPoolExecutor | None = None
+
+    def kill(self) -> None:
+        """Stop every worker now (they are stuck past a deadline); the next ``run`` starts anew.
+
+        ``ProcessPoolExecutor`` cannot cancel a task that runs (``terminate_workers`` comes
+        with Python 3.14), so its processes are killed; tasks of other requests in this pool
+        fail with ``BrokenProcessPool``.
+        """
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """``fn(*args)`` in a worker; the future says whether it is still queued or started."""
+        if self._executor is None:
+            context = multiprocessing.get_context("forkserver")
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        executor = self._executor
+        future = executor.submit(fn, *args)
+        future.add_done_callback(lambda done: self._broken(executor, done))
+        return future
+
+    def _broken(self, executor: ProcessPoolExecutor, future: Future[Any]) -> None:
+        if future.cancelled():
+            return
+        self.completed += 1
+        # A worker died (killed, or a result that could not be unpickled): this request
+        # fails, and the next one gets a new pool instead of the same error forever.
+        if isinstance(future.exception(), BrokenProcessPool) and self._executor is executor:
+            self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.wrap_future(self.submit(fn, *args))
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

@@ -10,11 +10,12 @@ from api.access import PUBLIC, access
 from api.db import DbSession
 from api.pagination import Page
 from catalogue.institutions import get_institution, list_institutions
+from catalogue.structs import OutStruct
 
 __all__ = ["InstitutionController", "InstitutionOut"]
 
 
-class InstitutionOut(msgspec.Struct, kw_only=True):
+class InstitutionOut(OutStruct, kw_only=True):
     slug: str
     name: str
     short_name: str

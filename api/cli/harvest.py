@@ -19,10 +19,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.cli import main, run_async
+from api.cli.session import run_async
 from api.db import Database
-from api.harvest import harvest_policy
-from api.harvest_worker import run_worker
+from api.jobs import harvest_policy, run_worker
 from api.settings import load_settings
 from catalogue.errors import DomainError
 from catalogue.harvest import (
@@ -105,7 +104,7 @@ async def _harvest(slug: str | None, name: str | None, timeout: float) -> int:
     return failed
 
 
-@main.command("harvest")
+@click.command("harvest")
 @click.option("--institution", default=None, help="Only this institution's sources (slug).")
 @click.option("--source", default=None, help="Only sources with this name.")
 @click.option("--timeout", default=DEFAULT_TIMEOUT, show_default=True, type=float,
@@ -120,7 +119,7 @@ def harvest(institution: str | None, source: str | None, timeout: float) -> None
         sys.exit(1)
 
 
-@main.command("harvest-worker")
+@click.command("harvest-worker")
 def harvest_worker() -> None:
     """Run queued and scheduled harvests until stopped (a process of its own).
 
@@ -130,7 +129,7 @@ def harvest_worker() -> None:
     run_worker(load_settings())
 
 
-@main.group()
+@click.group()
 def sources() -> None:
     """Harvest sources (feeds we pull from partners)."""
 

@@ -5,56 +5,69 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, MediaType, Request, Response, get
-from litestar.datastructures import State
 from litestar.params import FromQuery, QueryParameter
 
 from api.access import PUBLIC, access
 from api.db import DbSession
-from credentials.pathway_search import find_pathways
+from api.state import search_index
+from api.openapi import Doc
+from api.openapi_schemas import PYTHON_NON_SPACE
 from catalogue.search import (
-    SearchIndex,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    MAX_QUERY,
+    SORTS,
     SearchQuery,
     SearchResult,
     Suggestion,
     search_courses_json,
     suggest,
 )
+from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES, OutStruct
 
-__all__ = ["SearchController", "SuggestResult", "new_search_index", "search_index"]
+__all__ = ["SearchController", "SuggestResult"]
 
 Many = FromQuery[list[str] | None]
 
 
-class SuggestResult(msgspec.Struct, kw_only=True):
+class SuggestResult(OutStruct, kw_only=True):
     items: list[Suggestion]
-
-
-def new_search_index(result_cache: int = 4096) -> SearchIndex:
-    """A catalogue index whose searches also find active pathways."""
-    index = SearchIndex(result_cache=result_cache)
-    index.pathways = find_pathways
-    return index
-
-
-def search_index(state: State) -> SearchIndex:
-    """The app's index; ``create_app`` should create it, this creates it on first use if not."""
-    index = state.get("search_index")
-    if index is None:
-        index = state["search_index"] = new_search_index()
-    return index
 
 
 def _tuple(values: list[str] | None) -> tuple[str, ...]:
     return tuple(values or ())
 
 
+# Cross-field rules (ects_min <= ects_max, starts_after <= starts_before, a cursor or an
+# offset) are the handler's, answered with 422.
+SEARCH_DOC = Doc(query={
+    "q": {"type": "string", "maxLength": MAX_QUERY},
+    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+    "offset": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+    "institution": {"type": "array", "items": {"enum": list(INSTITUTIONS)}},
+    "mode": {"type": "array", "items": {"enum": list(MODES)}},
+    "type": {"type": "array", "items": {"enum": list(COURSE_TYPES)}},
+    "sort": {"type": "string", "enum": list(SORTS)},
+    "language": {"type": "array", "items": {"type": "string", "pattern": "^[a-z]{2,3}$"}},
+    "isced": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{2,4}$"}},
+    "city": {"type": "array", "items": {
+        "type": "string", "maxLength": 100, "pattern": PYTHON_NON_SPACE}},
+    "eqf": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 8}},
+    **{name: {"type": "number", "minimum": 0, "exclusiveMaximum": 1e6}
+       for name in ("ects_min", "ects_max", "price_max")},
+})
+SUGGEST_DOC = Doc(query={
+    "q": {"type": "string", "maxLength": MAX_QUERY},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 20},
+})
+
+
 class SearchController(Controller):
     path = "/api/v1"
     tags = ["search"]
 
-    @get("/courses", opt=access(PUBLIC), summary="Search the catalogue",
+    @get("/courses", opt=access(PUBLIC), doc=SEARCH_DOC, summary="Search the catalogue",
          description="Web-search syntax in q: \"phrases\", -exclusions and OR are strict; "
                      "other words are soft (courses matching more of the telling words first, "
                      "partial matches listed and marked in `match`; fillers count little; a "
@@ -90,7 +103,8 @@ class SearchController(Controller):
         data = await search_courses_json(db_session, search_index(request.app.state), query)
         return Response(data, media_type=MediaType.JSON)
 
-    @get("/suggest", opt=access(PUBLIC), summary="Autocomplete: titles, subjects, institutions")
+    @get("/suggest", opt=access(PUBLIC), doc=SUGGEST_DOC,
+         summary="Autocomplete: titles, subjects, institutions")
     async def suggest(
         self, request: Request, db_session: DbSession, q: FromQuery[str] = "",
         limit: FromQuery[int] = 8,

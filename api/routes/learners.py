@@ -19,9 +19,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from api.access import LEARNER, PUBLIC, access, bearer_token, partner
 from api.db import DbSession
-from api.issuers import LD_JSON, keyring_of
+from api.routes.issuers import LD_JSON
+from api.state import keyring_of
 from api.pagination import MAX_LIMIT, decode_cursor, encode_cursor
+from api.openapi import OBJECT, Doc
+from api.openapi_schemas import EMAIL
 from catalogue.validation import loads_strict
+from catalogue.structs import OutStruct
 from credentials.errors import Invalid, LearnerTokenNotFound
 from credentials.learners import (
     IssuedToken,
@@ -63,17 +67,17 @@ async def resolve_learner(connection: ASGIConnection) -> Learner:
     return learner
 
 
-class Scope(msgspec.Struct):
+class Scope(OutStruct):
     """What a learner token sees: the credentials of one institution."""
 
     institution: str | None
 
 
 def scope_of(learner: Learner) -> Scope:
-    return Scope(learner.institution)
+    return Scope(institution=learner.institution)
 
 
-class TokenOut(msgspec.Struct):
+class TokenOut(OutStruct):
     id: str
     token: str
     email: str
@@ -81,12 +85,12 @@ class TokenOut(msgspec.Struct):
     scope: Scope
 
 
-class IssuedTokenPage(msgspec.Struct):
+class IssuedTokenPage(OutStruct):
     items: list[IssuedToken]
     next_cursor: str | None
 
 
-class CredentialItem(msgspec.Struct):
+class CredentialItem(OutStruct):
     id: str
     url: str
     institution: str
@@ -96,13 +100,13 @@ class CredentialItem(msgspec.Struct):
     credential: msgspec.Raw
 
 
-class CredentialPage(msgspec.Struct):
+class CredentialPage(OutStruct):
     items: list[CredentialItem]
     next_cursor: str | None
     scope: Scope
 
 
-class ShareOut(msgspec.Struct):
+class ShareOut(OutStruct):
     token: str
     url: str
     credential_id: str
@@ -127,11 +131,30 @@ def _item(request: Request, found: LearnerCredential) -> CredentialItem:
     )
 
 
+TOKEN_DOC = Doc(body={
+    "required": True,
+    "content": {"application/json": {"schema": {
+        "type": "object", "additionalProperties": False, "required": ["email"],
+        "properties": {"email": {"type": "string", "maxLength": 320, "pattern": EMAIL}},
+    }}},
+})
+MINE_DOC = Doc(responses={200: {"application/json": CredentialPage}})
+EXPORT_DOC = Doc(responses={200: {"application/json": {
+    "type": "object", "required": ["learner", "scope", "exported_at", "credentials"],
+    "properties": {"learner": {"type": "string"}, "exported_at": {"type": "string"},
+                   "scope": {"type": "object", "properties": {
+                       "institution": {"type": ["string", "null"]}}},
+                   "credentials": {"type": "array", "items": OBJECT}}}}})
+REISSUE_DOC = Doc(statuses=frozenset({409}),
+                  responses={201: {LD_JSON: OBJECT}, 200: {LD_JSON: OBJECT}})
+SHARE_DOC = Doc(responses={200: {LD_JSON: OBJECT}})
+
+
 class LearnerTokenController(Controller):
     path = "/api/v1/institutions/{slug:str}/learners/tokens"
     tags = ["learners"]
 
-    @post("/", opt=access(partner("issue")), status_code=HTTP_201_CREATED,
+    @post("/", opt=access(partner("issue")), doc=TOKEN_DOC, status_code=HTTP_201_CREATED,
           summary="A learner access token to hand to the learner")
     async def create(self, request: Request, db_session: DbSession,
                      slug: FromPath[str]) -> TokenOut:
@@ -142,8 +165,8 @@ class LearnerTokenController(Controller):
             db_session, slug, body.get("email"),
             hours=request.app.state.settings.learner_token_hours,
             api_key_id=request.state.principal.key_id)
-        return TokenOut(str(minted.id), minted.token, minted.email, minted.expires_at,
-                        Scope(minted.institution))
+        return TokenOut(id=str(minted.id), token=minted.token, email=minted.email,
+                        expires_at=minted.expires_at, scope=Scope(institution=minted.institution))
 
     @get("/", opt=access(partner("issue")),
          summary="Every learner token this institution minted (the audit log), newest first")
@@ -161,7 +184,7 @@ class LearnerTokenController(Controller):
         if len(rows) > limit:
             last = rows[limit - 1]
             next_cursor = encode_cursor([last.minted_at.isoformat(), str(last.id)])
-        return IssuedTokenPage(rows[:limit], next_cursor)
+        return IssuedTokenPage(items=rows[:limit], next_cursor=next_cursor)
 
     @delete("/{token_id:str}", opt=access(partner("issue")), status_code=HTTP_204_NO_CONTENT,
             summary="Revoke a learner token this institution minted")
@@ -180,7 +203,7 @@ class LearnerController(Controller):
     path = "/api/v1/me"
     tags = ["learners"]
 
-    @get("/credentials", opt=access(LEARNER), summary="My credentials, newest first")
+    @get("/credentials", opt=access(LEARNER), doc=MINE_DOC, summary="My credentials, newest first")
     async def mine(self, request: Request, db_session: DbSession, limit: FromQuery[int] = 50,
                    cursor: FromQuery[str | None] = None) -> Response[bytes]:
         if not 1 <= limit <= MAX_LIMIT:
@@ -192,11 +215,11 @@ class LearnerController(Controller):
         if len(rows) > limit:
             last = rows[limit - 1]
             next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
-        page = CredentialPage([_item(request, r) for r in rows[:limit]], next_cursor,
-                              scope_of(learner))
+        page = CredentialPage(items=[_item(request, r) for r in rows[:limit]],
+                              next_cursor=next_cursor, scope=scope_of(learner))
         return Response(_encode(page), media_type="application/json")
 
-    @get("/credentials/export", opt=access(LEARNER),
+    @get("/credentials/export", opt=access(LEARNER), doc=EXPORT_DOC,
          summary="All my credentials in one JSON file (for a wallet or a backup)")
     async def export(self, request: Request, db_session: DbSession) -> Response[bytes]:
         learner: Learner = request.state.learner
@@ -215,15 +238,16 @@ class LearnerController(Controller):
     async def share(self, request: Request, db_session: DbSession, id: FromPath[str]) -> ShareOut:
         share = await create_share(db_session, request.state.learner, parse_id(id))
         base = request.app.state.settings.base_url
-        return ShareOut(share.token, f"{base}/api/v1/shares/{share.token}",
-                        str(share.credential_id), scope_of(request.state.learner))
+        return ShareOut(token=share.token, url=f"{base}/api/v1/shares/{share.token}",
+                        credential_id=str(share.credential_id),
+                        scope=scope_of(request.state.learner))
 
     @delete("/session", opt=access(LEARNER), status_code=HTTP_204_NO_CONTENT,
             summary="Sign out: revoke the learner token of this request")
     async def sign_out(self, request: Request, db_session: DbSession) -> None:
         await revoke_session(db_session, request.state.learner)
 
-    @post("/credentials/{id:str}/reissue", opt=access(LEARNER),
+    @post("/credentials/{id:str}/reissue", opt=access(LEARNER), doc=REISSUE_DOC,
           summary="My credential again, in the form every standard verifier reads")
     async def reissue(self, request: Request, db_session: DbSession,
                       id: FromPath[str]) -> Response[bytes]:
@@ -249,7 +273,7 @@ class ShareController(Controller):
     path = "/api/v1/shares"
     tags = ["learners"]
 
-    @get("/{token:str}", opt=access(PUBLIC), summary="A credential a learner shared")
+    @get("/{token:str}", opt=access(PUBLIC), doc=SHARE_DOC, summary="A credential a learner shared")
     async def read(self, db_session: DbSession, token: FromPath[str]) -> Response[bytes]:
         found = await shared_credential(db_session, token)
         return Response(found.document, media_type=LD_JSON)

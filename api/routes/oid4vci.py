@@ -22,8 +22,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.access import LEARNER, PUBLIC, WALLET, access, bearer_token, partner
 from api.db import DbSession
-from api.issuers import keyring_of
+from api.state import keyring_of
+from api.openapi import Doc
 from catalogue.validation import MalformedJSON, loads_strict
+from catalogue.structs import OutStruct
 from credentials.builder import STANDARD_CONTEXTS
 from credentials.proofs.holder_proof import PROOF_ALGS
 from credentials.records import get_institution
@@ -50,7 +52,7 @@ TX_CODE_DESCRIPTION = ("Voer de code van 6 cijfers in die naast de QR-code staat
 _encode = msgspec.json.Encoder().encode
 
 
-class OfferOut(msgspec.Struct):
+class OfferOut(OutStruct):
     offer_uri: str
     tx_code: str
     expires_at: datetime
@@ -240,6 +242,9 @@ def _form(request: Request, raw: bytes) -> dict[str, str]:
     return {k: v[0] for k, v in fields.items()}
 
 
+OFFER_DOC = Doc(statuses=frozenset({409}), responses={201: {"application/json": OfferOut}})
+
+
 class OfferController(Controller):
     """The two ways to make an offer: the learner's own, or the issuing institution's."""
 
@@ -250,11 +255,11 @@ class OfferController(Controller):
         settings = request.app.state.settings
         made = await create_offer(db_session, parse_id(id), ttl=settings.offer_ttl_seconds,
                                   **who)
-        out = OfferOut(offer_uri(settings.base_url, made.slug, made.offer_token), made.tx_code,
-                       made.expires_at)
+        out = OfferOut(offer_uri=offer_uri(settings.base_url, made.slug, made.offer_token),
+                       tx_code=made.tx_code, expires_at=made.expires_at)
         return _json(out, HTTP_201_CREATED)
 
-    @post("/api/v1/me/credentials/{id:str}/offers", opt=access(LEARNER),
+    @post("/api/v1/me/credentials/{id:str}/offers", opt=access(LEARNER), doc=OFFER_DOC,
           status_code=HTTP_201_CREATED,
           summary="An OpenID4VCI offer of my credential, for my wallet (QR + tx_code)")
     async def mine(self, request: Request, db_session: DbSession,
@@ -262,7 +267,7 @@ class OfferController(Controller):
         return await self._offer(request, db_session, id, email=request.state.learner.email)
 
     @post("/api/v1/institutions/{slug:str}/credentials/{id:str}/offers",
-          opt=access(partner("issue")), status_code=HTTP_201_CREATED,
+          opt=access(partner("issue")), doc=OFFER_DOC, status_code=HTTP_201_CREATED,
           summary="An OpenID4VCI offer of a credential we issued, to hand to its learner")
     async def issued(self, request: Request, db_session: DbSession, slug: FromPath[str],
                      id: FromPath[str]) -> Response[bytes]:

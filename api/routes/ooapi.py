@@ -17,8 +17,15 @@ from litestar.params import FromPath, QueryParameter
 from api.access import PUBLIC, access
 from api.db import DbSession
 from api.errors import PROBLEM_JSON, exception_handlers
+from api.openapi import Doc
+from api.openapi_schemas import SPACE
 from catalogue import ooapi
 from catalogue.ooapi import (
+    LEVELS,
+    MAX_QUERY,
+    MODES_OF_DELIVERY,
+    ORGANIZATION_TYPES,
+    PAGE_SIZES,
     CourseFilter,
     OfferingFilter,
     OrganizationFilter,
@@ -52,6 +59,41 @@ PrimaryCode = Annotated[str | None, QueryParameter(name="primaryCode")]
 Expand = Annotated[str | None, QueryParameter(name="expand", description="Not supported; ids are returned")]
 
 
+INT32_MAX = 2**31 - 1
+
+
+def _sort(*attributes: str) -> dict[str, Any]:
+    one = f"-?({'|'.join(attributes)})"
+    return {"type": "string", "pattern": f"^({one}(,{one})*)?$",
+            "description": f"Comma-separated, '-' for descending: {', '.join(attributes)}"}
+
+
+def _comma_separated(values: tuple[str, ...]) -> str:
+    one = f"[{SPACE}]*({'|'.join(values)})?[{SPACE}]*"
+    return f"^{one}(,{one})*$"
+
+
+_TEXT = {"type": "string", "maxLength": MAX_QUERY, "pattern": "^[^\\x00]*$"}
+# The query parameters as the handlers check them (OOAPI's rules are its own).
+QUERY: dict[str, dict[str, Any]] = {
+    "pageSize": {"type": "integer", "enum": list(PAGE_SIZES), "default": 10},
+    "pageNumber": {"type": "integer", "minimum": 1, "maximum": INT32_MAX, "default": 1},
+    "q": _TEXT,
+    "primaryCode": _TEXT,
+    # An empty value is no filter.
+    "organizationType": {"type": "string", "enum": ["", *ORGANIZATION_TYPES]},
+    "level": {"type": "string", "enum": ["", *LEVELS]},
+    "teachingLanguage": {"type": "string", "pattern": "^[a-z]{3}$",
+                         "description": "ISO 639-2, e.g. nld"},
+    # Repeated, or comma-separated; blanks are ignored.
+    "modeOfDelivery": {"type": "array", "items": {
+        "type": "string", "pattern": _comma_separated(MODES_OF_DELIVERY)}},
+}
+ORGANIZATIONS_DOC = Doc(query={**QUERY, "sort": _sort("organizationId", "name")})
+COURSES_DOC = Doc(query={**QUERY, "sort": _sort("courseId", "name")})
+OFFERINGS_DOC = Doc(query={**QUERY, "sort": _sort("offeringId", "name", "startDate", "endDate")})
+
+
 def _ooapi_problem(handler: Callable[[Request, Any], Response[Any]]) -> Callable[..., Response[Any]]:
     def handle(request: Request, exc: Exception) -> Response[Any]:
         response = handler(request, exc)
@@ -70,6 +112,7 @@ def _modes(values: list[str] | None) -> tuple[str, ...]:
 class OoapiController(Controller):
     path = "/ooapi/v5"
     tags = ["ooapi"]
+    opt = {"doc": Doc(query=QUERY)}  # a handler's own Doc adds its sort orders
     exception_handlers = {kind: _ooapi_problem(h) for kind, h in exception_handlers.items()}
 
     @get("/", opt=access(PUBLIC), summary="OOAPI service metadata")
@@ -81,7 +124,8 @@ class OoapiController(Controller):
             documentation=f"{settings.base_url}/schema",
         )
 
-    @get("/organizations", opt=access(PUBLIC), summary="OOAPI organizations, by name")
+    @get("/organizations", opt=access(PUBLIC), doc=ORGANIZATIONS_DOC,
+         summary="OOAPI organizations, by name")
     async def organizations(
         self, db_session: DbSession, q: Q = None, primary_code: PrimaryCode = None,
         organization_type: Annotated[str | None, QueryParameter(name="organizationType")] = None,
@@ -92,7 +136,7 @@ class OoapiController(Controller):
                                sort=sort)
         return await organizations(db_session, f, PageRequest(size=page_size, number=page_number))
 
-    @get("/courses", opt=access(PUBLIC), summary="OOAPI courses, by name")
+    @get("/courses", opt=access(PUBLIC), doc=COURSES_DOC, summary="OOAPI courses, by name")
     async def courses(
         self, db_session: DbSession, q: Q = None, primary_code: PrimaryCode = None,
         teaching_language: TeachingLanguage = None,
@@ -109,7 +153,7 @@ class OoapiController(Controller):
                      expand: Expand = None) -> ooapi.Course:
         return ooapi.course(await course_by_id(db_session, courseId))
 
-    @get("/courses/{courseId:str}/offerings", opt=access(PUBLIC),
+    @get("/courses/{courseId:str}/offerings", opt=access(PUBLIC), doc=OFFERINGS_DOC,
          summary="OOAPI offerings of a course, from today by default")
     async def course_offerings(
         self, db_session: DbSession, courseId: FromPath[str],

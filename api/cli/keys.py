@@ -1,17 +1,67 @@
-"""``academy keys rotate-signing`` and ``revoke-signing``: an institution's signing keys."""
+"""``academy keys``: partner API keys (create, list, revoke) and an institution's signing
+keys (rotate-signing, revoke-signing)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.cli import keys, run_async
+from api.cli.session import run_async
 from api.settings import load_settings
 from credentials.keys import KeyRing, revoke_signing_key, rotate_signing_key
 
-__all__ = ["revoke_signing", "rotate_signing"]
+__all__ = ["keys", "keys_create", "keys_list", "keys_revoke", "revoke_signing", "rotate_signing"]
+
+
+@click.group()
+def keys() -> None:
+    """Partner API keys."""
+
+
+@keys.command("create")
+@click.option("--institution", required=True, help="Institution slug, e.g. ucll.")
+@click.option("--scopes", required=True, help="Comma-separated: publish,issue,admin.")
+@click.option("--label", default=None, help="A note to recognise the key by.")
+def keys_create(institution: str, scopes: str, label: str | None) -> None:
+    """Create a key. The key is printed once, as the last line; only its hash is stored."""
+    from api.access import create_key
+
+    async def go(session: AsyncSession) -> tuple[Any, str]:
+        return await create_key(session, institution, [s.strip() for s in scopes.split(",") if s.strip()], label)
+
+    key, plaintext = run_async(go)
+    click.echo(f"key id {key.id} for {institution} with scopes {','.join(key.scopes)}", err=False)
+    click.echo("store it now; it cannot be shown again:")
+    click.echo(plaintext)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List keys (never their secrets)."""
+    from api.access import list_keys
+
+    rows = run_async(list_keys)
+    click.echo(f"{'id':36}  {'institution':11}  {'scopes':20}  {'created':20}  revoked")
+    for key, slug in rows:
+        revoked = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "-"
+        click.echo(f"{key.id!s:36}  {slug:11}  {','.join(key.scopes):20}  "
+                   f"{key.created_at:%Y-%m-%d %H:%M:%S}  {revoked}")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by its id."""
+    from api.access import revoke_key
+
+    async def go(session: AsyncSession) -> Any:
+        return await revoke_key(session, key_id)
+
+    key = run_async(go)
+    click.echo(f"revoked {key.id}")
 
 
 @keys.command("rotate-signing")

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import click
 
-from api.cli import main
 from api.db import Database
 from api.embedded import pg_binary
 from api.settings import check_secret_key, load_settings
@@ -41,7 +40,7 @@ def _stop(database: Database) -> None:
         database.embedded.stop()
 
 
-@main.command()
+@click.command()
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def backup(path: str) -> None:
     """Write a full backup (custom format) of the database to PATH, readable by you only.
@@ -153,7 +152,7 @@ def _check_keys(path: str, secret: str) -> int:
     return len(keys)
 
 
-@main.command()
+@click.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--secret-key-file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A file holding the ACADEMY_SECRET_KEY of the server that made the backup; "

@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import logging
 
-import asyncpg
 import msgspec
-from litestar import Controller, Litestar, Request, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.access import PUBLIC, access
 from api.db import DbSession
-from api.settings import Settings
+from api.state import keyring_of
+from api.openapi import OBJECT, Doc
 from catalogue.errors import DomainError, Unavailable
 from credentials.proofs.jsonld import MICROCREDENTIAL_CONTEXT_URL, context_document
-from credentials.keys import KeyRing
 from credentials.status import list_credential
-from credentials.status_cache import StatusCache
 
-__all__ = ["LD_JSON", "IssuerController", "keyring_of", "status_cache_of"]
+__all__ = ["LD_JSON", "IssuerController"]
 
 log = logging.getLogger("academy.credentials")
 
@@ -35,47 +32,15 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 _encode = msgspec.json.Encoder().encode
 
 
-async def status_cache_of(app: Litestar) -> StatusCache:
-    """The app's StatusCache (``app.state.status_cache``), listening once the app has an engine.
-
-    Under a session factory bound to one connection (the tests' transactions) there is
-    nothing to listen on: the cache stays idle and verification reads the database.
-    """
-    cache = app.state.get("status_cache")
-    if cache is not None:
-        return cache
-    cache = app.state.status_cache = StatusCache()
-    bind = app.state.session_factory.kw.get("bind")
-    if isinstance(bind, AsyncEngine):
-        try:
-            await cache.listen(bind.url.set(drivername="postgresql")
-                               .render_as_string(hide_password=False))
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("status lists will be read from the database: %s", type(exc).__name__)
-        else:
-            app.on_shutdown.append(_close_cache)
-    return cache
-
-
-async def _close_cache(app: Litestar) -> None:
-    cache = app.state.get("status_cache")
-    if cache is not None:
-        await cache.close()
-
-
-def keyring_of(app: Litestar) -> KeyRing:
-    """The app's KeyRing (``app.state.keyring``), built from its settings on first use."""
-    keyring = app.state.get("keyring")
-    if keyring is None:
-        settings: Settings = app.state.settings
-        keyring = app.state.keyring = KeyRing(settings.secret_key, settings.base_url)
-    return keyring
+DID_DOC = Doc(responses={200: {DID_JSON: OBJECT}})
+STATUS_LIST_DOC = Doc(path={"name": "StatusListName"}, responses={200: {LD_JSON: OBJECT}})
+CONTEXT_DOC = Doc(responses={200: {LD_JSON: OBJECT}})
 
 
 class IssuerController(Controller):
     tags = ["verification"]
 
-    @get("/institutions/{slug:str}/did.json", opt=access(PUBLIC),
+    @get("/institutions/{slug:str}/did.json", opt=access(PUBLIC), doc=DID_DOC,
          summary="The institution's DID document (did:web), every signing key listed")
     async def did(self, request: Request, db_session: DbSession,
                   slug: FromPath[str]) -> Response[bytes]:
@@ -83,7 +48,7 @@ class IssuerController(Controller):
         return Response(_encode(document), media_type=DID_JSON,
                         headers={"Cache-Control": "public, max-age=300"})
 
-    @get("/institutions/{slug:str}/status/{name:str}", opt=access(PUBLIC),
+    @get("/institutions/{slug:str}/status/{name:str}", opt=access(PUBLIC), doc=STATUS_LIST_DOC,
          summary="A signed Bitstring Status List credential (message-N, 2-bit entries)")
     async def status_list(self, request: Request, db_session: DbSession, slug: FromPath[str],
                           name: FromPath[str]) -> Response[bytes]:
@@ -98,7 +63,7 @@ class IssuerController(Controller):
                               "retry shortly.") from None
         return Response(body, media_type=LD_JSON, headers={"Cache-Control": "no-cache"})
 
-    @get("/contexts/microcredential/v1", opt=access(PUBLIC),
+    @get("/contexts/microcredential/v1", opt=access(PUBLIC), doc=CONTEXT_DOC,
          summary="Our JSON-LD context for the EU elements OB 3.0 has no term for")
     async def context(self) -> Response[bytes]:
         return Response(context_document(MICROCREDENTIAL_CONTEXT_URL), media_type=LD_JSON,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
 
-import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -12,6 +10,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from api.access import partner, access
 from api.db import DbSession
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
+from api.openapi import Doc
+from api.openapi_schemas import REF
 from catalogue.errors import Invalid
 from catalogue.hashing import etag
 from catalogue.institutions import get_institution
@@ -46,11 +46,27 @@ class BatchResult(Struct):
 
 
 
+UPSERT_DOC = Doc(statuses=frozenset({412}), body={
+    "description": "A course document; the code comes from the URL.",
+    "required": True,
+    "content": {"application/json": {"schema": {"$ref": REF + "CourseUpsert"}}},
+})
+BATCH_DOC = Doc(body={
+    "description": "Up to 10,000 course documents, each with its code: a JSON array, "
+                   "or NDJSON (one document a line).",
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"$ref": REF + "CourseBatch"}},
+        "application/x-ndjson": {"schema": {"$ref": REF + "CourseBatch"}},
+    },
+})
+
+
 class CourseController(Controller):
     path = "/api/v1/institutions/{slug:str}/courses"
     tags = ["publishing"]
 
-    @put("/{code:str}", opt=access(partner("publish")), status_code=HTTP_200_OK,
+    @put("/{code:str}", opt=access(partner("publish")), doc=UPSERT_DOC, status_code=HTTP_200_OK,
          summary="Create or update one course (idempotent)")
     async def upsert(
         self, request: Request, db_session: DbSession, slug: FromPath[str], code: FromPath[str]
@@ -84,7 +100,8 @@ class CourseController(Controller):
     async def withdraw(self, db_session: DbSession, slug: FromPath[str], code: FromPath[str]) -> None:
         await withdraw_course(db_session, slug, code)
 
-    @post("/batch", opt={**access(partner("publish")), "ndjson": True}, status_code=HTTP_200_OK,
+    @post("/batch", opt={**access(partner("publish")), "ndjson": True}, doc=BATCH_DOC,
+          status_code=HTTP_200_OK,
           summary="Publish up to 10,000 courses (JSON array or NDJSON)")
     async def batch(
         self, request: Request, db_session: DbSession, slug: FromPath[str],

@@ -13,7 +13,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -21,11 +20,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.access import LEARNER, PUBLIC, Principal, access, any_partner, partner
 from api.db import DbSession
-from api.issuers import keyring_of
-from api.learners import Scope, scope_of
+from api.state import keyring_of
+from api.routes.learners import Scope, scope_of
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
+from api.openapi import Doc
+from api.openapi_schemas import REF
 from catalogue.errors import Invalid
 from catalogue.validation import loads_strict
+from catalogue.structs import OutStruct
 from credentials.pathways import (
     PathwayOut,
     approve_pathway,
@@ -75,11 +77,27 @@ def _after_id(cursor: str | None) -> uuid.UUID | None:
         raise Invalid([("query:cursor", "not a cursor this server issued")]) from None
 
 
+DEFINE_DOC = Doc(statuses=frozenset({409}), also={"200": "201"}, body={  # the same body again
+    "description": "A pathway.",
+    "required": True,
+    "content": {"application/json": {"schema": {"$ref": REF + "PathwayDocument"}}},
+})
+RETIRE_DOC = Doc(statuses=frozenset({409}))
+APPROVE_DOC = Doc(statuses=frozenset({409}), body={
+    "description": "Optional: the version seen, which must be the one awaiting approval "
+                   "(so nobody approves rules they have not read).",
+    "required": False,
+    "content": {"application/json": {"schema": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"version": {"type": "integer", "minimum": 1}}}}},
+})
+
+
 class PathwayController(Controller):
     path = "/api/v1/institutions/{slug:str}/pathways"
     tags = ("pathways",)
 
-    @post("/", opt=access(partner("issue")), status_code=HTTP_201_CREATED,
+    @post("/", opt=access(partner("issue")), doc=DEFINE_DOC, status_code=HTTP_201_CREATED,
           summary="Define a pathway, or a new version of it (same body: no change)",
           responses={HTTP_200_OK: ResponseSpec(
               data_container=PathwayOut, description="A new version, or the same body again")})
@@ -105,13 +123,15 @@ class PathwayController(Controller):
                    code: FromPath[str]) -> PathwayOut:
         return await get_pathway(db_session, slug, code)
 
-    @post("/{code:str}/retire", opt=access(partner("issue")), status_code=HTTP_200_OK,
+    @post("/{code:str}/retire", opt=access(partner("issue")), doc=RETIRE_DOC,
+          status_code=HTTP_200_OK,
           summary="Retire a pathway: no new awards; awards made keep following their parts")
     async def retire(self, db_session: DbSession, slug: FromPath[str],
                      code: FromPath[str]) -> PathwayOut:
         return await retire_pathway(db_session, slug, code)
 
-    @post("/{code:str}/approve", opt=access(any_partner("issue")), status_code=HTTP_200_OK,
+    @post("/{code:str}/approve", opt=access(any_partner("issue")), doc=APPROVE_DOC,
+          status_code=HTTP_200_OK,
           summary="Approve the pending version of a joint pathway, as one of its partners",
           description="The approving partner is the institution of the calling key (scope "
                       "`issue`); `{slug}` is the awarding institution. 403 when the key's "
@@ -173,7 +193,7 @@ class LearnerPathwayController(Controller):
                                   next_cursor=encode_cursor([str(after)]) if after else None)
 
 
-class LearnerPathwayPage(msgspec.Struct, kw_only=True):
+class LearnerPathwayPage(OutStruct, kw_only=True):
     """Progress counted on the credentials the token's institution issued (``scope``)."""
 
     items: list[PathwayProgress]

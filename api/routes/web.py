@@ -28,9 +28,9 @@ from litestar.template.config import TemplateConfig
 from api.access import PUBLIC, access
 from api.db import DbSession
 from api.errors import DOMAIN_STATUS
-from api.issuers import LD_JSON, keyring_of, status_cache_of
-from api.oid4vci import offer_uri
-from api.search import search_index
+from api.routes.issuers import LD_JSON
+from api.routes.oid4vci import offer_uri
+from api.state import keyring_of, search_index, status_cache_of
 from api.security import same_origin
 from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
 from catalogue.errors import DomainError, Invalid
@@ -43,8 +43,7 @@ from credentials.oid4vci import create_offer, holds
 from credentials.status_changes import get_credential, parse_id
 from credentials.verifying import verify_credential
 
-ROOT = Path(__file__).resolve().parent.parent
-WEB = ROOT / "web"
+import web
 from web.i18n import LANGUAGES, choose_language, translator
 from web.views import (
     INSTITUTION_NAMES,
@@ -62,6 +61,7 @@ except ImportError:  # pragma: no cover
 __all__ = ["PAGE_ERRORS", "WebController", "page", "public_limit", "template_config",
            "verify_limit", "web_handlers"]
 
+WEB = Path(web.__file__).resolve().parent  # templates and static files
 FACETS = ("institution", "type", "mode", "language", "city")
 TOKEN_COOKIE = "learner_token"
 
