@@ -183,12 +183,12 @@ def build_message(mail: Claimed, mail_from: str) -> EmailMessage:
     message["Date"] = format_datetime(datetime.now(UTC))
     stamp = mail.created_at.strftime("%Y%m%d%H%M%S")
     message["Message-ID"] = f"<academy.{mail.kind}.{mail.id}.{stamp}@{_domain(mail_from)}>"
-    if mail.language:
-        message["Content-Language"] = mail.language
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
     message.set_content(mail.body_text)
     if mail.body_html:
         message.add_alternative(mail.body_html, subtype="html")
+    if mail.language:  # after the content: set_content drops every Content-* header
+        message["Content-Language"] = mail.language
     return message
 
 
