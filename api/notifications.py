@@ -32,8 +32,8 @@ async def list_mails(
     limit: FromQuery[int] = 50, cursor: FromQuery[str | None] = None,
 ) -> Page[Notification]:
     if wanted is not None and wanted not in STATES:
-        raise Invalid([("query:state", f"must be one of {', '.join(STATES)} (or left out "
-                                       "for all)")])
+        wrong = f"must be one of {', '.join(STATES)} (or left out for all)"
+        raise Invalid([("query:state", wrong)])
     after = decode_cursor(cursor, 1)[0] if cursor else None
     if after is not None and (not isinstance(after, int) or isinstance(after, bool)):
         raise Invalid([("query:cursor", "not a cursor this server issued")])

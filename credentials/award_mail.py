@@ -3,10 +3,13 @@
 :func:`queue_award_mails` runs inside ``credentials.issuing.insert_credentials``, the one
 place credential rows are created, so single and batch issuance and stacked awards all
 mail the learner, in the same transaction (one multi-row INSERT for a whole batch).
+Queueing stays cheap: a row holds the recipient, the subject and the language; the body
+is rendered by the sender (:func:`complete`, from :func:`award_documents`), off the
+issuing request. A credential revoked before its mail leaves is not announced.
+
 Everything the mail says comes from the signed document itself: the title, the
 institution, the language (``achievement.inLanguage``: nl, else en) and the address of
-this registry (the credential's id is ``{base}/api/v1/credentials/{id}``), so no other
-query is needed.
+this registry (the credential's id is ``{base}/api/v1/credentials/{id}``).
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import msgspec
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credentials.notifications import Outgoing, queue_mails
+from credentials.notifications import Claimed, Outgoing, queue_mails
 
-__all__ = ["AWARD_KIND", "award_mail", "queue_award_mails", "set_award_mail"]
+__all__ = ["AWARD_KIND", "award_documents", "award_mail", "complete", "queue_award_mails",
+           "set_award_mail"]
 
 AWARD_KIND = "award"
 _INFO = "academy.award_mail"
@@ -35,21 +40,21 @@ class _Stored(Protocol):
 
 
 class _Identity(msgspec.Struct):
-    identityType: str  # noqa: N815 - OB 3.0's names
-    identityHash: str  # noqa: N815
+    identityType: str
+    identityHash: str
     hashed: bool = True
 
 
 class _Achievement(msgspec.Struct):
     name: str
-    inLanguage: str | None = None  # noqa: N815
-    achievementType: str | None = None  # noqa: N815
+    inLanguage: str | None = None
+    achievementType: str | None = None
 
 
 class _Subject(msgspec.Struct):
     achievement: _Achievement
     identifier: list[_Identity] = []
-    creditsEarned: float | None = None  # noqa: N815
+    creditsEarned: float | None = None
 
 
 class _Issuer(msgspec.Struct):
@@ -61,8 +66,8 @@ class _Document(msgspec.Struct):
 
     id: str
     issuer: _Issuer
-    credentialSubject: _Subject  # noqa: N815
-    validFrom: str  # noqa: N815
+    credentialSubject: _Subject
+    validFrom: str
 
 
 _decode = msgspec.json.Decoder(_Document).decode
@@ -144,13 +149,54 @@ def award_mail(credential_id: uuid.UUID, email: str, document: bytes) -> Outgoin
                     kind=AWARD_KIND, credential_id=credential_id, language=lang)
 
 
+def _subject(document: bytes) -> tuple[str, str]:
+    doc = _decode(document)
+    achievement = doc.credentialSubject.achievement
+    lang = "nl" if achievement.inLanguage == "nl" else "en"
+    return _TEXTS[lang]["subject"].format(title=achievement.name,
+                                          institution=doc.issuer.name), lang
+
+
 async def queue_award_mails(
     session: AsyncSession, institution_id: int, stored: Sequence[_Stored]
 ) -> None:
     """Queue one award mail per credential just stored (one statement for all of them)."""
     if not stored or not session.info.get(_INFO, True):
         return
-    await queue_mails(session, [
-        msgspec.structs.replace(award_mail(row.id, row.learner_email, row.document),
-                                institution_id=institution_id)
-        for row in stored])
+    mails = []
+    for row in stored:
+        subject, lang = _subject(row.document)
+        mails.append(Outgoing(to=row.learner_email, subject=subject, text=None, kind=AWARD_KIND,
+                              institution_id=institution_id, credential_id=row.id,
+                              language=lang))
+    await queue_mails(session, mails, rows=False)
+
+
+async def award_documents(
+    session: AsyncSession, mails: Sequence[Claimed]
+) -> dict[uuid.UUID, tuple[bytes, str]]:
+    """The signed document and status of each credential the award ``mails`` announce."""
+    ids = [m.credential_id for m in mails if m.kind == AWARD_KIND and m.body_text is None
+           and m.credential_id is not None]
+    if not ids:
+        return {}
+    rows = await session.execute(text(
+        "SELECT id, document, status FROM credential WHERE id = ANY(CAST(:ids AS uuid[]))"),
+        {"ids": ids})
+    return {row.id: (bytes(row.document), row.status) for row in rows}
+
+
+def complete(mail: Claimed, documents: dict[uuid.UUID, tuple[bytes, str]]) -> Claimed | str:
+    """``mail`` with its body, or why it cannot be sent (for good)."""
+    if mail.body_text is not None:
+        return mail
+    if mail.kind != AWARD_KIND:
+        return f"a {mail.kind!r} mail without a body"
+    found = documents.get(mail.credential_id) if mail.credential_id else None
+    if found is None:
+        return "not sent: the credential no longer exists"
+    document, status = found
+    if status == "revoked":
+        return "not sent: the credential was revoked before its mail left"
+    rendered = award_mail(mail.credential_id, mail.recipient, document)  # type: ignore[arg-type]
+    return msgspec.structs.replace(mail, body_text=rendered.text, body_html=rendered.html)

@@ -42,13 +42,13 @@ class Inbox:
         self.logins: list[tuple[bytes, bytes]] = []
         self.refuse = refuse
 
-    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
         if self.refuse:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
@@ -279,14 +279,14 @@ async def test_two_senders_share_the_outbox_and_send_each_mail_once(  # type: ig
 async def test_the_apps_own_sender_is_woken_by_the_issuance(committed_app, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """No drain_once here: the lifespan's sender LISTENs, and the commit's NOTIFY wakes it
     well before its poll (30 s) would."""
-    from api.mail import POLL_SECONDS, FileTransport, Named, SendFailed
+    from api.mail import POLL_SECONDS, Built, FileTransport, SendFailed
     from tests.client import AppClient
     from tests.conftest import bearer
 
     delivered = asyncio.Event()
 
     class Watched(FileTransport):
-        async def send_all(self, messages: list[Named]) -> list[SendFailed | None]:
+        async def send_all(self, messages: list[Built]) -> list[SendFailed | None]:
             results = await super().send_all(messages)
             delivered.set()
             return results
@@ -300,3 +300,15 @@ async def test_the_apps_own_sender_is_woken_by_the_issuance(committed_app, tmp_p
         await asyncio.wait_for(delivered.wait(), POLL_SECONDS / 3)
     (path,) = (tmp_path / "outbox").glob("*.eml")
     assert b"an.peeters@example.org" in path.read_bytes()
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    ({"smtp_url": "mail.example.org"}, "ACADEMY_SMTP_URL must start with smtp://"),
+    ({"mail_from": "nobody"}, "ACADEMY_MAIL_FROM 'nobody' is not an address"),
+    ({"mail_max_attempts": 0}, "ACADEMY_MAIL_MAX_ATTEMPTS must be at least 1"),
+])
+def test_a_wrong_mail_setting_stops_start_up(settings, change, says) -> None:  # type: ignore[no-untyped-def]
+    from api.app import create_app
+
+    with pytest.raises(ValueError, match=says):
+        create_app(msgspec.structs.replace(settings, **change))

@@ -4,7 +4,7 @@ in the pathway's language, listed among that institution's notifications."""
 from __future__ import annotations
 
 from tests.credentials import test_pathways as pathways
-from tests.credentials.test_award_mail import outbox
+from tests.credentials.test_award_mail import bodies, delivered, outbox
 from tests.credentials.test_awarding import EMAIL, issue, learner_headers, stacked
 from tests.credentials.test_pathways import active_pathway
 
@@ -12,7 +12,7 @@ app, keys = pathways.app, pathways.keys  # the fixtures
 
 
 async def test_the_stacked_award_is_mailed_by_the_awarding_institution(  # type: ignore[no-untyped-def]
-        client, keys, session_factory) -> None:
+        client, app, keys, session_factory, tmp_path) -> None:
     await active_pathway(client, keys)
     for slug, code in (("ucll", "MC-UDL"), ("thomasmore", "MC-DIVERSITEIT"),
                        ("kuleuven", "MC-EVALUATIE")):
@@ -25,8 +25,11 @@ async def test_the_stacked_award_is_mailed_by_the_awarding_institution(  # type:
     assert str(mail["credential_id"]) == award["id"]
     assert mail["kind"] == "award" and mail["language"] == "nl"
     assert mail["subject"] == "Je behaalde “Getuigschrift inclusief lesgeven” bij KU Leuven"
-    assert "Beste Els Wouters," in mail["body_text"]
-    assert f"http://127.0.0.1:8000/credentials/{award['id']}" in mail["body_text"]
+    message = (await delivered(app, tmp_path))[-1]
+    assert message["Subject"] == mail["subject"]
+    text_body, _ = bodies(message)
+    assert "Beste Els Wouters," in text_body and "(12 studiepunten)" in text_body
+    assert f"http://127.0.0.1:8000/credentials/{award['id']}" in text_body
 
     listed = await client.get("/api/v1/institutions/kuleuven/notifications",
                               headers=keys["kuleuven"])
