@@ -123,6 +123,7 @@ async def test_the_learners_mail_server_receives_the_award(  # type: ignore[no-u
     (row,) = await mails(client, ucll)
     assert row["state"] == "sent" and row["attempts"] == 1 and row["last_error"] is None
     assert row["message_id"] == message["Message-ID"] and row["sent_at"]
+    assert row["next_attempt_at"] is None  # nothing more will happen to it
     assert await sender(settings, session_factory, url).drain_once() == 0  # sent once
 
 
@@ -135,7 +136,7 @@ async def test_smtp_down_the_issuance_stands_and_the_mail_fails_after_its_attemp
 
     assert await down.drain_once() == 1
     (row,) = await mails(client, ucll)
-    assert row["state"] == "queued" and row["attempts"] == 1
+    assert row["state"] == "queued" and row["attempts"] == 1 and row["next_attempt_at"]
     assert "cannot reach 127.0.0.1" in row["last_error"]
     for _ in range(2):
         assert await down.drain_once() == 1
