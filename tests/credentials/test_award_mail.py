@@ -25,7 +25,7 @@ async def outbox(session_factory, email: str | None = None) -> list[dict[str, An
         return [dict(r._mapping) for r in rows]
 
 
-async def delivered(app, tmp_path) -> list[EmailMessage]:  # type: ignore[no-untyped-def]
+async def delivered(app, tmp_path) -> list[EmailMessage]:  # type: ignore[no-untyped-def]  # noqa: F811
     """Send what is queued through the app's own sender (no ACADEMY_SMTP_URL: .eml files)
     and read the messages back, oldest first."""
     await app.state.mail_sender.drain_once()
