@@ -26,6 +26,8 @@ from api.routes.harvest import HarvestController
 from api.jobs import CpuPool, HarvestProcess
 from api.routes.ooapi import OoapiController
 from api.routes.institutions import InstitutionController
+from api.mail import sender_for
+from api.routes.notifications import notification_handlers
 from api.ratelimit import RateLimiter
 from api.security import security_headers
 from api.routes.search import SearchController
@@ -86,6 +88,7 @@ def _lifespan(settings: Settings, session_factory: async_sessionmaker[AsyncSessi
     """Start-up and shutdown: the database (unless the tests bring a session factory), a
     warm search index and verifiers, and the harvest process beside this server."""
     database = Database(settings)
+    mail_sender = sender_for(settings)  # a wrong ACADEMY_SMTP_URL stops start-up here
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -104,9 +107,14 @@ def _lifespan(settings: Settings, session_factory: async_sessionmaker[AsyncSessi
             harvester = HarvestProcess(
                 settings, database.engine.url.render_as_string(hide_password=False))
             harvester.start()
+        mail_sender.session_factory = app.state.session_factory
+        app.state.mail_sender = mail_sender
+        if settings.mail_in_background and database.engine is not None:
+            mail_sender.start(database.engine)  # tests drain with mail_sender.drain_once()
         try:
             yield
         finally:
+            await mail_sender.stop()
             if harvester is not None:
                 await asyncio.to_thread(harvester.stop)
             app.state.cpu_pool.shutdown()
@@ -123,6 +131,7 @@ def _route_handlers(extra_handlers: list[Any] | None) -> list[Any]:
         OoapiController, problem_page,
         *credential_handlers(),
         *pathway_handlers(),
+        *notification_handlers(),
         *web_handlers(),
         *(extra_handlers or []),
     ]

@@ -46,6 +46,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     harvest_max_bytes: int = 64 * 1024 * 1024
     harvest_max_items: int = 50_000
     offer_ttl_seconds: int = 600
+    # Mail (api.mail): None writes {data_dir}/outbox/*.eml instead of sending.
+    smtp_url: str | None = None
+    mail_from: str = "Academy <noreply@localhost>"
+    mail_in_background: bool = True
+    mail_max_attempts: int = 8
+    mail_retry_seconds: float = 60.0
 
 
 class SecretKeyTooWeak(ValueError):
@@ -152,6 +158,11 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "harvest_max_bytes": int(env.get("ACADEMY_HARVEST_MAX_BYTES", 64 * 1024 * 1024)),
         "harvest_max_items": int(env.get("ACADEMY_HARVEST_MAX_ITEMS", 50_000)),
         "offer_ttl_seconds": int(env.get("ACADEMY_OFFER_TTL_SECONDS", 600)),
+        "smtp_url": env.get("ACADEMY_SMTP_URL") or None,
+        "mail_from": env.get("ACADEMY_MAIL_FROM") or "Academy <noreply@localhost>",
+        "mail_in_background": env.get("ACADEMY_BACKGROUND_MAIL", "1") != "0",
+        "mail_max_attempts": int(env.get("ACADEMY_MAIL_MAX_ATTEMPTS", 8)),
+        "mail_retry_seconds": float(env.get("ACADEMY_MAIL_RETRY_SECONDS", 60)),
     }
     values.update(overrides)
     if "secret_key" not in values:  # what the operator configured (an override is code's)
