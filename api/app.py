@@ -30,6 +30,7 @@ from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
 from api.security import security_headers
 from api.search import SearchController, new_search_index
+from api.showing import showing_handlers
 from api.web import template_config, web_handlers
 from api.verification import ProofVerdicts, warm_verifiers
 from api.workers import CpuPool
@@ -98,6 +99,7 @@ def create_app(
         *credential_handlers(),
         *pathway_handlers(),
         *web_handlers(),
+        *showing_handlers(),
         *(extra_handlers or []),
     ]
     return document_api(Litestar(

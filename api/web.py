@@ -32,6 +32,7 @@ from api.issuers import LD_JSON, keyring_of, status_cache_of
 from api.oid4vci import offer_uri
 from api.search import search_index
 from api.security import same_origin
+from api.showing import badge_src, certificate_response, holder_links
 from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
 from catalogue.errors import DomainError, Invalid
 from catalogue.search import SORTS, SearchQuery, search_courses
@@ -41,6 +42,7 @@ from credentials.learners import Learner, learner_credentials, learner_for_token
 from credentials.limits import MAX_BODY_BYTES
 from credentials.oid4vci import create_offer, holds
 from credentials.service import get_credential, parse_id
+from credentials.showing import held_by
 from credentials.verifying import verify_credential
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,7 +260,9 @@ class WebController(Controller):
 
     @get("/credentials/{id:str}", opt=access(PUBLIC), name="web:credential")
     async def credential(self, request: Request, db_session: DbSession,
-                         id: FromPath[str]) -> Template:
+                         id: FromPath[str]) -> Template | Response[bytes]:
+        if id.endswith(".pdf"):  # /credentials/{id}.pdf: a path parameter is a whole segment
+            return await certificate_response(request, db_session, id)
         stored = await get_credential(db_session, parse_id(id))
         document = msgspec.json.decode(stored.document)
         app = request.app
@@ -270,9 +274,12 @@ class WebController(Controller):
         learner = await learner_for_token(db_session, token) if token else None
         holder = learner is not None and stored.status != "revoked" and await holds(
             db_session, learner.email, stored.id)
+        owns = learner is not None and await held_by(db_session, stored.id, learner)
         return page(request, "credential.html.j2", view=credential_view(document), report=report,
                     verdict=verdict(report), page_url=url, qr=qr_svg(url), holder=holder,
-                    download_url=f"/credentials/{stored.id}/json", credential_id=stored.id)
+                    download_url=f"/credentials/{stored.id}/json", credential_id=stored.id,
+                    badge_url=badge_src(document, request.app.state.settings.base_url),
+                    links=holder_links(stored.id) if owns else None)
 
     @get("/credentials/{id:str}/json", opt=access(PUBLIC), name="web:credential-json")
     async def credential_json(self, db_session: DbSession, id: FromPath[str]) -> Response[bytes]:

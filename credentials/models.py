@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -136,6 +137,8 @@ class LearnerToken(Base):
 
 class CredentialShare(Base):
     __tablename__ = "credential_share"
+    __table_args__ = (Index("ix_credential_share_label", "credential_id", "label",
+                            postgresql_where=text("label IS NOT NULL")),)
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     credential_id: Mapped[uuid.UUID] = mapped_column(
@@ -143,3 +146,5 @@ class CredentialShare(Base):
     )
     email: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # What the registry made it for ("certificate", "linkedin"; credentials.purpose_shares).
+    label: Mapped[str | None] = mapped_column(String(32))
