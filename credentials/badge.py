@@ -31,6 +31,7 @@ __all__ = [
     "colour_of",
     "image_object",
     "image_url",
+    "title_lines",
 ]
 
 IMAGE_SUFFIX = "/image.svg"
@@ -38,7 +39,7 @@ OB_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 # XML 1.0 Char production: a title holding anything else would make the SVG unreadable.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_LINE_CHARS = 18
+_LINE_CHARS = 15
 _MAX_LINES = 4
 
 
@@ -75,9 +76,18 @@ def _clean(text: str) -> str:
     return " ".join(_NOT_XML.sub("", text).split())
 
 
-def _lines(title: str) -> list[str]:
-    lines = textwrap.wrap(_clean(title) or "?", _LINE_CHARS, break_long_words=True,
-                          break_on_hyphens=True)
+def title_lines(title: str) -> list[str]:
+    """The title as the badge wraps it: at most four lines, the last one shortened."""
+    # A word longer than a line is cut with a hyphen on its own lines, never glued to the
+    # words before it ("Wondzorg voor v / erpleegkundigen").
+    words = []
+    for word in (_clean(title) or "?").split():
+        while len(word) > _LINE_CHARS:
+            words.append(word[: _LINE_CHARS - 1] + "-")
+            word = word[_LINE_CHARS - 1:]
+        words.append(word)
+    lines = textwrap.wrap(" ".join(words), _LINE_CHARS, break_long_words=False,
+                          break_on_hyphens=False)
     if len(lines) > _MAX_LINES:
         lines = lines[:_MAX_LINES]
         lines[-1] = lines[-1][: _LINE_CHARS - 1].rstrip() + "\u2026"
@@ -87,10 +97,10 @@ def _lines(title: str) -> list[str]:
 def badge_svg(title: str, institution: str, colour: str, kind: str = "Microcredential") -> bytes:
     """The badge: a disc in ``colour`` with the title (wrapped) and the institution's name."""
     fill = colour if _HEX.match(colour) else "#444444"
-    lines = _lines(title)
-    first_y = 250 - (len(lines) - 1) * 17
-    title_lines = "".join(
-        f'<tspan x="256" y="{first_y + i * 34}">{escape(line)}</tspan>'
+    lines = title_lines(title)
+    first_y = 262 - (len(lines) - 1) * 22
+    tspans = "".join(
+        f'<tspan x="256" y="{first_y + i * 44}">{escape(line)}</tspan>'
         for i, line in enumerate(lines))
     name = escape(_clean(institution)[:40])
     label = escape(_clean(kind)[:30].upper())
@@ -104,8 +114,8 @@ def badge_svg(title: str, institution: str, colour: str, kind: str = "Microcrede
         '<g fill="#ffffff" font-family="Lato, Helvetica, Arial, sans-serif" '
         'text-anchor="middle">'
         f'<text x="256" y="132" font-size="22" letter-spacing="3">{label}</text>'
-        f'<text font-size="30" font-weight="bold">{title_lines}</text>'
-        f'<text x="256" y="404" font-size="26">{name}</text>'
+        f'<text font-size="38" font-weight="bold">{tspans}</text>'
+        f'<text x="256" y="414" font-size="28">{name}</text>'
         "</g></svg>"
     )
     return svg.encode()

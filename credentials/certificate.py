@@ -29,6 +29,8 @@ import segno
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
+from credentials.badge import title_lines
+
 __all__ = ["Certificate", "certificate_from", "outcomes_of", "render_pdf"]
 
 # fontTools narrates every subsetting step at INFO: a dozen log lines per PDF, none useful.
@@ -176,9 +178,12 @@ def _badge(pdf: FPDF, cert: Certificate, x: float, y: float, d: float) -> None:
     pdf.set_line_width(0.8)
     pdf.ellipse(x + 2.5, y + 2.5, d - 5, d - 5, style="D")
     pdf.set_text_color(255, 255, 255)
+    lines = title_lines(cert.title)
     pdf.set_font("Lato", "B", 8)
-    pdf.set_xy(x + 4, y + d / 2 - 6)
-    pdf.multi_cell(d - 8, 3.6, _printable(cert.title[:60]), align="C", max_line_height=3.6)
+    top = y + d / 2 - len(lines) * 3.6 / 2
+    for i, line in enumerate(lines):
+        pdf.set_xy(x, top + i * 3.6)
+        pdf.cell(d, 3.6, _printable(line), align="C")
 
 
 def _stamp(pdf: FPDF, word: str) -> None:
