@@ -317,6 +317,9 @@ RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
         201: {"application/json": "api.oid4vci:OfferOut"}},
     ("POST", "/api/v1/institutions/{slug}/credentials/{id}/offers"): {
         201: {"application/json": "api.oid4vci:OfferOut"}},
+    **{("GET", path): {200: {"image/svg+xml": {"type": "string"}}}  # badge images (api.showing)
+       for path in ("/api/v1/institutions/{slug}/courses/{code}/image.svg",
+                    "/api/v1/pathways/{id}/image.svg")},
 }
 
 # Statuses only the domain knows about, by (method, path).

@@ -189,3 +189,34 @@ async def test_linkedin_link_goes_to_the_add_certification_form(client, ucll) ->
     # The issuer prints certificates but does not fill in the learner's profile.
     assert (await client.get(f"/credentials/{cid}/linkedin", headers=ucll,
                              follow_redirects=False)).status_code == 404
+
+
+async def test_purpose_links_are_derived_reused_and_renewed_with_a_new_secret(  # type: ignore[no-untyped-def]
+        client, ucll, session) -> None:
+    import hashlib
+    import uuid
+
+    from sqlalchemy import text
+
+    from credentials.purpose_shares import purpose_share
+
+    cid, _ = await _issued(client, ucll)
+    ident = uuid.UUID(cid)
+    first = await purpose_share(session, b"k" * 32, ident, "an.peeters@example.org", "certificate")
+    assert await purpose_share(session, b"k" * 32, ident, "an.peeters@example.org",
+                               "certificate") == first
+    stored = (await session.execute(text(
+        "SELECT token_hash, label FROM credential_share WHERE credential_id = :c"),
+        {"c": ident})).all()
+    assert stored == [(hashlib.sha256(first.encode()).hexdigest(), "certificate")]  # hash only
+    rotated = await purpose_share(session, b"n" * 32, ident, "an.peeters@example.org",
+                                  "certificate")
+    assert rotated != first and len(rotated) == len("shr_") + 22
+
+
+async def test_the_wallet_card_wears_the_institutions_colour(client) -> None:  # type: ignore[no-untyped-def]
+    meta = (await client.get("/.well-known/openid-credential-issuer/institutions/ucll")).json()
+    (config,) = meta["credential_configurations_supported"].values()
+    assert {d["background_color"] for d in config["display"]} == {"#00586f"}
+    logo = await client.get(config["display"][0]["logo"]["uri"].removeprefix(BASE))
+    assert logo.status_code == 200 and 'fill="#00586f"' in logo.text
