@@ -17,6 +17,7 @@ import uuid
 from datetime import date
 from typing import Any, Final
 
+import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
@@ -154,7 +155,9 @@ async def certificate_response(request: Request, db: AsyncSession,
     cert = certificate_from(document, status=stored.status,
                             short_url=await _purpose_url(request, db, stored, "certificate"),
                             colour=await institution_colour(db, stored.institution))
-    return Response(render_pdf(cert, lang), media_type="application/pdf", headers={
+    # ~0.1-0.3 s of CPU (font subsetting): off the event loop, which serves everyone else.
+    pdf = await anyio.to_thread.run_sync(render_pdf, cert, lang)
+    return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="certificate-{stored.id}-{lang}.pdf"',
         "Cache-Control": "private, no-store",  # its status can change any time
         "Content-Language": lang})
