@@ -33,6 +33,7 @@ from api.security import security_headers
 from api.routes.search import SearchController
 from api.state import new_search_index
 from api.routes.web import template_config, web_handlers
+from api.routes.showing import showing_handlers
 from api.verification import ProofVerdicts, warm_verifiers
 from api.openapi import document_api
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
@@ -133,6 +134,7 @@ def _route_handlers(extra_handlers: list[Any] | None) -> list[Any]:
         *pathway_handlers(),
         *notification_handlers(),
         *web_handlers(),
+        *showing_handlers(),
         *(extra_handlers or []),
     ]
 

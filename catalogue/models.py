@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Computed,
     Date,
     DateTime,
@@ -53,6 +54,9 @@ class Institution(Base):
     short_name: Mapped[str] = mapped_column(Text)
     country: Mapped[str] = mapped_column(String(2))
     website: Mapped[str] = mapped_column(Text)
+    # Its badge images' colour, #rrggbb (migration 0015); None: derived from the slug.
+    colour: Mapped[str | None] = mapped_column(
+        String(7), CheckConstraint("colour ~ '^#[0-9a-f]{6}$'", name="colour_hex"))
 
 
 # The name OOAPI sorts courses by: the Dutch title, else the English one, lower-cased.

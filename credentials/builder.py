@@ -6,6 +6,7 @@ Where each EU element (Council Recommendation 2022/C 243/02, Annex I) goes:
 learner                        ``credentialSubject.identifier``: IdentityObjects, the email as
                                ``sha256$hex(normalised email + salt)``, the name in plain text
 title                          ``name`` and ``credentialSubject.achievement.name``
+badge image                    ``achievement.image`` (``credentials.badge``: an Image object)
 country of the issuer          ``issuer.address.addressCountryCode``
 awarding body                  ``issuer`` (a Profile whose ``id`` is the institution's did:web)
 date of issuing                ``validFrom`` and ``awardedDate``
@@ -52,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from credentials.badge import image_object
 from credentials.fastschema import ob3_violations
 from credentials.proofs.jsonld import MICROCREDENTIAL_CONTEXT_URL, context_document
 from credentials.proofs.signing import sign
@@ -239,6 +241,7 @@ def _achievement(
         "criteria": {"narrative": _narrative(doc["learning_outcomes"], lang)},
         "creditsAvailable": _number(doc["ects"]),
         "inLanguage": lang,
+        "image": image_object(achievement_id, title),
     }
     if doc.get("eqf_level") is not None:
         level = int(doc["eqf_level"])

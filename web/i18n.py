@@ -44,6 +44,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cred.title": "Credential", "cred.earned": "Earned", "cred.by": "Issued by",
         "cred.on": "Issued on", "cred.ects": "ECTS", "cred.eqf": "EQF level",
         "cred.holder": "Holder", "cred.download": "Download the credential (JSON)",
+        "cred.pdf": "Certificate to print (PDF)", "cred.baked": "Badge with the credential (SVG)",
+        "cred.linkedin": "Add to LinkedIn profile", "cred.badge": "Badge of {title}",
+        "cred.links_note": "The certificate and LinkedIn point to share links made for them: "
+                           "deleting such a link makes them unverifiable.",
         "wallet.add": "Add to wallet", "wallet.title": "Add to your wallet",
         "wallet.scan": "Scan this QR code with your wallet app (OpenID4VCI).",
         "wallet.code": "Then enter this code in the wallet:",
@@ -105,6 +109,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cred.title": "Credential", "cred.earned": "Behaald", "cred.by": "Uitgereikt door",
         "cred.on": "Uitgereikt op", "cred.ects": "ECTS", "cred.eqf": "EQF-niveau",
         "cred.holder": "Houder", "cred.download": "Credential downloaden (JSON)",
+        "cred.pdf": "Certificaat om af te drukken (PDF)",
+        "cred.baked": "Badge met de credential (SVG)",
+        "cred.linkedin": "Toevoegen aan LinkedIn-profiel", "cred.badge": "Badge van {title}",
+        "cred.links_note": "Het certificaat en LinkedIn verwijzen naar deellinks die daarvoor "
+                           "gemaakt zijn: wie zo'n link verwijdert, maakt ze onverifieerbaar.",
         "wallet.add": "Toevoegen aan wallet", "wallet.title": "Toevoegen aan je wallet",
         "wallet.scan": "Scan deze QR-code met je wallet-app (OpenID4VCI).",
         "wallet.code": "Voer daarna deze code in de wallet in:",

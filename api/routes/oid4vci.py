@@ -41,6 +41,7 @@ from credentials.oid4vci import (
     redeem_code,
 )
 from credentials.status_changes import parse_id
+from credentials.showing import institution_colour
 
 __all__ = ["OfferController", "Oid4vciController", "OFFER_SCHEME", "offer_uri"]
 
@@ -93,8 +94,9 @@ def _display(name: str, logo: str) -> list[dict[str, Any]]:
             for locale in ("nl", "en")]
 
 
-def _configuration(name: str, logo: str) -> dict[str, Any]:
-    display = [{**entry, "description": text, "background_color": "#1d3557",
+def _configuration(name: str, logo: str, colour: str = "#1d3557") -> dict[str, Any]:
+    # The card in the wallet wears the institution's badge colour (credentials.badge).
+    display = [{**entry, "description": text, "background_color": colour,
                 "text_color": "#ffffff"}
                for entry, text in zip(_display(name, logo), (
                    f"Microcredential van {name}", f"Microcredential from {name}"), strict=True)]
@@ -130,7 +132,8 @@ class Oid4vciController(Controller):
             "nonce_endpoint": f"{issuer}/oid4vci/nonce",
             "display": _display(institution.name, logo),
             "credential_configurations_supported": {
-                CONFIGURATION_ID: _configuration(institution.name, logo)},
+                CONFIGURATION_ID: _configuration(institution.name, logo,
+                                                 await institution_colour(db_session, slug))},
         }), media_type="application/json", headers={"Cache-Control": "public, max-age=300"})
 
     @get("/.well-known/oauth-authorization-server/institutions/{slug:str}", opt=access(PUBLIC),
@@ -154,7 +157,8 @@ class Oid4vciController(Controller):
         institution = await get_institution(db_session, slug)
         initials = html.escape("".join(w[0] for w in institution.name.split()[:3]).upper())
         svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" '
-               'viewBox="0 0 96 96"><rect width="96" height="96" rx="16" fill="#1d3557"/>'
+               'viewBox="0 0 96 96"><rect width="96" height="96" rx="16" '
+               f'fill="{await institution_colour(db_session, slug)}"/>'
                '<text x="48" y="58" font-family="sans-serif" font-size="30" fill="#fff" '
                f'text-anchor="middle">{initials}</text></svg>')
         return Response(svg.encode(), media_type="image/svg+xml",

@@ -25,13 +25,14 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from api.access import PUBLIC, access
+from api.access import PUBLIC, TOKEN_COOKIE, access
 from api.db import DbSession
 from api.errors import DOMAIN_STATUS
 from api.routes.issuers import LD_JSON
 from api.routes.oid4vci import offer_uri
 from api.state import keyring_of, search_index, status_cache_of
 from api.security import same_origin
+from api.routes.showing import badge_src, certificate_response, holder_links
 from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
 from catalogue.errors import DomainError, Invalid
 from catalogue.search import SORTS, SearchQuery, search_courses
@@ -41,6 +42,7 @@ from credentials.learners import Learner, learner_credentials, learner_for_token
 from credentials.proofs.limits import MAX_BODY_BYTES
 from credentials.oid4vci import create_offer, holds
 from credentials.status_changes import get_credential, parse_id
+from credentials.showing import held_by
 from credentials.verifying import verify_credential
 
 import web
@@ -63,7 +65,6 @@ __all__ = ["PAGE_ERRORS", "WebController", "page", "public_limit", "template_con
 
 WEB = Path(web.__file__).resolve().parent  # templates and static files
 FACETS = ("institution", "type", "mode", "language", "city")
-TOKEN_COOKIE = "learner_token"
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
@@ -258,7 +259,9 @@ class WebController(Controller):
 
     @get("/credentials/{id:str}", opt=access(PUBLIC), name="web:credential")
     async def credential(self, request: Request, db_session: DbSession,
-                         id: FromPath[str]) -> Template:
+                         id: FromPath[str]) -> Template | Response[bytes]:
+        if id.endswith(".pdf"):  # /credentials/{id}.pdf: a path parameter is a whole segment
+            return await certificate_response(request, db_session, id)
         stored = await get_credential(db_session, parse_id(id))
         document = msgspec.json.decode(stored.document)
         app = request.app
@@ -270,9 +273,12 @@ class WebController(Controller):
         learner = await learner_for_token(db_session, token) if token else None
         holder = learner is not None and stored.status != "revoked" and await holds(
             db_session, learner.email, stored.id)
+        owns = learner is not None and await held_by(db_session, stored.id, learner)
         return page(request, "credential.html.j2", view=credential_view(document), report=report,
                     verdict=verdict(report), page_url=url, qr=qr_svg(url), holder=holder,
-                    download_url=f"/credentials/{stored.id}/json", credential_id=stored.id)
+                    download_url=f"/credentials/{stored.id}/json", credential_id=stored.id,
+                    badge_url=badge_src(document, request.app.state.settings.base_url),
+                    links=holder_links(stored.id) if owns else None)
 
     @get("/credentials/{id:str}/json", opt=access(PUBLIC), name="web:credential-json")
     async def credential_json(self, db_session: DbSession, id: FromPath[str]) -> Response[bytes]:
