@@ -22,7 +22,7 @@ from api.errors import exception_handlers
 from api.catalogue import CourseController
 from api.credentials import credential_handlers
 from api.pathways import pathway_handlers
-from api.learners import resolve_learner
+from api.sessions import resolve_learner, signin_limits
 from api.harvest import HarvestController
 from api.harvest_worker import HarvestProcess
 from api.ooapi import OoapiController
@@ -30,6 +30,7 @@ from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
 from api.security import security_headers
 from api.search import SearchController, new_search_index
+from api.signin import signin_handlers
 from api.web import template_config, web_handlers
 from api.verification import ProofVerdicts, warm_verifiers
 from api.workers import CpuPool
@@ -98,6 +99,7 @@ def create_app(
         *credential_handlers(),
         *pathway_handlers(),
         *web_handlers(),
+        *signin_handlers(),
         *(extra_handlers or []),
     ]
     return document_api(Litestar(
@@ -132,7 +134,8 @@ def _initial_state(settings: Settings) -> dict[str, Any]:
 
     limiter = RateLimiter.for_process({"public": settings.search_rate_per_minute,
                                        "write": settings.write_rate_per_minute,
-                                       "verify": settings.verify_rate_per_minute},
+                                       "verify": settings.verify_rate_per_minute,
+                                       **signin_limits(settings)},
                                       settings.trusted_proxies)
     return State({"settings": settings, "learner_resolver": resolve_learner,  # type: ignore[return-value]
                   "rate_limiter": limiter, "cpu_pool": CpuPool(),

@@ -19,12 +19,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from api.access import PUBLIC, access, partner
 from api.db import DbSession
 from api.issuers import LD_JSON, keyring_of, status_cache_of
+from api.readers import readable_credential
 from api.verification import client_of, parse_verify_body, prover_of, stored_prover, verdicts_of
 from catalogue.validation import MalformedJSON, Violation, loads_strict
 from credentials.errors import Invalid
 from credentials.issuing import MAX_BATCH, Outcome, issue, issue_one
 from credentials.limits import MAX_BODY_BYTES, MAX_ITEMS
-from credentials.service import change_status, get_credential, parse_id
+from credentials.service import change_status, parse_id
 from credentials.verifying import Report, verify_credential, verify_many
 
 __all__ = ["CredentialController", "IssuingController", "VerifyController", "credential_handlers"]
@@ -188,10 +189,14 @@ class CredentialController(Controller):
     tags = ["credentials"]
 
     @get("/{id:str}", opt=access(PUBLIC),
-         summary="A credential exactly as issued (HTML page with its verification for browsers)")
+         summary="A credential exactly as issued, for its holder and its issuer only "
+                 "(HTML page with its verification for browsers)")
     async def read(self, request: Request, db_session: DbSession,
                    id: FromPath[str]) -> Response[bytes]:
-        stored = await get_credential(db_session, parse_id(id))
+        """Its holder (session cookie or learner token) and its issuing institution (API key)
+        read it; anyone else gets 404, as for an id that does not exist. The public reach a
+        credential through the holder's share links (``/api/v1/shares/{token}``)."""
+        stored = await readable_credential(request, db_session, parse_id(id))
         if _wants_html(request):
             app = request.app
             report = await verify_credential(
@@ -232,8 +237,10 @@ def credential_handlers() -> list[type[Controller]]:
     """Every controller of the registry, for ``create_app``'s route handlers."""
     from api.issuers import IssuerController
     from api.learners import LearnerController, LearnerTokenController, ShareController
+    from api.me import MeController
     from api.oid4vci import OfferController, Oid4vciController
 
     return [IssuingController, CredentialController, VerifyController, IssuerController,
-            LearnerTokenController, LearnerController, ShareController, Oid4vciController,
+            LearnerTokenController, LearnerController, MeController, ShareController,
+            Oid4vciController,
             OfferController]

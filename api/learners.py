@@ -1,7 +1,7 @@
 """Learners: tokens from their institution, their own credentials, exports and share links.
 
-``resolve_learner`` is the app's ``learner_resolver``: the access guard calls it for every
-``LEARNER`` route and puts its result in ``request.state.learner``.
+``resolve_learner`` (``api.sessions``) is the app's ``learner_resolver``: the access guard
+calls it for every ``LEARNER`` route and puts its result in ``request.state.learner``.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
+from litestar.response import Template
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from api.access import LEARNER, PUBLIC, access, bearer_token, partner
+from api.access import LEARNER, PUBLIC, access, partner
+from api.sessions import resolve_learner, share_key
+from api.shared import shared_response
 from api.db import DbSession
 from api.issuers import LD_JSON, keyring_of
 from api.pagination import MAX_LIMIT, decode_cursor, encode_cursor
@@ -27,17 +28,15 @@ from credentials.learners import (
     IssuedToken,
     Learner,
     LearnerCredential,
-    create_share,
     create_token,
     delete_share,
     learner_credentials,
-    learner_for_token,
     list_tokens,
     revoke_session,
     revoke_token,
-    shared_credential,
 )
 from credentials.reissue import reissue
+from credentials.shares import ShareLink, create_share, delete_share_by_id
 from credentials.service import parse_id
 
 EMAIL_FILTER = r"^[^@]+@[^@]+$"  # no \s: Python and JSON Schema generators disagree on U+0085
@@ -47,20 +46,6 @@ __all__ = ["LearnerController", "LearnerTokenController", "Scope", "ShareControl
            "resolve_learner", "scope_of"]
 
 _encode = msgspec.json.Encoder().encode
-
-
-async def resolve_learner(connection: ASGIConnection) -> Learner:
-    """The learner a ``Bearer lrn_...`` token stands for; 401 when missing, unknown or expired."""
-    token = bearer_token(connection)
-    if token is None:
-        raise NotAuthorizedException("A learner token is required: send 'Authorization: Bearer "
-                                     "<token>'.", headers={"WWW-Authenticate": "Bearer"})
-    async with connection.app.state.session_factory() as session:
-        learner = await learner_for_token(session, token)
-    if learner is None:
-        raise NotAuthorizedException("The learner token is unknown, expired or revoked.",
-                                     headers={"WWW-Authenticate": "Bearer"})
-    return learner
 
 
 class Scope(msgspec.Struct):
@@ -103,10 +88,20 @@ class CredentialPage(msgspec.Struct):
 
 
 class ShareOut(msgspec.Struct):
-    token: str
-    url: str
+    token: str | None  # None: a link made before links could be listed (delete it by id)
+    url: str | None
     credential_id: str
     scope: Scope
+    id: str
+    label: str | None
+    created_at: datetime
+
+
+def share_out(request: Request, link: ShareLink) -> ShareOut:
+    base = request.app.state.settings.base_url
+    url = f"{base}/api/v1/shares/{link.token}" if link.token else None
+    return ShareOut(link.token, url, str(link.credential_id), scope_of(request.state.learner),
+                    str(link.id), link.label, link.created_at)
 
 
 def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
@@ -213,10 +208,17 @@ class LearnerController(Controller):
     @post("/credentials/{id:str}/shares", opt=access(LEARNER), status_code=HTTP_201_CREATED,
           summary="A public link to one of my credentials")
     async def share(self, request: Request, db_session: DbSession, id: FromPath[str]) -> ShareOut:
-        share = await create_share(db_session, request.state.learner, parse_id(id))
-        base = request.app.state.settings.base_url
-        return ShareOut(share.token, f"{base}/api/v1/shares/{share.token}",
-                        str(share.credential_id), scope_of(request.state.learner))
+        """The only public way to the credential: the link shows the credential page in a
+        browser and its JSON to ``Accept: application/json``; deleting it hides the credential
+        at once. An optional body ``{"label": "..."}`` names what the link is for."""
+        raw = await request.body()
+        body: Any = loads_strict(raw) if raw.strip() else {}
+        if not isinstance(body, dict) or set(body) - {"label"} or not isinstance(
+                body.get("label", ""), str):
+            raise Invalid([("/label", "the body is empty or {\"label\": \"...\"}")])
+        link = await create_share(db_session, request.state.learner, parse_id(id),
+                                  share_key(request.app.state.settings), label=body.get("label"))
+        return share_out(request, link)
 
     @delete("/session", opt=access(LEARNER), status_code=HTTP_204_NO_CONTENT,
             summary="Sign out: revoke the learner token of this request")
@@ -240,16 +242,25 @@ class LearnerController(Controller):
                         headers={"Location": f"/api/v1/credentials/{done.id}"})
 
     @delete("/shares/{token:str}", opt=access(LEARNER), status_code=HTTP_204_NO_CONTENT,
-            summary="Delete one of my share links")
+            summary="Delete one of my share links (by its token or its id)")
     async def unshare(self, request: Request, db_session: DbSession, token: FromPath[str]) -> None:
-        await delete_share(db_session, request.state.learner, token)
+        try:
+            share_id = uuid.UUID(token)
+        except ValueError:
+            await delete_share(db_session, request.state.learner, token)
+        else:
+            await delete_share_by_id(db_session, request.state.learner, share_id)
 
 
 class ShareController(Controller):
     path = "/api/v1/shares"
     tags = ["learners"]
 
-    @get("/{token:str}", opt=access(PUBLIC), summary="A credential a learner shared")
-    async def read(self, db_session: DbSession, token: FromPath[str]) -> Response[bytes]:
-        found = await shared_credential(db_session, token)
-        return Response(found.document, media_type=LD_JSON)
+    @get("/{token:str}", opt=access(PUBLIC),
+         summary="A credential a learner shared: its page in a browser, JSON otherwise")
+    async def read(self, request: Request, db_session: DbSession,
+                   token: FromPath[str]) -> Response[bytes] | Template:
+        """Content negotiation: a browser (``Accept: text/html`` before any JSON type) gets
+        the credential page with its verification; ``application/json``,
+        ``application/ld+json`` or no preference get the credential exactly as issued."""
+        return await shared_response(request, db_session, token)

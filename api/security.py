@@ -34,7 +34,7 @@ DOCS_CSP = "frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-_TOKEN = re.compile(r"\b(lrn|shr|acad)_[A-Za-z0-9_\-]+")
+_TOKEN = re.compile(r"\b(lrn|shr|acad|sgn|ses)_[A-Za-z0-9_\-]+")
 _SHARE = re.compile(r"/shares/[^/]+")
 
 

@@ -32,7 +32,9 @@ __all__ = [
     "Credential",
     "CredentialShare",
     "IssuerKey",
+    "LearnerSession",
     "LearnerToken",
+    "SignInLink",
     "StatusAllocation",
     "StatusList",
 ]
@@ -143,3 +145,32 @@ class CredentialShare(Base):
     )
     email: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    id: Mapped[uuid.UUID] = mapped_column(UUID, unique=True, server_default=func.gen_random_uuid())
+    label: Mapped[str | None] = mapped_column(String(64))
+
+
+class SignInLink(Base):
+    """A one-time sign-in link (``credentials.signin``); ``email`` is NULL for an address
+    that holds no credential (the request was answered alike, nothing was mailed)."""
+
+    __tablename__ = "sign_in_link"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, server_default=func.gen_random_uuid())
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(Text)
+    nonce_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LearnerSession(Base):
+    __tablename__ = "learner_session"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, server_default=func.gen_random_uuid())
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(Text)
+    user_agent: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
