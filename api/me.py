@@ -126,5 +126,6 @@ class MeController(Controller):
         With an institution's token, this covers that institution only."""
         learner: Learner = request.state.learner
         done = await erase_account(db_session, learner)
+        forget = [forget_session(request)] if learner.session_id is not None else []
         return Response(_encode(_erasure_out(learner, done)), media_type="application/json",
-                        cookies=[forget_session(request)])
+                        cookies=forget)

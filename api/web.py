@@ -69,8 +69,8 @@ try:  # pathway progress is optional until credentials.progress lands
 except ImportError:  # pragma: no cover
     learner_progress = None  # type: ignore[assignment]
 
-__all__ = ["PAGE_ERRORS", "WebController", "credential_page", "page", "public_limit", "template_config",
-           "verify_limit", "web_handlers"]
+__all__ = ["PAGE_ERRORS", "WebController", "credential_page", "page", "public_limit",
+           "template_config", "verify_limit", "web_handlers"]
 
 FACETS = ("institution", "type", "mode", "language", "city")
 

@@ -81,8 +81,10 @@ async def create_share(session: AsyncSession, learner: Learner, credential_id: u
     await owned_credential(session, learner, credential_id)
     share_id = uuid.uuid4()
     row = (await session.execute(
-        text("INSERT INTO credential_share (id, token_hash, credential_id, email, label) "
-             "VALUES (:i, :h, :c, :e, :l) ON CONFLICT DO NOTHING RETURNING id"),
+        # clock_timestamp: the list orders links as they were made, even within one transaction
+        text("INSERT INTO credential_share (id, token_hash, credential_id, email, label, "
+             "created_at) VALUES (:i, :h, :c, :e, :l, clock_timestamp()) "
+             "ON CONFLICT DO NOTHING RETURNING id"),
         {"i": share_id, "h": _sha(share_token(key, share_id)), "c": credential_id,
          "e": learner.email, "l": label},
     )).first()
