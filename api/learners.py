@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from api.access import LEARNER, PUBLIC, access, partner
-from api.sessions import resolve_learner, share_key
+from api.sessions import forget_session, resolve_learner, share_key
 from api.shared import shared_response
 from api.db import DbSession
 from api.issuers import LD_JSON, keyring_of
@@ -221,9 +221,12 @@ class LearnerController(Controller):
         return share_out(request, link)
 
     @delete("/session", opt=access(LEARNER), status_code=HTTP_204_NO_CONTENT,
-            summary="Sign out: revoke the learner token of this request")
-    async def sign_out(self, request: Request, db_session: DbSession) -> None:
-        await revoke_session(db_session, request.state.learner)
+            summary="Sign out: end the learner token or the sign-in session of this request")
+    async def sign_out(self, request: Request, db_session: DbSession) -> Response[None]:
+        learner: Learner = request.state.learner
+        await revoke_session(db_session, learner)
+        forget = [forget_session(request)] if learner.session_id is not None else []
+        return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=forget)
 
     @post("/credentials/{id:str}/reissue", opt=access(LEARNER),
           summary="My credential again, in the form every standard verifier reads")

@@ -258,6 +258,22 @@ REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
             "properties": {"email": {"type": "string", "maxLength": 320, "pattern": EMAIL}},
         }}},
     },
+    ("POST", "/api/v1/learners/sign-in"): {
+        "description": "The address to mail a one-time sign-in link to (sent only when it "
+                       "holds credentials; the answer is the same 202 either way).",
+        "required": True,
+        "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "required": ["email"],
+            "properties": {"email": {"type": "string", "maxLength": 320, "pattern": EMAIL}},
+        }}},
+    },
+    ("POST", "/api/v1/me/credentials/{id}/shares"): {
+        "description": "Optional: what the link is for (one live link per label is reused).",
+        "required": False,
+        "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"label": {"type": "string", "minLength": 1, "maxLength": 64}}}}},
+    },
     ("POST", "/api/v1/verify"): {
         "description": "A credential, or a JSON array of up to 1,000, in at most 1 MiB: any "
                        "JSON is verified (and what is not a credential fails verification). "
@@ -298,7 +314,20 @@ RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
         200: {"application/json": "api.credentials:BatchResult"}},
     ("GET", "/api/v1/credentials/{id}"): {
         200: {LD_JSON: _OBJECT, "text/html": {"type": "string"}}},
-    ("GET", "/api/v1/shares/{token}"): {200: {LD_JSON: _OBJECT}},
+    ("GET", "/api/v1/shares/{token}"): {200: {
+        LD_JSON: _OBJECT, "application/json": _OBJECT, "text/html": {"type": "string"}}},
+    ("POST", "/api/v1/learners/sign-in"): {202: {"application/json": {
+        "type": "object", "required": ["detail", "email", "expires_in_seconds"],
+        "properties": {"detail": {"type": "string"}, "email": {"type": "string"},
+                       "expires_in_seconds": {"type": "integer"}}}}},
+    ("GET", "/api/v1/me/export"): {200: {"application/json": {
+        "type": "object", "required": ["learner", "scope", "exported_at", "credentials",
+                                       "shares", "sessions", "sign_in_links", "learner_tokens",
+                                       "notifications"],
+        "properties": {"credentials": {"type": "array", "items": _OBJECT},
+                       **{k: {"type": "array"} for k in ("shares", "sessions", "sign_in_links",
+                                                         "learner_tokens", "notifications")}}}}},
+    ("DELETE", "/api/v1/me"): {200: {"application/json": "api.me:ErasureOut"}},
     ("POST", "/api/v1/me/credentials/{id}/reissue"): {
         201: {LD_JSON: _OBJECT}, 200: {LD_JSON: _OBJECT}},
     ("GET", "/api/v1/me/credentials"): {200: {"application/json": "api.learners:CredentialPage"}},
@@ -321,6 +350,7 @@ RESPONSES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
 
 # Statuses only the domain knows about, by (method, path).
 EXTRA_STATUSES: dict[tuple[str, str], set[int]] = {
+    ("GET", "/api/v1/credentials/{id}"): {401},  # a bearer token that is not (or no longer) valid
     ("PUT", "/api/v1/institutions/{slug}/courses/{code}"): {412},
     ("POST", "/api/v1/institutions/{slug}/sources/{name}/run"): {409},
     ("POST", "/api/v1/institutions/{slug}/credentials"): {409},
@@ -404,7 +434,9 @@ def _schema(schema: dict[str, Any] | str, schemas: dict[str, Any]) -> dict[str, 
 def _security(rule: Rule | None) -> list[dict[str, list[str]]] | None:
     if rule is None or rule.kind == "public":
         return None
-    return [{"learnerToken": []}] if rule.kind == "learner" else [{"partnerKey": []}]
+    if rule.kind == "learner":
+        return [{"learnerToken": []}, {"learnerSession": []}]
+    return [{"partnerKey": []}]
 
 
 def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
@@ -417,6 +449,10 @@ def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
     components.setdefault("securitySchemes", {})["learnerToken"] = {
         "type": "http", "scheme": "bearer",
         "description": "A learner token (lrn_...) handed out by the learner's institution"}
+    components["securitySchemes"]["learnerSession"] = {
+        "type": "apiKey", "in": "cookie", "name": "academy_session",
+        "description": "The session a sign-in link started (POST /api/v1/learners/sign-in); "
+                       "state-changing calls also send its CSRF token as X-CSRF-Token"}
     paths = document.get("paths", {})
     for op in operations(app):
         item = paths.get(op.path)

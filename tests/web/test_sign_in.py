@@ -177,8 +177,11 @@ async def test_sign_out_through_the_api_with_the_cookie(client, ucll, session_fa
     await issue(client, ucll)
     await signed_in(client, session_factory)
     csrf = await csrf_of(client)
+    session = client.cookies.get("academy_session")
     r = await client.delete("/api/v1/me/session", headers={"X-CSRF-Token": csrf})
-    assert r.status_code == 204
+    assert r.status_code == 204 and 'academy_session=""' in r.headers["set-cookie"]
+    assert (await client.get("/api/v1/me/credentials")).status_code == 401
+    client.cookies.set("academy_session", str(session))  # ended on the server, too
     assert (await client.get("/api/v1/me/credentials")).status_code == 401
 
 
