@@ -25,6 +25,8 @@ from api.pathways import pathway_handlers
 from api.sessions import resolve_learner, signin_limits
 from api.harvest import HarvestController
 from api.harvest_worker import HarvestProcess
+from api.mail import sender_for
+from api.notifications import notification_handlers
 from api.ooapi import OoapiController
 from api.institutions import InstitutionController
 from api.ratelimit import RateLimiter
@@ -65,6 +67,7 @@ def create_app(
     settings = settings or load_settings()
     configure_logging(settings.log_level)
     database = Database(settings)
+    mail_sender = sender_for(settings)  # a wrong ACADEMY_SMTP_URL stops start-up here
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -83,9 +86,14 @@ def create_app(
             harvester = HarvestProcess(
                 settings, database.engine.url.render_as_string(hide_password=False))
             harvester.start()
+        mail_sender.session_factory = app.state.session_factory
+        app.state.mail_sender = mail_sender
+        if settings.mail_in_background and database.engine is not None:
+            mail_sender.start(database.engine)  # tests drain with mail_sender.drain_once()
         try:
             yield
         finally:
+            await mail_sender.stop()
             if harvester is not None:
                 await asyncio.to_thread(harvester.stop)
             app.state.cpu_pool.shutdown()
@@ -98,6 +106,7 @@ def create_app(
         OoapiController,
         *credential_handlers(),
         *pathway_handlers(),
+        *notification_handlers(),
         *web_handlers(),
         *signin_handlers(),
         *(extra_handlers or []),

@@ -42,6 +42,7 @@ from catalogue.search import MAX_OFFSET, SORTS
 from catalogue.search import MAX_LIMIT as SEARCH_MAX_LIMIT
 from catalogue.search import MAX_QUERY as SEARCH_MAX_QUERY
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
+from credentials.notifications import STATES as MAIL_STATES
 from catalogue.ooapi_queries import (
     LEVELS,
     MAX_QUERY,
@@ -154,6 +155,8 @@ QUERY_PARAMETERS: dict[tuple[str, str], dict[str, Any]] = {
     ("/ooapi/v5/courses", "sort"): _sort("courseId", "name"),
     ("/ooapi/v5/courses/{courseId}/offerings", "sort"): _sort(
         "offeringId", "name", "startDate", "endDate"),
+    ("/api/v1/institutions/{slug}/notifications", "state"): {
+        "type": "string", "enum": list(MAIL_STATES)},
 }
 
 # Litestar's component for a Struct, where the handler checks more than the Struct says.

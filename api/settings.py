@@ -46,9 +46,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     harvest_max_bytes: int = 64 * 1024 * 1024
     harvest_max_items: int = 50_000
     offer_ttl_seconds: int = 600
-    # Sign-in links asked a minute per client (each address: SIGNIN_ADDRESS_RATE); sessions' life.
+    # Sign-in links asked a minute per client (and 3 per address: api.sessions); sessions' life.
     signin_rate_per_minute: int = 10
     learner_session_hours: int = 12
+    # Mail (api.mail): None writes {data_dir}/outbox/*.eml instead of sending.
+    smtp_url: str | None = None
+    mail_from: str = "Academy <noreply@localhost>"
+    mail_in_background: bool = True
+    mail_max_attempts: int = 8
+    mail_retry_seconds: float = 60.0
 
 
 class SecretKeyTooWeak(ValueError):
@@ -157,6 +163,11 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "offer_ttl_seconds": int(env.get("ACADEMY_OFFER_TTL_SECONDS", 600)),
         "signin_rate_per_minute": int(env.get("ACADEMY_SIGNIN_RATE_PER_MINUTE", 10)),
         "learner_session_hours": int(env.get("ACADEMY_LEARNER_SESSION_HOURS", 12)),
+        "smtp_url": env.get("ACADEMY_SMTP_URL") or None,
+        "mail_from": env.get("ACADEMY_MAIL_FROM") or "Academy <noreply@localhost>",
+        "mail_in_background": env.get("ACADEMY_BACKGROUND_MAIL", "1") != "0",
+        "mail_max_attempts": int(env.get("ACADEMY_MAIL_MAX_ATTEMPTS", 8)),
+        "mail_retry_seconds": float(env.get("ACADEMY_MAIL_RETRY_SECONDS", 60)),
     }
     values.update(overrides)
     if "secret_key" not in values:  # what the operator configured (an override is code's)

@@ -29,6 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.errors import InstitutionNotFound
+from credentials.award_mail import queue_award_mails
 from credentials.builder import build_credential, normalise_email
 from credentials.errors import IdempotencyConflict, Invalid
 from credentials.fastschema import check_request, check_resolved, ob3_violations
@@ -355,8 +356,9 @@ class NewCredential(msgspec.Struct, frozen=True, kw_only=True):
 async def insert_credentials(
     session: AsyncSession, institution_id: int, rows: Sequence[NewCredential]
 ) -> set[uuid.UUID]:
-    """Store ``rows`` in one statement; the ids stored. A row whose idempotency key the
-    institution already used is skipped (a concurrent retry won)."""
+    """Store ``rows`` in one statement, and queue their award mails in another; the ids
+    stored. A row whose idempotency key the institution already used is skipped (a
+    concurrent retry won)."""
     result = await session.execute(text(_INSERT), {
         "inst": institution_id,
         "id": [r.id for r in rows], "course_inst": [r.course_institution_id for r in rows],
@@ -367,7 +369,9 @@ async def insert_credentials(
         "si": [r.status_entry[2] for r in rows], "key": [r.idempotency_key for r in rows],
         "digest": [r.request_hash for r in rows],
     })
-    return {r[0] for r in result}
+    stored = {r[0] for r in result}
+    await queue_award_mails(session, institution_id, [r for r in rows if r.id in stored])
+    return stored
 
 
 async def _sign_and_store(

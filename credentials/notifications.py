@@ -55,7 +55,8 @@ class Outgoing(msgspec.Struct, frozen=True, kw_only=True):
 
     to: str
     subject: str
-    text: str
+    text: str | None
+    """None: the sender renders the body from what ``kind`` names (``credentials.award_mail``)."""
     kind: str
     html: str | None = None
     institution_id: int | None = None
@@ -90,9 +91,10 @@ class Claimed(msgspec.Struct, frozen=True, kw_only=True):
     kind: str
     recipient: str
     subject: str
-    body_text: str
+    body_text: str | None
     body_html: str | None
     language: str | None
+    credential_id: uuid.UUID | None
     attempts: int
     created_at: datetime
 
@@ -107,29 +109,39 @@ WITH queued AS (
         CAST(:cred AS uuid[]), CAST(:to AS text[]), CAST(:subject AS text[]),
         CAST(:text AS text[]), CAST(:html AS text[]), CAST(:lang AS text[]),
         CAST(:sensitive AS boolean[]), CAST(:expires AS timestamptz[]))
-    RETURNING id, kind, recipient, subject, language, credential_id, state, attempts,
-        last_error, message_id, created_at, next_attempt_at, sent_at
+    RETURNING {{returning}}
 ), woken AS (SELECT pg_notify('{CHANNEL}', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_)
-SELECT queued.* FROM queued LEFT JOIN woken ON true ORDER BY id
+SELECT {{select}} FROM queued LEFT JOIN woken ON true {{order}}
 """
+_ROWS = text(_QUEUE.format(
+    returning="id, kind, recipient, subject, language, credential_id, state, attempts, "
+              "last_error, message_id, created_at, next_attempt_at, sent_at",
+    select="queued.*", order="ORDER BY id"))
+_COUNT = text(_QUEUE.format(returning="1", select="count(*)", order=""))
 
 
-async def queue_mails(session: AsyncSession, mails: Sequence[Outgoing]) -> list[Notification]:
-    """Queue ``mails`` in the session's transaction (one statement); their rows, in order."""
+async def queue_mails(
+    session: AsyncSession, mails: Sequence[Outgoing], *, rows: bool = True
+) -> list[Notification]:
+    """Queue ``mails`` in the session's transaction (one statement); their rows, in order
+    (none with ``rows=False``: a batch need not read back what it wrote)."""
     if not mails:
         return []
-    result = await session.execute(text(_QUEUE), {
+    result = await session.execute(_ROWS if rows else _COUNT, {
         "inst": [m.institution_id for m in mails], "kind": [m.kind for m in mails],
         "cred": [m.credential_id for m in mails], "to": [m.to for m in mails],
         "subject": [m.subject for m in mails], "text": [m.text for m in mails],
         "html": [m.html for m in mails], "lang": [m.language for m in mails],
         "sensitive": [m.sensitive for m in mails], "expires": [m.expires_at for m in mails],
     })
+    if not rows:
+        return []
     return [msgspec.convert(row._asdict(), Notification) for row in result]
 
 
 async def queue_mail(
-    session: AsyncSession, *, institution_id: int | None, to: str, subject: str, text: str,
+    session: AsyncSession, *, institution_id: int | None, to: str, subject: str,
+    text: str | None,
     html: str | None = None, kind: str, credential_id: uuid.UUID | None = None,
     language: str | None = None, sensitive: bool = False, expires_at: datetime | None = None,
 ) -> Notification:
@@ -176,7 +188,7 @@ FROM (SELECT id FROM mail_outbox WHERE state IN ('queued', 'sending')
       FOR UPDATE SKIP LOCKED) AS due
 WHERE m.id = due.id
 RETURNING m.id, m.kind, m.recipient, m.subject, m.body_text, m.body_html, m.language,
-    m.attempts, m.created_at
+    m.credential_id, m.attempts, m.created_at
 """
 
 
@@ -198,11 +210,15 @@ _DONE_BODY = ("body_text = CASE WHEN sensitive THEN '' ELSE body_text END, "
               "body_html = CASE WHEN sensitive THEN NULL ELSE body_html END")
 
 
-async def mark_sent(session: AsyncSession, mail_id: int, message_id: str) -> None:
+async def mark_sent(session: AsyncSession, sent: Sequence[tuple[int, str]]) -> None:
+    """Record ``(id, Message-ID)`` pairs as sent, in one statement."""
+    if not sent:
+        return
     await session.execute(text(
-        f"UPDATE mail_outbox SET state = 'sent', sent_at = now(), message_id = :mid, "
-        f"last_error = NULL, {_DONE_BODY} WHERE id = :id AND state = 'sending'"),
-        {"id": mail_id, "mid": message_id})
+        f"UPDATE mail_outbox m SET state = 'sent', sent_at = now(), message_id = s.mid, "
+        f"last_error = NULL, {_DONE_BODY} FROM unnest(CAST(:ids AS bigint[]), "
+        f"CAST(:mids AS text[])) AS s(id, mid) WHERE m.id = s.id AND m.state = 'sending'"),
+        {"ids": [i for i, _ in sent], "mids": [m for _, m in sent]})
 
 
 async def mark_attempt_failed(
