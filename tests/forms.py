@@ -34,7 +34,8 @@ async def mails_to(session_factory: Any, address: str) -> list[Any]:
     async with session_factory() as s:
         rows = await s.execute(text(
             "SELECT kind, subject, body_text, language, sensitive, expires_at, created_at "
-            "FROM mail_outbox WHERE recipient = :a ORDER BY id"), {"a": address})
+            "FROM mail_outbox WHERE recipient = :a AND kind = 'sign_in' ORDER BY id"),
+            {"a": address})
         return list(rows)
 
 
