@@ -121,8 +121,10 @@ class SignInPages(Controller):
         check_csrf(request, form.get(CSRF_FIELD))
         nonce = browser_nonce(request)  # csrf_token gave every form page one
         try:
-            asked = await ask_for_link(request, db_session, form.get("email"), _lang(request),
-                                       nonce=nonce)
+            typed = form.get("email")  # a browser's form: spaces around it are no mistake
+            asked = await ask_for_link(request, db_session,
+                                       typed.strip() if isinstance(typed, str) else typed,
+                                       _lang(request), nonce=nonce)
         except Invalid as exc:
             return page(request, "signin.html.j2", status=422, forms=True, state="invalid",
                         detail=exc.errors[0][1], email=str(form.get("email") or "")[:320])

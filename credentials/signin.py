@@ -108,7 +108,7 @@ def _hash(token: str) -> str:
 
 def valid_email(email: object) -> str:
     """``email`` normalised, or :class:`Invalid` naming the field."""
-    if not isinstance(email, str) or len(email) > 320 or not _EMAIL.match(email.strip()):
+    if not isinstance(email, str) or len(email) > 320 or not _EMAIL.match(email):
         raise Invalid([("/email", "is not an e-mail address (name@example.org)")])
     return normalise_email(email)
 

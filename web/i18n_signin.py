@@ -26,6 +26,7 @@ SIGNIN_MESSAGES: dict[str, dict[str, str]] = {
         "signin.or_token": "Have a learner token from your institution?",
         "signin.ended": "Your session has ended. Sign in again.",
         "signin.signed_out": "You are signed out.", "signin.logout": "Sign out",
+        "signin.export": "Download all my data",
         "signin.mail.subject": "Your sign-in link for Academy",
         "signin.mail.bound": " It only works in the browser where you asked for it.",
         "signin.mail.text": "Hello,\n\nSomeone, hopefully you, asked to sign in to Academy with "
@@ -55,6 +56,7 @@ SIGNIN_MESSAGES: dict[str, dict[str, str]] = {
         "signin.or_token": "Heb je een leerderstoken van je instelling?",
         "signin.ended": "Je sessie is afgelopen. Meld je opnieuw aan.",
         "signin.signed_out": "Je bent afgemeld.", "signin.logout": "Afmelden",
+        "signin.export": "Al mijn gegevens downloaden",
         "signin.mail.subject": "Je aanmeldlink voor Academy",
         "signin.mail.bound": " Hij werkt alleen in de browser waarin je hem vroeg.",
         "signin.mail.text": "Hallo,\n\nIemand, hopelijk jij, vroeg om met dit adres aan te melden "

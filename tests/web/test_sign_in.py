@@ -55,6 +55,7 @@ async def test_a_learner_signs_in_with_a_link_and_sees_their_credentials(  # typ
     assert "Path=/" in cookie and "Max-Age=43200" in cookie  # 12 hours
     r = await client.get("/me", headers={"Accept-Language": "en"})
     assert r.status_code == 200 and f"/credentials/{cid}" in r.text and AN in r.text
+    assert 'href="/api/v1/me/export"' in r.text
     assert (await client.get(f"/credentials/{cid}")).status_code == 200  # the holder reads it
     mine = (await client.get("/api/v1/me/credentials")).json()  # the API takes the cookie too
     assert [c["id"] for c in mine["items"]] == [cid] and mine["scope"]["institution"] is None
