@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import ssl
 import uuid
 from contextlib import suppress
@@ -55,6 +56,7 @@ MAX_BACKOFF = 6 * 3600.0
 LEASE_SECONDS = 300.0  # a claimed mail is retried after this if its sender never reported
 POLL_SECONDS = 30.0  # wake-up without a NOTIFY (e.g. the listening connection was lost)
 BATCH = 100
+_ADDRESS = re.compile(r"[^\s<>\"']+@[^\s<>\"']+")
 
 
 class SendFailed(Exception):
@@ -264,8 +266,9 @@ class MailSender:
                 retry = None if failure.permanent else _backoff(self.settings, mail.attempts)
                 state = await mark_attempt_failed(session, mail.id, str(failure),
                                                   message_id=message_id, retry_in=retry)
+                # The row keeps the server's words; the log gets them without addresses.
                 log.warning("mail %s (%s) attempt %d failed, now %s: %s", mail.id, mail.kind,
-                            mail.attempts, state, failure)
+                            mail.attempts, state, _ADDRESS.sub("<address>", str(failure)))
             await mark_sent(session, sent)
             await session.commit()
         return len(claimed)

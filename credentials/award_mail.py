@@ -133,9 +133,9 @@ def award_mail(credential_id: uuid.UUID, email: str, document: bytes) -> Outgoin
     why = words["why"].format(**values)
     plain = "\n\n".join([*paragraphs, "-- ", why]) + "\n"
     safe = {k: html.escape(v) for k, v in values.items()}
-    link = f'<a href="{safe["me"]}">{safe["me"]}</a>'
+    links = {k: f'<a href="{safe[k]}">{safe[k]}</a>' for k in ("me", "page")}
     rich = [words[k].format(**safe) for k in ("greeting", "earned")]
-    rich.append(words["see"].format(**{**safe, "me": link}))
+    rich.append(words["see"].format(**{**safe, **links}))
     rich.append(words["proof"])
     body = "".join(f"<p>{p}</p>\n" for p in rich)
     page = (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'

@@ -81,6 +81,7 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
     message_id: str | None
     created_at: datetime
     next_attempt_at: datetime | None
+    """When it is (re)tried, while ``queued`` or ``sending``; None once done."""
     sent_at: datetime | None
 
 
@@ -160,7 +161,8 @@ async def list_notifications(
     """The institution's mails, newest first, keyset on id; the next ``after`` or None."""
     result = await session.execute(text(
         "SELECT id, kind, recipient, subject, language, credential_id, state, attempts, "
-        "last_error, message_id, created_at, next_attempt_at, sent_at FROM mail_outbox "
+        "last_error, message_id, created_at, sent_at, CASE WHEN state IN ('queued', 'sending') "
+        "THEN next_attempt_at END AS next_attempt_at FROM mail_outbox "
         "WHERE institution_id = :inst AND (CAST(:state AS text) IS NULL OR state = :state) "
         "AND (CAST(:after AS bigint) IS NULL OR id < :after) ORDER BY id DESC LIMIT :n"),
         {"inst": institution_id, "state": state, "after": after, "n": limit + 1})

@@ -5,11 +5,13 @@ two senders sharing one outbox without sending anything twice."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email
 import email.policy
 import socket
+import ssl
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -41,10 +43,11 @@ class Inbox:
         self.messages: list[tuple[list[str], EmailMessage]] = []
         self.logins: list[tuple[bytes, bytes]] = []
         self.refuse = refuse
+        self.refusal = "550 5.1.1 No such mailbox here"
 
     async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
         if self.refuse:
-            return "550 5.1.1 No such mailbox here"
+            return self.refusal
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -120,6 +123,7 @@ async def test_the_learners_mail_server_receives_the_award(  # type: ignore[no-u
     (row,) = await mails(client, ucll)
     assert row["state"] == "sent" and row["attempts"] == 1 and row["last_error"] is None
     assert row["message_id"] == message["Message-ID"] and row["sent_at"]
+    assert row["next_attempt_at"] is None  # nothing more will happen to it
     assert await sender(settings, session_factory, url).drain_once() == 0  # sent once
 
 
@@ -132,7 +136,7 @@ async def test_smtp_down_the_issuance_stands_and_the_mail_fails_after_its_attemp
 
     assert await down.drain_once() == 1
     (row,) = await mails(client, ucll)
-    assert row["state"] == "queued" and row["attempts"] == 1
+    assert row["state"] == "queued" and row["attempts"] == 1 and row["next_attempt_at"]
     assert "cannot reach 127.0.0.1" in row["last_error"]
     for _ in range(2):
         assert await down.drain_once() == 1
@@ -312,3 +316,70 @@ def test_a_wrong_mail_setting_stops_start_up(settings, change, says) -> None:  #
 
     with pytest.raises(ValueError, match=says):
         create_app(msgspec.structs.replace(settings, **change))
+
+
+def _self_signed(tmp_path) -> tuple[ssl.SSLContext, ssl.SSLContext]:  # type: ignore[no-untyped-def]
+    """A server context with a certificate for 127.0.0.1, and a client context trusting it."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.test")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=1)).not_valid_after(now + timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    (tmp_path / "cert.pem").write_bytes(pem)
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    return server, ssl.create_default_context(cadata=pem.decode())
+
+
+async def test_plain_smtp_upgrades_with_starttls_when_the_server_offers_it(  # type: ignore[no-untyped-def]
+        client, ucll, settings, session_factory, tmp_path) -> None:  # noqa: F811
+    server_tls, client_tls = _self_signed(tmp_path)
+    box, port = Inbox(), free_port()
+    # This server refuses any mail before STARTTLS, and logins before TLS.
+    controller = Controller(box, hostname="127.0.0.1", port=port, tls_context=server_tls,
+                            require_starttls=True, authenticator=box.authenticate)
+    controller.start()
+    try:
+        assert (await issue(client, ucll)).status_code == 201
+        url = f"smtp://mailer:s%40cret@127.0.0.1:{port}"
+        transport = dataclasses.replace(parse_smtp_url(url), tls_context=client_tls)
+        configured = msgspec.structs.replace(settings, smtp_url=url, mail_from=FROM)
+        assert await MailSender(configured, transport, session_factory).drain_once() == 1
+    finally:
+        controller.stop()
+    assert box.logins == [(b"mailer", b"s@cret")]
+    assert [r for r, _ in box.messages] == [["an.peeters@example.org"]]
+
+
+async def test_the_log_names_no_address(  # type: ignore[no-untyped-def]
+        client, ucll, settings, session_factory, caplog) -> None:  # noqa: F811
+    box, port = Inbox(refuse=True), free_port()
+    box.refusal = "550 5.1.1 <an.peeters@example.org>: Recipient address rejected"
+    controller = smtp_server(box, port)
+    try:
+        assert (await issue(client, ucll)).status_code == 201
+        url = f"smtp://mailer:s%40cret@127.0.0.1:{port}"
+        await sender(settings, session_factory, url).drain_once()
+    finally:
+        controller.stop()
+    (row,) = await mails(client, ucll)
+    assert "an.peeters@example.org" in row["last_error"]  # the institution sees the reason
+    logged = [r.getMessage() for r in caplog.records if r.name == "academy.mail"]
+    assert logged and "Recipient address rejected" in logged[0]
+    assert not any("an.peeters" in line for line in logged)

@@ -25,7 +25,7 @@ async def outbox(session_factory, email: str | None = None) -> list[dict[str, An
         return [dict(r._mapping) for r in rows]
 
 
-async def delivered(app, tmp_path) -> list[EmailMessage]:  # type: ignore[no-untyped-def]
+async def delivered(app, tmp_path) -> list[EmailMessage]:  # type: ignore[no-untyped-def]  # noqa: F811
     """Send what is queued through the app's own sender (no ACADEMY_SMTP_URL: .eml files)
     and read the messages back, oldest first."""
     await app.state.mail_sender.drain_once()
@@ -70,6 +70,7 @@ async def test_an_issued_credential_mails_the_learner_in_dutch(  # type: ignore[
     assert f"http://127.0.0.1:8000/credentials/{credential_id}" in text_body
     assert "studiepunten" in text_body and "op 2025-12-19" in text_body
     assert '<a href="http://127.0.0.1:8000/me">' in html_body and 'lang="nl"' in html_body
+    assert f'<a href="http://127.0.0.1:8000/credentials/{credential_id}">' in html_body
 
 
 async def test_an_english_course_mails_in_english(  # type: ignore[no-untyped-def]
