@@ -43,6 +43,7 @@ from catalogue.search import MAX_LIMIT as SEARCH_MAX_LIMIT
 from catalogue.search import MAX_QUERY as SEARCH_MAX_QUERY
 from catalogue.structs import COURSE_TYPES, INSTITUTIONS, MODES
 from credentials.notifications import STATES as MAIL_STATES
+from credentials.shares import LABEL_PATTERN
 from catalogue.ooapi_queries import (
     LEVELS,
     MAX_QUERY,
@@ -275,7 +276,8 @@ REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "required": False,
         "content": {"application/json": {"schema": {
             "type": "object", "additionalProperties": False,
-            "properties": {"label": {"type": "string", "minLength": 1, "maxLength": 64}}}}},
+            "properties": {"label": {"type": "string", "minLength": 1, "maxLength": 64,
+                                     "pattern": LABEL_PATTERN}}}}},
     },
     ("POST", "/api/v1/verify"): {
         "description": "A credential, or a JSON array of up to 1,000, in at most 1 MiB: any "

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import uuid
 from datetime import datetime
 
@@ -30,10 +31,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from credentials.errors import Invalid, ShareNotFound
 from credentials.learners import SHARE_PREFIX, Learner, owned_credential
 
-__all__ = ["ShareLink", "create_share", "delete_share_by_id", "labelled_share", "list_shares",
+__all__ = ["LABEL_PATTERN", "ShareLink", "create_share", "delete_share_by_id", "labelled_share", "list_shares",
            "share_token"]
 
 _LABEL_MAX = 64
+LABEL_PATTERN = "^[^\u0000-\u001f\u007f-\u009f]+$"  # no control characters (the API documents it)
+_LABEL = re.compile(LABEL_PATTERN)
 
 
 class ShareLink(msgspec.Struct, frozen=True):
@@ -70,8 +73,8 @@ def _link(key: bytes, row: tuple) -> ShareLink:  # type: ignore[type-arg]
 
 
 def _check_label(label: str | None) -> None:
-    if label is not None and not (0 < len(label) <= _LABEL_MAX and label.isprintable()):
-        raise Invalid([("/label", f"1 to {_LABEL_MAX} printable characters")])
+    if label is not None and not (0 < len(label) <= _LABEL_MAX and _LABEL.match(label)):
+        raise Invalid([("/label", f"1 to {_LABEL_MAX} characters, none a control character")])
 
 
 async def create_share(session: AsyncSession, learner: Learner, credential_id: uuid.UUID,
