@@ -20,6 +20,7 @@ from api.access import PUBLIC, access, partner
 from api.db import DbSession
 from api.routes.issuers import LD_JSON
 from api.state import keyring_of, status_cache_of
+from api.readers import readable_credential
 from api.verification import client_of, parse_verify_body, prover_of, stored_prover, verdicts_of
 from api.openapi import OBJECT, Doc
 from api.openapi_schemas import PYTHON_NON_SPACE, REF
@@ -28,7 +29,7 @@ from catalogue.structs import OutStruct
 from credentials.errors import Invalid
 from credentials.issuing import MAX_BATCH, Outcome, issue, issue_one
 from credentials.proofs.limits import MAX_BODY_BYTES, MAX_ITEMS
-from credentials.status_changes import change_status, get_credential, parse_id
+from credentials.status_changes import change_status, parse_id
 from credentials.verifying import Report, verify_credential, verify_many
 
 __all__ = ["CredentialController", "IssuingController", "VerifyController", "credential_handlers"]
@@ -128,7 +129,8 @@ def _reason_body(required: bool) -> dict[str, Any]:
 
 REVOKE_DOC = Doc(statuses=frozenset({409}), body=_reason_body(True))
 STATUS_CHANGE_DOC = Doc(statuses=frozenset({409}), body=_reason_body(False))
-READ_DOC = Doc(responses={200: {LD_JSON: OBJECT, "text/html": {"type": "string"}}})
+READ_DOC = Doc(responses={200: {LD_JSON: OBJECT, "text/html": {"type": "string"}}},
+               statuses=frozenset({401}))  # a bearer token that is not (or no longer) valid
 VERIFY_DOC = Doc(body={
     "description": "A credential, or a JSON array of up to 1,000, in at most 1 MiB: any "
                    "JSON is verified (and what is not a credential fails verification). "
@@ -236,10 +238,14 @@ class CredentialController(Controller):
     tags = ["credentials"]
 
     @get("/{id:str}", opt=access(PUBLIC), doc=READ_DOC,
-         summary="A credential exactly as issued (HTML page with its verification for browsers)")
+         summary="A credential exactly as issued, for its holder and its issuer only "
+                 "(HTML page with its verification for browsers)")
     async def read(self, request: Request, db_session: DbSession,
                    id: FromPath[str]) -> Response[bytes]:
-        stored = await get_credential(db_session, parse_id(id))
+        """Its holder (session cookie or learner token) and its issuing institution (API key)
+        read it; anyone else gets 404, as for an id that does not exist. The public reach a
+        credential through the holder's share links (``/api/v1/shares/{token}``)."""
+        stored = await readable_credential(request, db_session, parse_id(id))
         if _wants_html(request):
             app = request.app
             report = await verify_credential(
@@ -281,8 +287,10 @@ def credential_handlers() -> list[type[Controller]]:
     """Every controller of the registry, for ``create_app``'s route handlers."""
     from api.routes.issuers import IssuerController
     from api.routes.learners import LearnerController, LearnerTokenController, ShareController
+    from api.routes.me import MeController
     from api.routes.oid4vci import OfferController, Oid4vciController
 
     return [IssuingController, CredentialController, VerifyController, IssuerController,
-            LearnerTokenController, LearnerController, ShareController, Oid4vciController,
+            LearnerTokenController, LearnerController, MeController, ShareController,
+            Oid4vciController,
             OfferController]

@@ -95,8 +95,8 @@ async def test_three_partners_credentials_stack_into_a_verifiable_award(client, 
 
     verified, checks = await verify(client, credential)
     assert verified, checks
-    served = await client.get(f"/api/v1/credentials/{award['id']}")
-    assert served.content == (await client.get(award["url"])).content
+    served = await client.get(f"/api/v1/credentials/{award['id']}", headers=me)  # the holder
+    assert served.content == (await client.get(award["url"], headers=me)).content
     assert served.json() == credential
 
 
