@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from tests.api.test_mail_sender import inbox, sender  # noqa: F401  (the loopback SMTP server)
+from tests.mail_support import inbox, sender  # noqa: F401  (the loopback SMTP server)
 from tests.credentials import support
 from tests.credentials.support import issue
 from tests.forms import AN, ask_on_the_page, csrf_of, link_in
