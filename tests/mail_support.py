@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
@@ -29,6 +30,7 @@ class Inbox:
 
     def __init__(self, refuse: bool = False) -> None:
         self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.arrived = threading.Condition()  # notified with each message accepted
         self.logins: list[tuple[bytes, bytes]] = []
         self.refuse = refuse
         self.refusal = "550 5.1.1 No such mailbox here"
@@ -41,8 +43,20 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+        with self.arrived:
+            self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+            self.arrived.notify_all()
         return "250 Message accepted for delivery"
+
+    def wait_for(self, subject: str, count: int = 1, timeout: float = 60) -> EmailMessage:
+        """The ``count``-th message whose subject holds ``subject``, waiting (up to
+        ``timeout`` s, then an assertion error) for a server's sender to deliver it."""
+        def found() -> list[EmailMessage]:
+            return [m for _, m in self.messages if subject in str(m["Subject"])]
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: len(found()) >= count, timeout), (
+                f"no mail {subject!r} arrived; got {[str(m['Subject']) for _, m in self.messages]}")
+            return found()[count - 1]
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
         assert isinstance(auth_data, LoginPassword)
