@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import text
 
 from tests.conftest import bearer
@@ -82,3 +84,24 @@ async def test_an_institution_token_erases_within_its_institution_only(  # type:
     assert r.status_code == 200
     assert r.json()["erased"]["share_links"] == 1 and r.json()["erased"]["sessions"] == 0
     assert (await client.get("/api/v1/me/credentials")).status_code == 200  # the session lives
+
+
+async def test_me_lists_credentials_page_by_page(client, ucll, session_factory) -> None:  # type: ignore[no-untyped-def]
+    from tests.credentials.support import ISSUE, request_body
+
+    grades = [10 + i / 4 for i in range(21)]  # 21 credentials: a page of 20 and one more
+    r = await client.post(ISSUE.format(slug="ucll") + "/batch",
+                          json=[request_body(assessment={**request_body()["assessment"],
+                                                         "grade": g}) for g in grades],
+                          headers=ucll)
+    assert r.status_code == 200 and all(i["status"] == "created" for i in r.json()["items"]), r.text
+    await signed_in(client, session_factory)
+    first = await client.get("/me")
+    assert first.status_code == 200 and first.text.count('href="/credentials/') == 20
+    more = re.search(r'<a class="more" href="(/me\?cursor=[^"]+)"', first.text)
+    assert more, "no link to the next page"
+    second = await client.get(more.group(1).replace("&amp;", "&"))
+    assert second.text.count('href="/credentials/') == 1 and 'class="more"' not in second.text
+    shown = set(re.findall(r'href="/credentials/([0-9a-f-]{36})"', first.text + second.text))
+    assert len(shown) == 21
+    assert (await client.get("/me?cursor=nope")).status_code == 422  # the page says why
