@@ -82,7 +82,9 @@ def reject_unknown_queries(request: Request[Any, Any, Any]) -> None:
     known = query_schemas(request)
     if known is None:
         return
-    unknown = sorted({name for name in request.query_params if name not in known})
+    pages = request.route_handler.opt.get("page_queries", ())  # e.g. ?lang= of a page it renders
+    unknown = sorted({name for name in request.query_params
+                      if name not in known and name not in pages})
     if unknown:
         names = ", ".join(sorted(known)) or "none"
         raise BadParameters([(f"?{name}", f"not a parameter of this route; it knows: {names}")

@@ -237,7 +237,7 @@ class CredentialController(Controller):
     path = "/api/v1/credentials"
     tags = ["credentials"]
 
-    @get("/{id:str}", opt=access(PUBLIC), doc=READ_DOC,
+    @get("/{id:str}", opt={**access(PUBLIC), "page_queries": ("lang",)}, doc=READ_DOC,
          summary="A credential exactly as issued, for its holder and its issuer only "
                  "(HTML page with its verification for browsers)")
     async def read(self, request: Request, db_session: DbSession,

@@ -293,7 +293,7 @@ class ShareController(Controller):
     path = "/api/v1/shares"
     tags = ["learners"]
 
-    @get("/{token:str}", opt=access(PUBLIC), doc=SHARE_DOC,
+    @get("/{token:str}", opt={**access(PUBLIC), "page_queries": ("lang",)}, doc=SHARE_DOC,
          summary="A credential a learner shared: its page in a browser, JSON otherwise")
     async def read(self, request: Request, db_session: DbSession, token: FromPath[str],
                    download: Annotated[Literal["json"] | None, QueryParameter(

@@ -82,6 +82,12 @@ async def test_an_unknown_query_parameter_is_named_with_the_known_ones(
         assert known in doc["errors"][0]["message"]
 
 
+async def test_a_page_an_api_route_renders_keeps_its_language_parameter(client, make_key) -> None:  # type: ignore[no-untyped-def]
+    r = await client.get("/api/v1/shares/shr_unknown?lang=nl", headers={"Accept": "text/html"})
+    assert r.status_code == 404  # the page's own answer, not a 400 for ?lang
+    assert (await client.get("/api/v1/shares/shr_unknown?lang=nl&x=1")).status_code == 400
+
+
 async def test_ooapi_routes_follow_their_spec_on_unknown_parameters(client) -> None:  # type: ignore[no-untyped-def]
     r = await client.get("/ooapi/v5/courses?utm_source=newsletter")
     assert r.status_code == 200, r.text

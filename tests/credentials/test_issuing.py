@@ -232,6 +232,8 @@ async def test_concurrent_retries_with_one_key_give_one_credential(engine) -> No
         assert count == 1 and leaked == 0
     finally:
         async with factory() as s:
+            await s.execute(text("DELETE FROM mail_outbox WHERE credential_id IN (SELECT id FROM "
+                                 "credential WHERE course_code = :c)"), {"c": code})
             await s.execute(text("DELETE FROM credential WHERE course_code = :c"), {"c": code})
             await s.execute(text("DELETE FROM status_allocation a WHERE NOT EXISTS (SELECT 1 FROM "
                                  "credential c WHERE c.status_list_id = a.list_id AND "
