@@ -27,13 +27,16 @@ class InstitutionController(Controller):
     path = "/api/v1/institutions"
     tags = ["institutions"]
 
-    @get("/", opt=access(PUBLIC), summary="List the partner institutions")
+    @get("/", opt=access(PUBLIC), summary="List the partner institutions",
+         description="The six partners of the Association, each with its slug (the "
+                     "{slug} of every other route), name and website; never paged.")
     async def list(self, db_session: DbSession) -> Page[InstitutionOut]:
         rows = await list_institutions(db_session)
         items = [msgspec.convert(r, InstitutionOut, from_attributes=True) for r in rows]
         return Page(items=items, total=len(items), next_cursor=None)
 
-    @get("/{slug:str}", opt=access(PUBLIC), summary="One partner institution")
+    @get("/{slug:str}", opt=access(PUBLIC), summary="One partner institution",
+         description="One partner by its slug; 404 for any other slug.")
     async def get(self, db_session: DbSession, slug: FromPath[str]) -> InstitutionOut:
         row = await get_institution(db_session, slug)
         return msgspec.convert(row, InstitutionOut, from_attributes=True)

@@ -131,7 +131,7 @@ def _item(request: Request, found: LearnerCredential) -> CredentialItem:
     )
 
 
-TOKEN_DOC = Doc(body={
+TOKEN_DOC = Doc(body_examples={"application/json": {"email": "an.peeters@example.org"}}, body={
     "required": True,
     "content": {"application/json": {"schema": {
         "type": "object", "additionalProperties": False, "required": ["email"],
@@ -145,7 +145,7 @@ EXPORT_DOC = Doc(responses={200: {"application/json": {
                    "scope": {"type": "object", "properties": {
                        "institution": {"type": ["string", "null"]}}},
                    "credentials": {"type": "array", "items": OBJECT}}}}})
-REISSUE_DOC = Doc(statuses=frozenset({409}),
+REISSUE_DOC = Doc(statuses=frozenset({409}), sends={200: ("Location",), 201: ("Location",)},
                   responses={201: {LD_JSON: OBJECT}, 200: {LD_JSON: OBJECT}})
 SHARE_DOC = Doc(responses={200: {LD_JSON: OBJECT}})
 
@@ -155,7 +155,11 @@ class LearnerTokenController(Controller):
     tags = ["learners"]
 
     @post("/", opt=access(partner("issue")), doc=TOKEN_DOC, status_code=HTTP_201_CREATED,
-          summary="A learner access token to hand to the learner")
+          summary="A learner access token to hand to the learner",
+          description="Mints a token (lrn_..., shown once: only its hash is kept) for the "
+                      "learner with this e-mail address, valid for a limited number of hours "
+                      "and scoped to this institution's credentials. Hand it to the learner; "
+                      "every mint is kept in the audit log.")
     async def create(self, request: Request, db_session: DbSession,
                      slug: FromPath[str]) -> TokenOut:
         body: Any = loads_strict(await request.body())
@@ -169,7 +173,9 @@ class LearnerTokenController(Controller):
                         expires_at=minted.expires_at, scope=Scope(institution=minted.institution))
 
     @get("/", opt=access(partner("issue")),
-         summary="Every learner token this institution minted (the audit log), newest first")
+         summary="Every learner token this institution minted (the audit log), newest first",
+         description="Who was given a token, when, by which key, until when, and whether "
+                     "and by whom it was revoked; never the token itself.")
     async def audit(self, db_session: DbSession, slug: FromPath[str], limit: FromQuery[int] = 50,
                     cursor: FromQuery[str | None] = None,
                     email: Annotated[str | None, Parameter(
@@ -187,7 +193,9 @@ class LearnerTokenController(Controller):
         return IssuedTokenPage(items=rows[:limit], next_cursor=next_cursor)
 
     @delete("/{token_id:str}", opt=access(partner("issue")), status_code=HTTP_204_NO_CONTENT,
-            summary="Revoke a learner token this institution minted")
+            summary="Revoke a learner token this institution minted",
+            description="The token stops working at once (204); the audit log records who "
+                        "revoked it. 404 for a token another institution minted.")
     async def revoke(self, request: Request, db_session: DbSession, slug: FromPath[str],
                      token_id: FromPath[str]) -> None:
         try:
@@ -203,7 +211,9 @@ class LearnerController(Controller):
     path = "/api/v1/me"
     tags = ["learners"]
 
-    @get("/credentials", opt=access(LEARNER), doc=MINE_DOC, summary="My credentials, newest first")
+    @get("/credentials", opt=access(LEARNER), doc=MINE_DOC, summary="My credentials, newest first",
+         description="The credentials issued to the token's e-mail address (by the "
+                     "token's institution only), each as signed, with its status.")
     async def mine(self, request: Request, db_session: DbSession, limit: FromQuery[int] = 50,
                    cursor: FromQuery[str | None] = None) -> Response[bytes]:
         if not 1 <= limit <= MAX_LIMIT:
@@ -220,7 +230,9 @@ class LearnerController(Controller):
         return Response(_encode(page), media_type="application/json")
 
     @get("/credentials/export", opt=access(LEARNER), doc=EXPORT_DOC,
-         summary="All my credentials in one JSON file (for a wallet or a backup)")
+         summary="All my credentials in one JSON file (for a wallet or a backup)",
+         description="Every credential the token may read, as signed, in one downloadable "
+                     "file (Content-Disposition: attachment); not paged.")
     async def export(self, request: Request, db_session: DbSession) -> Response[bytes]:
         learner: Learner = request.state.learner
         rows = await learner_credentials(db_session, learner)
@@ -234,7 +246,10 @@ class LearnerController(Controller):
             "Content-Disposition": 'attachment; filename="academy-credentials.json"'})
 
     @post("/credentials/{id:str}/shares", opt=access(LEARNER), status_code=HTTP_201_CREATED,
-          summary="A public link to one of my credentials")
+          summary="A public link to one of my credentials",
+          description="Creates a share link anyone can open without a token "
+                      "(GET /api/v1/shares/{token}); delete it to stop sharing. 404 for a "
+                      "credential that is not the learner's.")
     async def share(self, request: Request, db_session: DbSession, id: FromPath[str]) -> ShareOut:
         share = await create_share(db_session, request.state.learner, parse_id(id))
         base = request.app.state.settings.base_url
@@ -243,12 +258,17 @@ class LearnerController(Controller):
                         scope=scope_of(request.state.learner))
 
     @delete("/session", opt=access(LEARNER), status_code=HTTP_204_NO_CONTENT,
-            summary="Sign out: revoke the learner token of this request")
+            summary="Sign out: revoke the learner token of this request",
+            description="The token used for this request stops working at once (204).")
     async def sign_out(self, request: Request, db_session: DbSession) -> None:
         await revoke_session(db_session, request.state.learner)
 
     @post("/credentials/{id:str}/reissue", opt=access(LEARNER), doc=REISSUE_DOC,
-          summary="My credential again, in the form every standard verifier reads")
+          summary="My credential again, in the form every standard verifier reads",
+          description="For a credential issued before the revocation lists: signed again "
+                      "with the context embedded and a 1-bit revocation entry (201, the new "
+                      "copy); 200 with the credential as it is when already in that form. The "
+                      "old copy stays valid and follows every status change.")
     async def reissue(self, request: Request, db_session: DbSession,
                       id: FromPath[str]) -> Response[bytes]:
         """A credential issued before the revocation lists, signed again with the embedded
@@ -264,7 +284,9 @@ class LearnerController(Controller):
                         headers={"Location": f"/api/v1/credentials/{done.id}"})
 
     @delete("/shares/{token:str}", opt=access(LEARNER), status_code=HTTP_204_NO_CONTENT,
-            summary="Delete one of my share links")
+            summary="Delete one of my share links",
+            description="The link stops working at once (204); 404 for a link that is not "
+                        "the learner's.")
     async def unshare(self, request: Request, db_session: DbSession, token: FromPath[str]) -> None:
         await delete_share(db_session, request.state.learner, token)
 
@@ -273,7 +295,9 @@ class ShareController(Controller):
     path = "/api/v1/shares"
     tags = ["learners"]
 
-    @get("/{token:str}", opt=access(PUBLIC), doc=SHARE_DOC, summary="A credential a learner shared")
+    @get("/{token:str}", opt=access(PUBLIC), doc=SHARE_DOC, summary="A credential a learner shared",
+         description="The shared credential exactly as signed, for anyone with the link; "
+                     "404 once the learner deleted the link.")
     async def read(self, db_session: DbSession, token: FromPath[str]) -> Response[bytes]:
         found = await shared_credential(db_session, token)
         return Response(found.document, media_type=LD_JSON)
