@@ -54,13 +54,16 @@ def _without_code(doc: dict[str, object]) -> dict[str, object]:
 
 UPSERT_DOC = Doc(statuses=frozenset({412}), headers=frozenset({"If-Match"}),
                  sends={200: ("ETag",), 201: ("ETag", "Location")},
+                 response_examples={200: Example("responses/course.json"),
+                                    201: Example("responses/course.json")},
                  body_examples={"application/json": Example("course-ucll-microcredential.json",
                                                             _without_code)}, body={
     "description": "A course document; the code comes from the URL.",
     "required": True,
     "content": {"application/json": {"schema": {"$ref": REF + "CourseUpsert"}}},
 })
-BATCH_DOC = Doc(params={"atomic": "true: store every course or none (422 naming each invalid "
+READ_DOC = Doc(sends={200: ("ETag",)}, response_examples={200: Example("responses/course.json")})
+BATCH_DOC = Doc(response_examples={200: Example("responses/course-batch.json")}, params={"atomic": "true: store every course or none (422 naming each invalid "
                                   "one); false (default): store the valid ones, report the rest."},
                 body_examples={"application/json": Example("courses.ndjson", lambda text: [
                                    json.loads(line) for line in text.splitlines() if line.strip()]),
@@ -100,7 +103,7 @@ class CourseController(Controller):
             headers["Location"] = f"/api/v1/institutions/{slug}/courses/{code}"
         return Response(course, status_code=status, headers=headers)
 
-    @get("/{code:str}", opt=access(partner("publish")), doc=Doc(sends={200: ("ETag",)}),
+    @get("/{code:str}", opt=access(partner("publish")), doc=READ_DOC,
          summary="One of our courses",
          description="The course as stored, with its ETag (withdrawn courses too, flagged); "
                      "404 if this institution never published this code.")

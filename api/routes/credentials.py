@@ -103,6 +103,8 @@ _REQUEST = {"$ref": REF + "MicrocredentialRequest"}
 _EXAMPLE = Example("microcredential-request.json")
 ISSUE_DOC = Doc(statuses=frozenset({409}), headers=frozenset({"Idempotency-Key"}),
                 sends={200: ("Location",), 201: ("Location",)},
+                response_examples={201: Example("responses/credential.json"),
+                                   200: Example("responses/credential.json")},
                 body_examples={"application/json": _EXAMPLE}, body={
     "description": "An issuance request.",
     "required": True,
@@ -136,7 +138,7 @@ REVOKE_DOC = Doc(statuses=frozenset({409}), body=_reason_body(True), body_exampl
 STATUS_CHANGE_DOC = Doc(statuses=frozenset({409}), body=_reason_body(False), body_examples={
     "application/json": {"reason": "Under investigation for exam fraud."}})
 READ_DOC = Doc(responses={200: {LD_JSON: OBJECT, "text/html": {"type": "string"}}})
-VERIFY_DOC = Doc(body_examples={"application/json": {
+VERIFY_DOC = Doc(response_examples={200: Example("responses/verify-report.json")}, body_examples={"application/json": {
     "@context": ["https://www.w3.org/ns/credentials/v2"],
     "type": ["VerifiableCredential", "OpenBadgeCredential"],
     "issuer": "did:web:academy.example.org:institutions:ucll"}}, body={

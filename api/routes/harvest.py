@@ -21,7 +21,7 @@ from api.db import DbSession
 from api.errors import problem
 from api.jobs import harvest_policy
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
-from api.openapi import Doc
+from api.openapi import Doc, Example
 from api.openapi_schemas import PYTHON_NON_SPACE, REF, SPACE
 from catalogue.errors import Invalid, NotFound
 from catalogue.harvest import (
@@ -102,6 +102,8 @@ _NON_BLANK = {"type": "string", "minLength": 1, "pattern": PYTHON_NON_SPACE}
 SOURCE_EXAMPLE = {"type": "ooapi-v5", "location": "https://ooapi.example.org/ooapi/v5",
                   "interval_minutes": 1440, "overwrite_push": False}
 SOURCE_DOC = Doc(sends={201: ("Location",)},
+                 response_examples={200: Example("responses/harvest-source.json"),
+                                    201: Example("responses/harvest-source.json")},
                  body_examples={"application/json": SOURCE_EXAMPLE}, components={
     "SourceIn": {
         "type": "object", "additionalProperties": False, "required": ["type", "location"],
@@ -135,7 +137,8 @@ SOURCE_DOC = Doc(sends={201: ("Location",)},
     },
 })
 RUN_DOC = Doc(statuses=frozenset({409}), responses={202: {"application/json": RunOut}},
-              sends={202: ("Location",), 409: ("Location",)})
+              sends={202: ("Location",), 409: ("Location",)},
+              response_examples={202: Example("responses/harvest-run.json")})
 RUNS_DOC = Doc(params={"source": "Only the runs of this source (its name)."})
 
 

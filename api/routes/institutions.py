@@ -8,6 +8,7 @@ from litestar.params import FromPath
 
 from api.access import PUBLIC, access
 from api.db import DbSession
+from api.openapi import Doc, Example
 from api.pagination import Page
 from catalogue.institutions import get_institution, list_institutions
 from catalogue.structs import OutStruct
@@ -36,6 +37,7 @@ class InstitutionController(Controller):
         return Page(items=items, total=len(items), next_cursor=None)
 
     @get("/{slug:str}", opt=access(PUBLIC), summary="One partner institution",
+         doc=Doc(response_examples={200: Example("responses/institution.json")}),
          description="One partner by its slug; 404 for any other slug.")
     async def get(self, db_session: DbSession, slug: FromPath[str]) -> InstitutionOut:
         row = await get_institution(db_session, slug)
