@@ -48,6 +48,8 @@ PARAMETERS: dict[str, str] = {
     "pageSize": "Items a page holds: 10, 20, 50, 100 or 250.",
 }
 
+_VISIBLE = "[\\x21-\\x7e\\xa1-\\xac\\xae-\\xff]"
+_PRINTABLE = "[\\x20-\\x7e\\xa1-\\xac\\xae-\\xff]"
 HEADERS: dict[str, dict[str, Any]] = {
     "If-Match": {
         "description": "The ETag of the version you read: the change is made only if the "
@@ -59,7 +61,10 @@ HEADERS: dict[str, dict[str, Any]] = {
         "description": "Any 1-200 printable characters naming this request: sent again "
                        "with the same key and body, it answers with what the first one made "
                        "(200) instead of issuing twice; with another body, 409.",
-        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+        # What the server takes (str.isprintable over the latin-1 value), around the
+        # spaces and tabs HTTP trims from a header value.
+        "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern":
+                   f"^[\\t ]*{_VISIBLE}({_PRINTABLE}*{_VISIBLE})?[\\t ]*$"},
     },
     "ETag": {
         "description": "The version of the resource: send it as If-Match to change exactly "
