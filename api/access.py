@@ -37,7 +37,6 @@ __all__ = [
     "LEARNER",
     "PUBLIC",
     "SCOPES",
-    "TOKEN_COOKIE",
     "WALLET",
     "ApiKey",
     "Principal",
@@ -50,8 +49,6 @@ __all__ = [
     "partner",
     "revoke_key",
 ]
-
-TOKEN_COOKIE = "learner_token"  # the learner's page session (api.routes.web sets it)
 
 SCOPES = ("publish", "issue", "admin")
 OPEN_PREFIXES = ("/schema",)

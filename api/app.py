@@ -21,7 +21,7 @@ from api.errors import exception_handlers
 from api.routes.catalogue import CourseController
 from api.routes.credentials import credential_handlers
 from api.routes.pathways import pathway_handlers
-from api.routes.learners import resolve_learner
+from api.sessions import resolve_learner, signin_limits
 from api.routes.harvest import HarvestController
 from api.jobs import CpuPool, HarvestProcess
 from api.routes.ooapi import OoapiController
@@ -34,6 +34,7 @@ from api.routes.search import SearchController
 from api.state import new_search_index
 from api.routes.web import template_config, web_handlers
 from api.routes.showing import showing_handlers
+from api.routes.signin import signin_handlers
 from api.verification import ProofVerdicts, warm_verifiers
 from api.openapi import document_api
 from api.observability import RequestIdMiddleware, configure_logging, ensure_request_id_header
@@ -135,6 +136,7 @@ def _route_handlers(extra_handlers: list[Any] | None) -> list[Any]:
         *notification_handlers(),
         *web_handlers(),
         *showing_handlers(),
+        *signin_handlers(),
         *(extra_handlers or []),
     ]
 
@@ -174,7 +176,8 @@ def _initial_state(settings: Settings) -> dict[str, Any]:
 
     limiter = RateLimiter.for_process({"public": settings.search_rate_per_minute,
                                        "write": settings.write_rate_per_minute,
-                                       "verify": settings.verify_rate_per_minute},
+                                       "verify": settings.verify_rate_per_minute,
+                                       **signin_limits(settings)},
                                       settings.trusted_proxies)
     return State({"settings": settings, "learner_resolver": resolve_learner,  # type: ignore[return-value]
                   "rate_limiter": limiter, "cpu_pool": CpuPool(),

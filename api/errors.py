@@ -20,6 +20,7 @@ from catalogue.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    Gone,
     Invalid,
     NotFound,
     PreconditionFailed,
@@ -37,6 +38,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     Forbidden: 403,
+    Gone: 410,
     PreconditionFailed: 412,
     Unavailable: 503,
 }

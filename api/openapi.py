@@ -243,7 +243,9 @@ def _schema(schema: dict[str, Any] | type, schemas: dict[str, Any]) -> dict[str,
 def _security(rule: Rule | None) -> list[dict[str, list[str]]] | None:
     if rule is None or rule.kind == "public":
         return None
-    return [{"learnerToken": []}] if rule.kind == "learner" else [{"partnerKey": []}]
+    if rule.kind == "learner":
+        return [{"learnerToken": []}, {"learnerSession": []}]
+    return [{"partnerKey": []}]
 
 
 def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
@@ -258,6 +260,10 @@ def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
     components.setdefault("securitySchemes", {})["learnerToken"] = {
         "type": "http", "scheme": "bearer",
         "description": "A learner token (lrn_...) handed out by the learner's institution"}
+    components["securitySchemes"]["learnerSession"] = {
+        "type": "apiKey", "in": "cookie", "name": "academy_session",
+        "description": "The session a sign-in link started (POST /api/v1/learners/sign-in); "
+                       "state-changing calls also send its CSRF token as X-CSRF-Token"}
     paths = document.get("paths", {})
     for op in ops:
         item = paths.get(op.path)

@@ -101,8 +101,9 @@ def access_text(rule: Rule | None) -> str:
         return (f"**Access**: a partner API key with the `{rule.scope}` (or `admin`) scope, "
                 "of an institution the operation concerns.")
     if rule.kind == "learner":
-        return ("**Access**: a learner token (Bearer lrn_...), handed out by the learner's "
-                "institution; only the learner's own records.")
+        return ("**Access**: the learner: a learner token (Bearer lrn_...) from their "
+                "institution (its credentials only), or the session a sign-in link started "
+                "(state-changing calls also send X-CSRF-Token); only the learner's own records.")
     if rule.kind == "admin":
         return "**Access**: a partner API key with the `admin` scope."
     return "**Access**: an OpenID4VCI access token from this institution's token endpoint."

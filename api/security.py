@@ -37,7 +37,7 @@ DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 's
 HSTS = "max-age=31536000; includeSubDomains"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-_TOKEN = re.compile(r"\b(lrn|shr|acad)_[A-Za-z0-9_\-]+")
+_TOKEN = re.compile(r"\b(lrn|shr|acad|sgn|ses)_[A-Za-z0-9_\-]+")
 _SHARE = re.compile(r"/shares/[^/]+")
 
 

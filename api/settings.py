@@ -46,6 +46,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     harvest_max_bytes: int = 64 * 1024 * 1024
     harvest_max_items: int = 50_000
     offer_ttl_seconds: int = 600
+    # Sign-in links asked a minute per client (and 3 per address: api.sessions); sessions' life.
+    signin_rate_per_minute: int = 10
+    learner_session_hours: int = 12
     # Mail (api.mail): None writes {data_dir}/outbox/*.eml instead of sending.
     smtp_url: str | None = None
     mail_from: str = "Academy <noreply@localhost>"
@@ -158,6 +161,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "harvest_max_bytes": int(env.get("ACADEMY_HARVEST_MAX_BYTES", 64 * 1024 * 1024)),
         "harvest_max_items": int(env.get("ACADEMY_HARVEST_MAX_ITEMS", 50_000)),
         "offer_ttl_seconds": int(env.get("ACADEMY_OFFER_TTL_SECONDS", 600)),
+        "signin_rate_per_minute": int(env.get("ACADEMY_SIGNIN_RATE_PER_MINUTE", 10)),
+        "learner_session_hours": int(env.get("ACADEMY_LEARNER_SESSION_HOURS", 12)),
         "smtp_url": env.get("ACADEMY_SMTP_URL") or None,
         "mail_from": env.get("ACADEMY_MAIL_FROM") or "Academy <noreply@localhost>",
         "mail_in_background": env.get("ACADEMY_BACKGROUND_MAIL", "1") != "0",
@@ -169,4 +174,6 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         values["secret_key"] = check_secret_key(_secret_key(data_dir, env))
     if not 1 <= int(values["learner_token_hours"]) <= 24 * 90:  # type: ignore[call-overload]
         raise ValueError("ACADEMY_LEARNER_TOKEN_HOURS must be between 1 and 2160 (90 days)")
+    if not 1 <= int(values["learner_session_hours"]) <= 24 * 30:  # type: ignore[call-overload]
+        raise ValueError("ACADEMY_LEARNER_SESSION_HOURS must be between 1 and 720 (30 days)")
     return Settings(**values)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ __all__ = [
     "Conflict",
     "DomainError",
     "Forbidden",
+    "Gone",
     "InstitutionNotFound",
     "Invalid",
     "NotFound",
@@ -46,6 +47,12 @@ class Conflict(DomainError):
 
 class Forbidden(DomainError):
     title = "Forbidden"
+
+
+class Gone(DomainError):
+    """Something that existed and is used up or expired for good (a one-time link)."""
+
+    title = "Gone"
 
 
 class PreconditionFailed(DomainError):

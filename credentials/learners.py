@@ -26,13 +26,12 @@ from credentials.errors import CredentialNotFound, Invalid, LearnerTokenNotFound
 from credentials.records import get_institution
 
 __all__ = [
+    "SHARE_PREFIX",
     "TOKEN_HOURS",
     "IssuedToken",
     "Learner",
     "LearnerCredential",
     "MintedToken",
-    "Share",
-    "create_share",
     "create_token",
     "delete_share",
     "learner_credentials",
@@ -46,7 +45,7 @@ __all__ = [
 
 TOKEN_HOURS = 24
 TOKEN_PREFIX = "lrn_"
-SHARE_PREFIX = "shr_"
+SHARE_PREFIX = "shr_"  # share links: ``credentials.shares``
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -57,6 +56,7 @@ class Learner(OutStruct, frozen=True):
     institution: str | None = None
     institution_id: int | None = None
     token_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None  # signed in by e-mail (``credentials.signin``)
 
 
 class LearnerCredential(OutStruct, frozen=True):
@@ -67,11 +67,6 @@ class LearnerCredential(OutStruct, frozen=True):
     status: str
     created_at: datetime
     document: bytes
-
-
-class Share(OutStruct, frozen=True):
-    token: str
-    credential_id: uuid.UUID
 
 
 class MintedToken(OutStruct, frozen=True):
@@ -134,7 +129,11 @@ async def learner_for_token(session: AsyncSession, token: str) -> Learner | None
 
 
 async def revoke_session(session: AsyncSession, learner: Learner) -> None:
-    """The learner ends the token they are using."""
+    """The learner ends the token or the sign-in session they are using."""
+    if learner.session_id is not None:
+        await session.execute(text("UPDATE learner_session SET revoked_at = now() WHERE id = :i "
+                                   "AND revoked_at IS NULL"), {"i": learner.session_id})
+        return
     await session.execute(
         text("UPDATE learner_token SET revoked_at = now(), revoked_by = 'learner' "
              "WHERE id = :t AND revoked_at IS NULL"),
@@ -221,16 +220,6 @@ async def owned_credential(session: AsyncSession, learner: Learner,
     if row is None:
         raise CredentialNotFound(f"You hold no credential {credential_id}.")
     return _row(row)
-
-
-async def create_share(session: AsyncSession, learner: Learner, credential_id: uuid.UUID) -> Share:
-    await owned_credential(session, learner, credential_id)
-    token = SHARE_PREFIX + secrets.token_urlsafe(32)
-    await session.execute(
-        text("INSERT INTO credential_share (token_hash, credential_id, email) VALUES (:h, :c, :e)"),
-        {"h": _hash(token), "c": credential_id, "e": learner.email},
-    )
-    return Share(token, credential_id)
 
 
 async def delete_share(session: AsyncSession, learner: Learner, token: str) -> None:

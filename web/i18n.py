@@ -182,3 +182,14 @@ def choose_language(query: str | None, cookie: str | None,
         if tag in LANGUAGES:
             return tag
     return DEFAULT
+
+
+def _merge_signin() -> None:
+    """The sign-in strings live in their own module (``web.i18n_signin``)."""
+    from web.i18n_signin import SIGNIN_MESSAGES
+
+    for lang, strings in SIGNIN_MESSAGES.items():
+        MESSAGES[lang].update(strings)
+
+
+_merge_signin()

@@ -20,6 +20,7 @@ from api.access import PUBLIC, access, partner
 from api.db import DbSession
 from api.routes.issuers import LD_JSON
 from api.state import keyring_of, status_cache_of
+from api.readers import readable_credential
 from api.verification import client_of, parse_verify_body, prover_of, stored_prover, verdicts_of
 from api.openapi import OBJECT, Doc, Example
 from api.openapi_schemas import PYTHON_NON_SPACE, REF
@@ -28,7 +29,7 @@ from catalogue.structs import OutStruct
 from credentials.errors import Invalid
 from credentials.issuing import MAX_BATCH, Outcome, issue, issue_one
 from credentials.proofs.limits import MAX_BODY_BYTES, MAX_ITEMS
-from credentials.status_changes import change_status, get_credential, parse_id
+from credentials.status_changes import change_status, parse_id
 from credentials.verifying import Report, verify_credential, verify_many
 
 __all__ = ["CredentialController", "IssuingController", "VerifyController", "credential_handlers"]
@@ -137,7 +138,8 @@ REVOKE_DOC = Doc(statuses=frozenset({409}), body=_reason_body(True), body_exampl
     "application/json": {"reason": "Issued to the wrong learner."}})
 STATUS_CHANGE_DOC = Doc(statuses=frozenset({409}), body=_reason_body(False), body_examples={
     "application/json": {"reason": "Under investigation for exam fraud."}})
-READ_DOC = Doc(responses={200: {LD_JSON: OBJECT, "text/html": {"type": "string"}}})
+READ_DOC = Doc(responses={200: {LD_JSON: OBJECT, "text/html": {"type": "string"}}},
+               statuses=frozenset({401}))  # a bearer token that is not (or no longer) valid
 VERIFY_DOC = Doc(response_examples={200: Example("responses/verify-report.json")}, body_examples={"application/json": {
     "@context": ["https://www.w3.org/ns/credentials/v2"],
     "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -267,13 +269,20 @@ class CredentialController(Controller):
     tags = ["credentials"]
 
     @get("/{id:str}", opt=access(PUBLIC), doc=READ_DOC,
-         summary="A credential exactly as issued (HTML page with its verification for browsers)",
+         summary="A credential exactly as issued, for its holder and its issuer only "
+                 "(HTML page with its verification for browsers)",
          description="The signed document byte for byte (application/ld+json), so that its "
                      "proof verifies; a browser (Accept: text/html) gets a page with the "
-                     "credential and the result of verifying it now. 404 for an unknown id.")
+                     "credential and the result of verifying it now. Only its holder (learner "
+                     "token or sign-in session) and its issuing institution (API key) may "
+                     "read it; anyone else gets 404, as for an unknown id (share links are the "
+                     "public way). 401 for a bearer token that is not valid.")
     async def read(self, request: Request, db_session: DbSession,
                    id: FromPath[str]) -> Response[bytes]:
-        stored = await get_credential(db_session, parse_id(id))
+        """Its holder (session cookie or learner token) and its issuing institution (API key)
+        read it; anyone else gets 404, as for an id that does not exist. The public reach a
+        credential through the holder's share links (``/api/v1/shares/{token}``)."""
+        stored = await readable_credential(request, db_session, parse_id(id))
         if _wants_html(request):
             app = request.app
             report = await verify_credential(
@@ -322,8 +331,10 @@ def credential_handlers() -> list[type[Controller]]:
     """Every controller of the registry, for ``create_app``'s route handlers."""
     from api.routes.issuers import IssuerController
     from api.routes.learners import LearnerController, LearnerTokenController, ShareController
+    from api.routes.me import MeController
     from api.routes.oid4vci import OfferController, Oid4vciController
 
     return [IssuingController, CredentialController, VerifyController, IssuerController,
-            LearnerTokenController, LearnerController, ShareController, Oid4vciController,
+            LearnerTokenController, LearnerController, MeController, ShareController,
+            Oid4vciController,
             OfferController]

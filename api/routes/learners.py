@@ -1,23 +1,25 @@
 """Learners: tokens from their institution, their own credentials, exports and share links.
 
-``resolve_learner`` is the app's ``learner_resolver``: the access guard calls it for every
-``LEARNER`` route and puts its result in ``request.state.learner``.
+``resolve_learner`` (``api.sessions``) is the app's ``learner_resolver``: the access guard
+calls it for every ``LEARNER`` route and puts its result in ``request.state.learner``.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.response import Template
+from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from api.access import LEARNER, PUBLIC, access, bearer_token, partner
+from credentials.shares import LABEL_PATTERN
+from api.access import LEARNER, PUBLIC, access, partner
+from api.sessions import forget_session, resolve_learner, share_key
+from api.routes.shared import shared_response
 from api.db import DbSession
 from api.routes.issuers import LD_JSON
 from api.state import keyring_of
@@ -31,17 +33,15 @@ from credentials.learners import (
     IssuedToken,
     Learner,
     LearnerCredential,
-    create_share,
     create_token,
     delete_share,
     learner_credentials,
-    learner_for_token,
     list_tokens,
     revoke_session,
     revoke_token,
-    shared_credential,
 )
 from credentials.reissue import reissue
+from credentials.shares import ShareLink, create_share, delete_share_by_id
 from credentials.status_changes import parse_id
 
 EMAIL_FILTER = r"^[^@]+@[^@]+$"  # no \s: Python and JSON Schema generators disagree on U+0085
@@ -51,20 +51,6 @@ __all__ = ["LearnerController", "LearnerTokenController", "Scope", "ShareControl
            "resolve_learner", "scope_of"]
 
 _encode = msgspec.json.Encoder().encode
-
-
-async def resolve_learner(connection: ASGIConnection) -> Learner:
-    """The learner a ``Bearer lrn_...`` token stands for; 401 when missing, unknown or expired."""
-    token = bearer_token(connection)
-    if token is None:
-        raise NotAuthorizedException("A learner token is required: send 'Authorization: Bearer "
-                                     "<token>'.", headers={"WWW-Authenticate": "Bearer"})
-    async with connection.app.state.session_factory() as session:
-        learner = await learner_for_token(session, token)
-    if learner is None:
-        raise NotAuthorizedException("The learner token is unknown, expired or revoked.",
-                                     headers={"WWW-Authenticate": "Bearer"})
-    return learner
 
 
 class Scope(OutStruct):
@@ -107,10 +93,20 @@ class CredentialPage(OutStruct):
 
 
 class ShareOut(OutStruct):
-    token: str
-    url: str
+    token: str | None  # None: a link made before links could be listed (delete it by id)
+    url: str | None
     credential_id: str
     scope: Scope
+    id: str
+    label: str | None
+    created_at: datetime
+
+
+def share_out(request: Request, link: ShareLink) -> ShareOut:
+    base = request.app.state.settings.base_url
+    url = f"{base}/api/v1/shares/{link.token}" if link.token else None
+    return ShareOut(link.token, url, str(link.credential_id), scope_of(request.state.learner),
+                    str(link.id), link.label, link.created_at)
 
 
 def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
@@ -147,7 +143,16 @@ EXPORT_DOC = Doc(responses={200: {"application/json": {
                    "credentials": {"type": "array", "items": OBJECT}}}}})
 REISSUE_DOC = Doc(statuses=frozenset({409}), sends={200: ("Location",), 201: ("Location",)},
                   responses={201: {LD_JSON: OBJECT}, 200: {LD_JSON: OBJECT}})
-SHARE_DOC = Doc(responses={200: {LD_JSON: OBJECT}})
+SHARE_CREATE_DOC = Doc(body_examples={"application/json": {"label": "Job application"}}, body={
+    "description": "Optional: what the link is for (one live link per label is reused).",
+    "required": False,
+    "content": {"application/json": {"schema": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"label": {"type": "string", "minLength": 1, "maxLength": 64,
+                                 "pattern": LABEL_PATTERN}}}}},
+})
+SHARE_DOC = Doc(responses={200: {LD_JSON: OBJECT, "application/json": OBJECT,
+                                 "text/html": {"type": "string"}}})
 
 
 class LearnerTokenController(Controller):
@@ -246,22 +251,35 @@ class LearnerController(Controller):
             "Content-Disposition": 'attachment; filename="academy-credentials.json"'})
 
     @post("/credentials/{id:str}/shares", opt=access(LEARNER), status_code=HTTP_201_CREATED,
+          doc=SHARE_CREATE_DOC,
           summary="A public link to one of my credentials",
-          description="Creates a share link anyone can open without a token "
-                      "(GET /api/v1/shares/{token}); delete it to stop sharing. 404 for a "
-                      "credential that is not the learner's.")
+          description="Creates a link anyone can open without a token "
+                      "(GET /api/v1/shares/{token}): the credential's page in a browser, its "
+                      "JSON otherwise. An optional label names what the link is for (one live "
+                      "link per label, reused); delete the link to hide the credential at "
+                      "once. 404 for a credential that is not the learner's.")
     async def share(self, request: Request, db_session: DbSession, id: FromPath[str]) -> ShareOut:
-        share = await create_share(db_session, request.state.learner, parse_id(id))
-        base = request.app.state.settings.base_url
-        return ShareOut(token=share.token, url=f"{base}/api/v1/shares/{share.token}",
-                        credential_id=str(share.credential_id),
-                        scope=scope_of(request.state.learner))
+        """The only public way to the credential: the link shows the credential page in a
+        browser and its JSON to ``Accept: application/json``; deleting it hides the credential
+        at once. An optional body ``{"label": "..."}`` names what the link is for."""
+        raw = await request.body()
+        body: Any = loads_strict(raw) if raw.strip() else {}
+        if not isinstance(body, dict) or set(body) - {"label"} or not isinstance(
+                body.get("label", ""), str):
+            raise Invalid([("/label", "the body is empty or {\"label\": \"...\"}")])
+        link = await create_share(db_session, request.state.learner, parse_id(id),
+                                  share_key(request.app.state.settings), label=body.get("label"))
+        return share_out(request, link)
 
     @delete("/session", opt=access(LEARNER), status_code=HTTP_204_NO_CONTENT,
-            summary="Sign out: revoke the learner token of this request",
-            description="The token used for this request stops working at once (204).")
-    async def sign_out(self, request: Request, db_session: DbSession) -> None:
-        await revoke_session(db_session, request.state.learner)
+            summary="Sign out: end the learner token or the sign-in session of this request",
+            description="The token or session used for this request stops working at once "
+                        "(204); a session's cookie is cleared.")
+    async def sign_out(self, request: Request, db_session: DbSession) -> Response[None]:
+        learner: Learner = request.state.learner
+        await revoke_session(db_session, learner)
+        forget = [forget_session(request)] if learner.session_id is not None else []
+        return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=forget)
 
     @post("/credentials/{id:str}/reissue", opt=access(LEARNER), doc=REISSUE_DOC,
           summary="My credential again, in the form every standard verifier reads",
@@ -284,20 +302,34 @@ class LearnerController(Controller):
                         headers={"Location": f"/api/v1/credentials/{done.id}"})
 
     @delete("/shares/{token:str}", opt=access(LEARNER), status_code=HTTP_204_NO_CONTENT,
-            summary="Delete one of my share links",
+            summary="Delete one of my share links (by its token or its id)",
             description="The link stops working at once (204); 404 for a link that is not "
                         "the learner's.")
     async def unshare(self, request: Request, db_session: DbSession, token: FromPath[str]) -> None:
-        await delete_share(db_session, request.state.learner, token)
+        try:
+            share_id = uuid.UUID(token)
+        except ValueError:
+            await delete_share(db_session, request.state.learner, token)
+        else:
+            await delete_share_by_id(db_session, request.state.learner, share_id)
 
 
 class ShareController(Controller):
     path = "/api/v1/shares"
     tags = ["learners"]
 
-    @get("/{token:str}", opt=access(PUBLIC), doc=SHARE_DOC, summary="A credential a learner shared",
-         description="The shared credential exactly as signed, for anyone with the link; "
-                     "404 once the learner deleted the link.")
-    async def read(self, db_session: DbSession, token: FromPath[str]) -> Response[bytes]:
-        found = await shared_credential(db_session, token)
-        return Response(found.document, media_type=LD_JSON)
+    @get("/{token:str}", opt=access(PUBLIC), doc=SHARE_DOC,
+         summary="A credential a learner shared: its page in a browser, JSON otherwise",
+         description="For anyone with the link: a browser (Accept: text/html first) gets the "
+                     "credential's page with its verification; application/json, "
+                     "application/ld+json or no preference get the credential exactly as "
+                     "signed. 404 once the learner deleted the link.")
+    async def read(self, request: Request, db_session: DbSession, token: FromPath[str],
+                   download: Annotated[Literal["json"] | None, QueryParameter(
+                       name="format", description="json: download the credential's JSON "
+                                                  "(what the page's download link asks)")] = None,
+                   ) -> Response[bytes] | Template:
+        """Content negotiation: a browser (``Accept: text/html`` before any JSON type) gets
+        the credential page with its verification; ``application/json``,
+        ``application/ld+json`` or no preference get the credential exactly as issued."""
+        return await shared_response(request, db_session, token, download=download == "json")

@@ -11,7 +11,6 @@ badge ``/credentials/{id}/badge.svg``; holder only: ``/credentials/{id}/linkedin
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import uuid
 from datetime import date
@@ -24,8 +23,9 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import PUBLIC, TOKEN_COOKIE, access, authenticate, bearer_token
+from api.access import PUBLIC, access, authenticate, bearer_token
 from api.db import DbSession
+from api.sessions import page_learner, share_key
 from api.openapi import Doc
 from catalogue.errors import NotFound
 from credentials.badge import IMAGE_SUFFIX, badge_svg, bake
@@ -102,20 +102,18 @@ class BadgeImageController(Controller):
 
 
 async def _learner(request: Request, db: AsyncSession) -> Learner | None:
-
-    for token in (bearer_token(request), request.cookies.get(TOKEN_COOKIE)):
-        if token and token.startswith(TOKEN_PREFIX) and (
-                learner := await learner_for_token(db, token)) is not None:
-            return learner
-    return None
+    """A learner's bearer token, else the page's session (or pasted token) cookie."""
+    token = bearer_token(request)
+    if token and token.startswith(TOKEN_PREFIX):
+        return await learner_for_token(db, token)
+    return await page_learner(request, db)
 
 
 async def readable(request: Request, db: AsyncSession, stored: Stored, *,
                    holder_only: bool = False) -> Learner | None:
     """The access rule of a credential read by id: its holder (learner token, as a cookie
     or a bearer token) or its issuing institution (a partner key with ``issue``). Anyone
-    else gets the 404 of a missing credential. Returns the holder, if it is one.
-    (The one place to switch to the sign-in session when it lands.)"""
+    else gets the 404 of a missing credential. Returns the holder, if it is one."""
     learner = await _learner(request, db)
     if learner is not None and await held_by(db, stored.id, learner):
         return learner
@@ -127,19 +125,14 @@ async def readable(request: Request, db: AsyncSession, stored: Stored, *,
     raise CredentialNotFound(f"No credential {stored.id}.")
 
 
-def _share_key(request: Request) -> bytes:
-    secret = request.app.state.settings.secret_key.encode()
-    return hmac.new(secret, b"academy/purpose-share", hashlib.sha256).digest()
-
-
 def short_url(request: Request, token: str) -> str:
     return f"{request.app.state.settings.base_url}/s/{token}"
 
 
 async def _purpose_url(request: Request, db: AsyncSession, stored: Stored, purpose: str) -> str:
     email = await credential_owner(db, stored.id)
-    return short_url(request, await purpose_share(db, _share_key(request), stored.id, email,
-                                                  purpose))
+    key = share_key(request.app.state.settings)
+    return short_url(request, await purpose_share(db, key, stored.id, email, purpose))
 
 
 def _lang(request: Request, document: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ Errors on these routes become a friendly HTML page in the visitor's language.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,23 +26,34 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from api.access import PUBLIC, TOKEN_COOKIE, access
+from api.access import PUBLIC, access
 from api.db import DbSession
+from api.pagination import decode_cursor, encode_cursor
 from api.errors import DOMAIN_STATUS
 from api.routes.issuers import LD_JSON
 from api.routes.oid4vci import offer_uri
 from api.state import keyring_of, search_index, status_cache_of
 from api.security import same_origin
 from api.routes.showing import badge_src, certificate_response, holder_links
+from api.readers import readable_credential
+from api.sessions import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    TOKEN_COOKIE,
+    check_csrf,
+    csrf_token,
+    forget_session,
+    page_learner,
+)
 from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
 from catalogue.errors import DomainError, Invalid
 from catalogue.search import SORTS, SearchQuery, search_courses
 from catalogue.courses import get_course
 from catalogue.validation import MalformedJSON, loads_strict
-from credentials.learners import Learner, learner_credentials, learner_for_token
+from credentials.learners import Learner, learner_credentials, revoke_session
 from credentials.proofs.limits import MAX_BODY_BYTES
 from credentials.oid4vci import create_offer, holds
-from credentials.status_changes import get_credential, parse_id
+from credentials.status_changes import Stored, parse_id
 from credentials.showing import held_by
 from credentials.verifying import verify_credential
 
@@ -60,8 +72,8 @@ try:  # pathway progress is optional until credentials.progress lands
 except ImportError:  # pragma: no cover
     learner_progress = None  # type: ignore[assignment]
 
-__all__ = ["PAGE_ERRORS", "WebController", "page", "public_limit", "template_config",
-           "verify_limit", "web_handlers"]
+__all__ = ["PAGE_ERRORS", "WebController", "credential_page", "page", "public_limit",
+           "template_config", "verify_limit", "web_handlers"]
 
 WEB = Path(web.__file__).resolve().parent  # templates and static files
 FACETS = ("institution", "type", "mode", "language", "city")
@@ -115,9 +127,12 @@ def _cookies(request: Request) -> list[Cookie]:
 
 
 def page(request: Request, template: str, *, status: int = 200,
-         cookies: list[Cookie] | None = None, **context: Any) -> Template:
-    return Template(template_name=template, context=_context(request, **context),
-                    status_code=status, cookies=[*_cookies(request), *(cookies or [])],
+         cookies: list[Cookie] | None = None, forms: bool = False, **context: Any) -> Template:
+    """``forms``: the page holds a state-changing form, so it gets this browser's CSRF token
+    (``api.sessions``), and the browser a nonce cookie if it had none."""
+    token, fresh = csrf_token(request) if forms else ("", [])
+    return Template(template_name=template, context=_context(request, csrf=token, **context),
+                    status_code=status, cookies=[*_cookies(request), *fresh, *(cookies or [])],
                     headers={"Content-Language": _lang(request)})
 
 
@@ -262,27 +277,15 @@ class WebController(Controller):
                          id: FromPath[str]) -> Template | Response[bytes]:
         if id.endswith(".pdf"):  # /credentials/{id}.pdf: a path parameter is a whole segment
             return await certificate_response(request, db_session, id)
-        stored = await get_credential(db_session, parse_id(id))
-        document = msgspec.json.decode(stored.document)
-        app = request.app
-        report = await verify_credential(
-            db_session, keyring_of(app), document, cache=await status_cache_of(app),
-            prover=stored_prover(verdicts_of(app), stored.id, prover_of(app)))
+        stored = await readable_credential(request, db_session, parse_id(id))
         url = f"{request.app.state.settings.base_url}/credentials/{stored.id}"
-        token = request.cookies.get(TOKEN_COOKIE)
-        learner = await learner_for_token(db_session, token) if token else None
-        holder = learner is not None and stored.status != "revoked" and await holds(
-            db_session, learner.email, stored.id)
-        owns = learner is not None and await held_by(db_session, stored.id, learner)
-        return page(request, "credential.html.j2", view=credential_view(document), report=report,
-                    verdict=verdict(report), page_url=url, qr=qr_svg(url), holder=holder,
-                    download_url=f"/credentials/{stored.id}/json", credential_id=stored.id,
-                    badge_url=badge_src(document, request.app.state.settings.base_url),
-                    links=holder_links(stored.id) if owns else None)
+        return await credential_page(request, db_session, stored, url,
+                                     f"/credentials/{stored.id}/json")
 
     @get("/credentials/{id:str}/json", opt=access(PUBLIC), name="web:credential-json")
-    async def credential_json(self, db_session: DbSession, id: FromPath[str]) -> Response[bytes]:
-        stored = await get_credential(db_session, parse_id(id))
+    async def credential_json(self, request: Request, db_session: DbSession,
+                              id: FromPath[str]) -> Response[bytes]:
+        stored = await readable_credential(request, db_session, parse_id(id))
         return Response(stored.document, media_type=LD_JSON, headers={
             "Content-Disposition": f'attachment; filename="credential-{stored.id}.json"'})
 
@@ -327,7 +330,9 @@ class WebController(Controller):
 
     @post("/me", opt=access(PUBLIC), status_code=200, name="web:me-token")
     async def me_token(self, request: Request, db_session: DbSession) -> Template | Redirect:
-        token = str((await request.form()).get("token") or "").strip()
+        form = await request.form()
+        check_csrf(request, form.get(CSRF_FIELD))
+        token = str(form.get("token") or "").strip()
         if not token:
             return await self._me(request, db_session, None)
         return Redirect("/me", status_code=303, cookies=[_token_cookie(request, token)])
@@ -336,30 +341,77 @@ class WebController(Controller):
           name="web:wallet")
     async def wallet(self, request: Request, db_session: DbSession, id: FromPath[str]) -> Template:
         """A fresh OpenID4VCI offer of one of my credentials: its QR code, the tx_code beside."""
+        check_csrf(request, (await request.form()).get(CSRF_FIELD))
         token = request.cookies.get(TOKEN_COOKIE)
-        learner = await learner_for_token(db_session, token) if token else None
+        learner = await page_learner(request, db_session)
         if learner is None:
             return await self._me(request, db_session, token)
         settings = request.app.state.settings
         made = await create_offer(db_session, parse_id(id), ttl=settings.offer_ttl_seconds,
                                   email=learner.email)
         uri = offer_uri(settings.base_url, made.slug, made.offer_token)
-        return page(request, "wallet.html.j2", qr=qr_svg(uri), offer_uri=uri,
+        return page(request, "wallet.html.j2", forms=True, qr=qr_svg(uri), offer_uri=uri,
                     tx_code=made.tx_code, expires_at=made.expires_at, credential_id=id)
 
     @post("/me/logout", opt=access(PUBLIC), status_code=200, name="web:me-logout")
-    async def logout(self) -> Redirect:
-        return Redirect("/me", status_code=303, cookies=[_forget_cookie()])
+    async def logout(self, request: Request, db_session: DbSession) -> Redirect:
+        """Sign out: the session ends on the server (the cookie alone no longer opens it)."""
+        check_csrf(request, (await request.form()).get(CSRF_FIELD))
+        learner = await page_learner(request, db_session)
+        if learner is not None and learner.session_id is not None:
+            await revoke_session(db_session, learner)
+        return Redirect("/me?signed_out=1", status_code=303,
+                        cookies=[_forget_cookie(), forget_session(request)])
 
     async def _me(self, request: Request, db_session: DbSession, token: str | None) -> Template:
-        learner = await learner_for_token(db_session, token) if token else None
+        learner = await page_learner(request, db_session)
         if learner is None:
-            return page(request, "me.html.j2", status=401 if token else 200, learner=None,
-                        bad_token=bool(token), cookies=[_forget_cookie()] if token else None)
-        rows = await learner_credentials(db_session, learner, limit=200)
+            ended = bool(token or request.cookies.get(SESSION_COOKIE))
+            forget = [_forget_cookie(), forget_session(request)] if ended else None
+            return page(request, "me.html.j2", status=401 if ended else 200, learner=None,
+                        bad_token=bool(token), ended=ended and not token, forms=True,
+                        signed_out=bool(request.query_params.get("signed_out")), cookies=forget)
+        rows = await learner_credentials(db_session, learner, limit=ME_PAGE + 1,
+                                         after=_me_after(request.query_params.get("cursor")))
+        more, rows = rows[ME_PAGE:], rows[:ME_PAGE]
         held = [(row, credential_view(msgspec.json.decode(row.document))) for row in rows]
-        return page(request, "me.html.j2", learner=learner, held=held,
-                    pathways=await _progress(db_session, learner), bad_token=False)
+        next_cursor = encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)]) \
+            if more else None
+        return page(request, "me.html.j2", learner=learner, held=held, forms=True,
+                    pathways=await _progress(db_session, learner), bad_token=False,
+                    next_cursor=next_cursor)
+
+
+ME_PAGE = 20  # credentials a /me page lists; "More" pages on (created_at, id)
+
+
+def _me_after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    if not cursor:
+        return None
+    at, ident = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(str(at)), uuid.UUID(str(ident))
+    except ValueError:
+        raise Invalid([("query:cursor", "not a cursor this server issued")]) from None
+
+
+async def credential_page(request: Request, db_session: DbSession, stored: Stored,
+                          page_url: str, download_url: str) -> Template:
+    """The credential page (by id for its holder and issuer, or through a share link)."""
+    document = msgspec.json.decode(stored.document)
+    app = request.app
+    report = await verify_credential(
+        db_session, keyring_of(app), document, cache=await status_cache_of(app),
+        prover=stored_prover(verdicts_of(app), stored.id, prover_of(app)))
+    learner = await page_learner(request, db_session)
+    holder = learner is not None and stored.status != "revoked" and await holds(
+        db_session, learner.email, stored.id)
+    owns = learner is not None and await held_by(db_session, stored.id, learner)
+    return page(request, "credential.html.j2", view=credential_view(document), report=report,
+                verdict=verdict(report), page_url=page_url, qr=qr_svg(page_url), holder=holder,
+                download_url=download_url, credential_id=stored.id, forms=holder,
+                badge_url=badge_src(document, app.state.settings.base_url),
+                links=holder_links(stored.id) if owns else None)
 
 
 def _shown(raw: bytes | str) -> str:

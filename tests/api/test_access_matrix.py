@@ -75,7 +75,9 @@ async def test_access_matrix(app: Litestar, client, keys) -> None:  # type: igno
         own, other = concrete(path, "ucll"), concrete(path, "thomasmore")
         if rule == PUBLIC:
             status = await call(client, method, own, None)
-            if status in (401, 403):
+            # Issue #17: the pages' forms (/me...) refuse a post without its CSRF token (403).
+            form = method == "POST" and path.startswith("/me")
+            if (status != 403) if form else (status in (401, 403)):
                 problems.append((method, path, "public", status))
             continue
         expectations: list[tuple[str, str, str | None, set[int] | None]] = [

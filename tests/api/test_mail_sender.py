@@ -8,20 +8,17 @@ import asyncio
 import dataclasses
 import email
 import email.policy
-import socket
 import ssl
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 
 import msgspec
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import text
 
 from api.mail import MailSender, parse_smtp_url
+from tests.mail_support import FROM, Inbox, free_port, inbox, sender, smtp_server  # noqa: F401 (inbox: a fixture)
 from credentials.notifications import queue_mail
 from tests.credentials.support import (  # noqa: F401
     ISSUE,
@@ -33,59 +30,6 @@ from tests.credentials.support import (  # noqa: F401
 )
 
 NOTIFICATIONS = "/api/v1/institutions/ucll/notifications"
-FROM = "Academy <noreply@academy.example>"
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it accepts (or refuses recipients with 550)."""
-
-    def __init__(self, refuse: bool = False) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-        self.logins: list[tuple[bytes, bytes]] = []
-        self.refuse = refuse
-        self.refusal = "550 5.1.1 No such mailbox here"
-
-    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
-        if self.refuse:
-            return self.refusal
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-    def authenticate(self, server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
-        assert isinstance(auth_data, LoginPassword)
-        self.logins.append((auth_data.login, auth_data.password))
-        return AuthResult(success=auth_data.password == b"s@cret", handled=False)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def smtp_server(inbox: Inbox, port: int) -> Controller:
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=inbox.authenticate,
-                            auth_require_tls=False)
-    controller.start()
-    return controller
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, str]]:
-    box, port = Inbox(), free_port()
-    controller = smtp_server(box, port)
-    yield box, f"smtp://mailer:s%40cret@127.0.0.1:{port}"
-    controller.stop()
-
-
-def sender(settings, session_factory, url: str, **changes: Any) -> MailSender:  # type: ignore[no-untyped-def]
-    configured = msgspec.structs.replace(settings, smtp_url=url, mail_from=FROM, **changes)
-    return MailSender(configured, parse_smtp_url(url), session_factory)
 
 
 async def mails(client, headers, **params: Any) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]

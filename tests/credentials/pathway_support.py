@@ -17,9 +17,10 @@ from litestar import Litestar
 from api.app import create_app
 from api.routes.pathways import pathway_handlers
 from tests.conftest import bearer
-from tests.credentials.support import example, with_registry
+from tests.credentials.support import ISSUE, example, request_body, with_registry
 
-__all__ = ["COURSES", "PATHWAYS", "active_pathway", "app", "approve", "course_doc", "define",
+__all__ = ["COURSES", "EMAIL", "LEARNER", "PATHWAYS", "active_pathway", "app", "approve",
+           "course_doc", "define", "issue", "learner_headers", "stacked",
            "keys", "pathway_body", "publish_courses", "with_pathways"]
 
 PATHWAYS = "/api/v1/institutions/{slug}/pathways"
@@ -106,3 +107,34 @@ async def active_pathway(client, keys, body=None) -> dict[str, Any]:  # type: ig
         r = await approve(client, keys, partner, code=(body or pathway_body())["code"])
         assert r.status_code == 200, r.text
     return r.json()
+
+
+# Learners following the pathway (test_awarding and the award mail and badge tests)
+LEARNER = {"email": "Els.Wouters@Example.org", "name": "Els Wouters"}
+EMAIL = "els.wouters@example.org"
+
+
+async def issue(client, keys, slug: str, code: str, grade: float = 15,  # type: ignore[no-untyped-def]
+                issued_on: str = "2026-06-30", learner: dict[str, str] = LEARNER) -> dict[str, Any]:
+    assessment = {"type": "portfolio", "grade": grade,
+                  "grade_scale": {"type": "numeric", "min": 0, "max": 20, "pass": 10}}
+    body = request_body(course=code, learner=learner, issued_on=issued_on, assessment=assessment,
+                        quality_assurance={"en": f"{slug} internal quality assurance"})
+    r = await client.post(ISSUE.format(slug=slug), json=body, headers=keys[slug])
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def learner_headers(client, keys, email: str = EMAIL,  # type: ignore[no-untyped-def]
+                          slug: str = "kuleuven") -> dict[str, str]:
+    """A learner token minted by ``slug``: it sees what ``slug`` issued (#13), by default
+    KU Leuven, which awards the pathway's stacked credential."""
+    r = await client.post(f"/api/v1/institutions/{slug}/learners/tokens", json={"email": email},
+                          headers=keys[slug])
+    assert r.status_code == 201, r.text
+    return bearer(r.json()["token"])
+
+
+async def stacked(client, headers) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    mine = (await client.get("/api/v1/me/credentials", headers=headers)).json()["items"]
+    return [c for c in mine if c["course"].startswith("kuleuven/pathway:")]

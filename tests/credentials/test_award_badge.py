@@ -5,8 +5,7 @@ from __future__ import annotations
 from defusedxml import ElementTree
 
 from tests.credentials import test_pathways as pathways
-from tests.credentials.test_awarding import issue, learner_headers, stacked
-from tests.credentials.test_pathways import active_pathway
+from tests.credentials.pathway_support import active_pathway, issue, learner_headers, stacked
 
 app, keys = pathways.app, pathways.keys  # the fixtures
 BASE = "http://127.0.0.1:8000"

@@ -3,39 +3,13 @@ institution only, and never a reason for an issuance to fail."""
 
 from __future__ import annotations
 
-import email
-import email.policy
-from email.message import EmailMessage
-from typing import Any
 
-from sqlalchemy import text
 
+from tests.mail_support import bodies, delivered, outbox
 from tests.conftest import bearer
 from tests.credentials.support import ISSUE, app, example, issue, request_body, ucll  # noqa: F401
 
 NOTIFICATIONS = "/api/v1/institutions/{slug}/notifications"
-
-
-async def outbox(session_factory, email: str | None = None) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    async with session_factory() as s:
-        rows = await s.execute(text(
-            "SELECT o.*, i.slug FROM mail_outbox o LEFT JOIN institution i "
-            "ON i.id = o.institution_id WHERE CAST(:e AS text) IS NULL OR recipient = :e "
-            "ORDER BY o.id"), {"e": email})
-        return [dict(r._mapping) for r in rows]
-
-
-async def delivered(app, tmp_path) -> list[EmailMessage]:  # type: ignore[no-untyped-def]  # noqa: F811
-    """Send what is queued through the app's own sender (no ACADEMY_SMTP_URL: .eml files)
-    and read the messages back, oldest first."""
-    await app.state.mail_sender.drain_once()
-    return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
-            for path in sorted((tmp_path / "outbox").glob("*.eml"))]
-
-
-def bodies(message: EmailMessage) -> tuple[str, str]:
-    return (message.get_body(("plain",)).get_content(),  # type: ignore[union-attr]
-            message.get_body(("html",)).get_content())  # type: ignore[union-attr]
 
 
 async def publish_english(client, headers) -> None:  # type: ignore[no-untyped-def]

@@ -4,9 +4,8 @@ in the pathway's language, listed among that institution's notifications."""
 from __future__ import annotations
 
 from tests.credentials import test_pathways as pathways
-from tests.credentials.test_award_mail import bodies, delivered, outbox
-from tests.credentials.test_awarding import EMAIL, issue, learner_headers, stacked
-from tests.credentials.test_pathways import active_pathway
+from tests.mail_support import bodies, delivered, outbox
+from tests.credentials.pathway_support import EMAIL, active_pathway, issue, learner_headers, stacked
 
 app, keys = pathways.app, pathways.keys  # the fixtures
 

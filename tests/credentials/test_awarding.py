@@ -11,42 +11,19 @@ import pytest
 from credentials.proofs.jsonld import expand_strict
 from credentials.status import STATUS_MESSAGES, decode_list, entry_value
 from credentials.validation import validate_ob3
-from tests.conftest import bearer
 from tests.credentials import pathway_support as pathways
-from tests.credentials.support import ISSUE, request_body
-from tests.credentials.pathway_support import active_pathway, approve, define
+from tests.credentials.support import ISSUE
+from tests.credentials.pathway_support import (
+    EMAIL,
+    active_pathway,
+    approve,
+    define,
+    issue,
+    learner_headers,
+    stacked,
+)
 
 app, keys = pathways.app, pathways.keys  # the fixtures
-
-LEARNER = {"email": "Els.Wouters@Example.org", "name": "Els Wouters"}
-EMAIL = "els.wouters@example.org"
-
-
-async def issue(client, keys, slug: str, code: str, grade: float = 15,  # type: ignore[no-untyped-def]
-                issued_on: str = "2026-06-30", learner: dict[str, str] = LEARNER) -> dict[str, Any]:
-    assessment = {"type": "portfolio", "grade": grade,
-                  "grade_scale": {"type": "numeric", "min": 0, "max": 20, "pass": 10}}
-    body = request_body(course=code, learner=learner, issued_on=issued_on, assessment=assessment,
-                        quality_assurance={"en": f"{slug} internal quality assurance"})
-    r = await client.post(ISSUE.format(slug=slug), json=body, headers=keys[slug])
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def learner_headers(client, keys, email: str = EMAIL,  # type: ignore[no-untyped-def]
-                          slug: str = "kuleuven") -> dict[str, str]:
-    """A learner token minted by ``slug``: it sees what ``slug`` issued (#13), by default
-    KU Leuven, which awards the pathway's stacked credential."""
-    r = await client.post(f"/api/v1/institutions/{slug}/learners/tokens", json={"email": email},
-                          headers=keys[slug])
-    assert r.status_code == 201, r.text
-    return bearer(r.json()["token"])
-
-
-async def stacked(client, headers) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    mine = (await client.get("/api/v1/me/credentials", headers=headers)).json()["items"]
-    return [c for c in mine if c["course"].startswith("kuleuven/pathway:")]
-
 
 async def verify(client, credential) -> tuple[bool, dict[str, Any]]:  # type: ignore[no-untyped-def]
     report = (await client.post("/api/v1/verify", json=credential)).json()
@@ -95,8 +72,8 @@ async def test_three_partners_credentials_stack_into_a_verifiable_award(client, 
 
     verified, checks = await verify(client, credential)
     assert verified, checks
-    served = await client.get(f"/api/v1/credentials/{award['id']}")
-    assert served.content == (await client.get(award["url"])).content
+    served = await client.get(f"/api/v1/credentials/{award['id']}", headers=me)  # the holder
+    assert served.content == (await client.get(award["url"], headers=me)).content
     assert served.json() == credential
 
 

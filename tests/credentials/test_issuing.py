@@ -43,7 +43,7 @@ async def test_issue_returns_the_signed_credential_exactly_as_stored(client, ucl
         "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"]
     assert isinstance(credential["@context"][3], dict)  # our terms, embedded: no URL of ours
     assert credential["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
-    stored = await client.get(location)
+    stored = await client.get(location, headers=ucll)  # the issuer reads it (#17)
     assert stored.status_code == 200 and stored.content == r.content
 
 
@@ -167,7 +167,7 @@ async def test_batch_gives_a_result_per_item(client, ucll) -> None:  # type: ign
     assert (result["created"], result["invalid"]) == (5, 1)
     assert [i["status"] for i in result["items"]][:3] == ["created", "created", "invalid"]
     first = result["items"][0]
-    fetched = await client.get(first["location"])
+    fetched = await client.get(first["location"], headers=ucll)
     assert fetched.json() == first["credential"]
     indexes = {i["credential"]["credentialStatus"]["statusListIndex"]
                for i in result["items"] if i["status"] == "created"}

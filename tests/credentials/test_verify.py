@@ -130,7 +130,7 @@ async def test_keys_are_encrypted_at_rest(client, ucll, session_factory) -> None
 
 async def test_human_page_and_context(client, ucll) -> None:  # type: ignore[no-untyped-def]
     r = await issue(client, ucll)
-    page = await client.get(r.headers["location"], headers={"Accept": "text/html"})
+    page = await client.get(r.headers["location"], headers={**ucll, "Accept": "text/html"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Verified" in page.text and "Microcredential" in page.text
     context = await client.get("/contexts/microcredential/v1")

@@ -216,11 +216,11 @@ async def test_a_credential_page_keeps_its_proof_verdict_until_the_status_change
     location = r.headers["location"]
     credential_id = location.rsplit("/", 1)[-1]
     verdicts = app.state.proof_verdicts
-    html = {"Accept": "text/html"}
+    html = {**ucll, "Accept": "text/html"}  # the issuer reads it by id (#17)
     first = await client.get(location, headers=html)
     assert "Verified" in first.text and _status_row(first.text).startswith("ok")
     assert (verdicts.hits, verdicts.misses) == (0, 1)
-    page = await client.get(f"/credentials/{credential_id}")
+    page = await client.get(f"/credentials/{credential_id}", headers=ucll)
     assert page.status_code == 200
     again = await client.get(location, headers=html)
     assert "Verified" in again.text

@@ -33,12 +33,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving() -> Iterator[Server]:
-    """``bench._harness.server``, closed quietly: the harness leaves the server's stderr pipe
-    to the garbage collector, whose ResourceWarning would be an error here."""
+def serving(env: dict[str, str] | None = None) -> Iterator[Server]:
+    """``bench._harness.server`` (``env`` added to its environment), closed quietly: the
+    harness leaves the server's stderr pipe to the garbage collector, whose ResourceWarning
+    would be an error here."""
     stack = ExitStack()
     try:
-        yield stack.enter_context(server(port=_free_port()))
+        yield stack.enter_context(server(port=_free_port(), env=env))
     finally:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)

@@ -60,7 +60,15 @@ async def test_search_course_credential_and_revocation_in_a_browser(live) -> Non
             await expect(cards.nth(20)).to_be_attached()
             assert page.url.endswith("/?sort=title")  # the next page joins this one
 
-            await page.goto(f"{base}/credentials/{credential_id}")
+            # Issue #17: the public see a credential through its holder's share link.
+            async with httpx.AsyncClient(base_url=base, headers=headers) as http:
+                r = await http.post("/api/v1/institutions/ucll/learners/tokens",
+                                    json={"email": "an.peeters@example.org"})
+                learner = {"Authorization": f"Bearer {r.json()['token']}"}
+                r = await http.post(f"/api/v1/me/credentials/{credential_id}/shares",
+                                    headers=learner)
+                assert r.status_code == 201, r.text
+            await page.goto(r.json()["url"])
             verdict = page.locator(".verdict-word")
             await expect(verdict).to_have_text("valid")
             await expect(page.locator(".qr svg")).to_be_visible()

@@ -11,6 +11,7 @@ import msgspec
 
 from api.app import create_app
 from tests.client import AppClient
+from tests.forms import csrf_of
 
 EVIL = "https://evil.example"
 
@@ -28,10 +29,12 @@ async def test_a_foreign_page_cannot_post_our_forms(client) -> None:  # type: ig
 
 
 async def test_our_own_pages_and_non_browsers_still_post(client) -> None:  # type: ignore[no-untyped-def]
+    # Issue #17: every state-changing form also carries this browser's CSRF token.
+    csrf = await csrf_of(client)
     for headers in ({"Origin": "http://127.0.0.1:8000"}, {"Sec-Fetch-Site": "same-origin"},
                     {"Origin": "http://testserver.local"}, {}):
-        r = await client.post("/me", data={"token": "lrn_x"}, headers=headers,
-                              follow_redirects=False)
+        r = await client.post("/me", data={"token": "lrn_x", "csrf_token": csrf},
+                              headers=headers, follow_redirects=False)
         assert r.status_code == 303, (headers, r.text)
     # verifying changes nothing: other sites may post a credential to be checked here
     r = await client.post("/verify", data={"credential": "{}"}, headers={"Origin": EVIL})
@@ -59,9 +62,10 @@ async def test_pages_carry_security_headers(client) -> None:  # type: ignore[no-
 
 async def test_hsts_when_served_over_https(settings, session_factory) -> None:  # type: ignore[no-untyped-def]
     https = msgspec.structs.replace(settings, base_url="https://academy.example.org")
-    async with AppClient(create_app(https, session_factory=session_factory)) as c:
+    async with AppClient(create_app(https, session_factory=session_factory),
+                         base_url="https://testserver.local") as c:  # Secure cookies go back
         r = await c.get("/")
         assert r.headers["strict-transport-security"].startswith("max-age=31536000")
-        r = await c.post("/me", data={"token": "lrn_x"}, follow_redirects=False,
-                         headers={"Origin": "https://academy.example.org"})
+        r = await c.post("/me", data={"token": "lrn_x", "csrf_token": await csrf_of(c)},
+                         follow_redirects=False, headers={"Origin": "https://academy.example.org"})
         assert r.status_code == 303

@@ -7,6 +7,7 @@ import re
 
 from tests.credentials import support
 from tests.credentials.support import ISSUE, example, issue, request_body, resign
+from tests.forms import csrf_of
 
 ucll = support.ucll  # UCLL's issuing key, after publishing MC-TOETS (a microcredential)
 
@@ -30,6 +31,13 @@ async def _credential(client, headers) -> str:  # type: ignore[no-untyped-def]
     r = await issue(client, headers, request_body())
     assert r.status_code == 201, r.text
     return r.json()["id"].rsplit("/", 1)[-1]
+
+
+async def _as_holder(client, headers, email: str = "an.peeters@example.org") -> None:  # type: ignore[no-untyped-def]
+    """The browser of the credential's holder (issue #17: only they and the issuer read it by
+    id): it carries the learner token their institution minted."""
+    r = await client.post(TOKENS, json={"email": email}, headers=headers)
+    client.cookies.set("learner_token", r.json()["token"])
 
 
 def _card(html: str, code: str) -> str:
@@ -131,6 +139,7 @@ async def test_unknown_course_is_a_friendly_404(client) -> None:  # type: ignore
 
 async def test_credential_page_shows_facts_verdict_download_and_qr(client, ucll) -> None:  # type: ignore[no-untyped-def]
     cid = await _credential(client, ucll)
+    await _as_holder(client, ucll)
     r = await client.get(f"/credentials/{cid}", params={"lang": "en"})
     assert r.status_code == 200
     text = _text(r.text)
@@ -142,12 +151,13 @@ async def test_credential_page_shows_facts_verdict_download_and_qr(client, ucll)
     assert "<svg" in r.text and f"/credentials/{cid}" in r.text  # the QR code and its link
     download = await client.get(f"/credentials/{cid}/json")
     assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
-    exact = await client.get(f"/api/v1/credentials/{cid}")
+    exact = await client.get(f"/api/v1/credentials/{cid}", headers=ucll)
     assert download.content == exact.content  # the bytes as issued
 
 
 async def test_credential_page_follows_revocation_and_suspension(client, ucll) -> None:  # type: ignore[no-untyped-def]
     cid = await _credential(client, ucll)
+    await _as_holder(client, ucll)
     r = await client.post(f"{ISSUE.format(slug='ucll')}/{cid}/suspend", json={}, headers=ucll)
     assert r.status_code == 200, r.text
     r = await client.get(f"/credentials/{cid}", params={"lang": "nl"})
@@ -170,7 +180,7 @@ async def test_verify_by_paste_and_by_upload(client, ucll) -> None:  # type: ign
     r = await client.get("/verify")
     assert r.status_code == 200 and 'name="credential"' in r.text and 'type="file"' in r.text
     cid = await _credential(client, ucll)
-    document = (await client.get(f"/api/v1/credentials/{cid}")).content
+    document = (await client.get(f"/api/v1/credentials/{cid}", headers=ucll)).content
     r = await client.post("/verify", data={"credential": document.decode(), "lang": "en"},
                           params={"lang": "en"})
     assert r.status_code == 200 and 'data-verdict="valid"' in r.text
@@ -186,7 +196,7 @@ async def test_a_status_nobody_can_read_is_unknown_never_valid(app, client, ucll
     """A genuine credential whose status list we cannot read (another host) says "status
     unknown"; a forged one says "not valid", whatever its status entry."""
     cid = await _credential(client, ucll)
-    document = (await client.get(f"/api/v1/credentials/{cid}")).json()
+    document = (await client.get(f"/api/v1/credentials/{cid}", headers=ucll)).json()
     elsewhere = {**document["credentialStatus"],
                  "statusListCredential": "https://status.example.org/lists/1"}
     unreadable = await resign(app, document, credentialStatus=elsewhere)
@@ -218,16 +228,19 @@ async def test_me_with_a_token_shows_credentials(client, ucll) -> None:  # type:
     cid = await _credential(client, ucll)
     r = await client.post(TOKENS, json={"email": "an.peeters@example.org"}, headers=ucll)
     token = r.json()["token"]
-    r = await client.post("/me", data={"token": token}, follow_redirects=False)
+    r = await client.post("/me", data={"token": token, "csrf_token": await csrf_of(client)},
+                          follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/me"  # never in a URL
     assert "httponly" in r.headers["set-cookie"].lower()
     client.cookies.set("learner_token", token)
     r = await client.get("/me", headers={"Accept-Language": "en"})
     assert r.status_code == 200
     assert f"/credentials/{cid}" in r.text and "Pathways" in r.text
-    r = await client.post("/me", data={"token": token}, follow_redirects=False)
+    r = await client.post("/me", data={"token": token, "csrf_token": await csrf_of(client)},
+                          follow_redirects=False)
     assert r.status_code == 303
-    r = await client.post("/me/logout", follow_redirects=False)
+    r = await client.post("/me/logout", data={"csrf_token": await csrf_of(client)},
+                          follow_redirects=False)
     assert r.status_code == 303 and 'learner_token=""' in r.headers["set-cookie"]
 
 

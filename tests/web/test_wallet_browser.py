@@ -33,6 +33,8 @@ async def test_add_to_wallet_in_a_browser(live) -> None:  # type: ignore[no-unty
         page = await browser.new_page(locale="en-GB", viewport={"width": 900, "height": 760})
         try:
             await page.goto(f"{base}/me")
+            # Issue #17: signing in by e-mail comes first; the institution's token is folded.
+            await page.get_by_text("Have a learner token from your institution?").click()
             await page.get_by_label("Learner token").fill(token)
             await page.get_by_role("button", name="Open").click()
             await page.wait_for_url(f"{base}/me")

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.credentials import support
 from tests.credentials.support import issue, request_body
+from tests.forms import csrf_of
 from web.views import qr_svg
 
 app = support.app  # the shared fixture, used by this module's tests
@@ -20,7 +21,8 @@ async def login(client, ucll, email: str) -> None:  # type: ignore[no-untyped-de
     r = await client.post("/api/v1/institutions/ucll/learners/tokens", json={"email": email},
                           headers=ucll)
     assert r.status_code == 201, r.text
-    r = await client.post("/me", data={"token": r.json()["token"]}, follow_redirects=False)
+    r = await client.post("/me", data={"token": r.json()["token"], "csrf_token": await csrf_of(
+        client)}, follow_redirects=False)
     assert r.status_code == 303, r.text
     cookie = r.headers["set-cookie"]
     assert "Path=/;" in cookie and "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
@@ -42,7 +44,9 @@ async def test_the_holder_adds_a_credential_to_a_wallet(client, ucll) -> None:  
     r = await client.get(f"/credentials/{other}", headers={"Accept-Language": "en"})
     assert BUTTON.format(other) not in r.text  # someone else's credential
 
-    r = await client.post(f"/me/credentials/{cid}/wallet", headers={"Accept-Language": "nl"})
+    csrf = await csrf_of(client)  # issue #17: the button's form carries its CSRF token
+    r = await client.post(f"/me/credentials/{cid}/wallet", headers={"Accept-Language": "nl"},
+                          data={"csrf_token": csrf})
     assert r.status_code == 200, r.text
     tx_code = re.search(r'<output class="code"[^>]*>(\d{6})</output>', r.text)[1]
     uri = html.unescape(re.search(r'<a class="offer" href="([^"]+)"', r.text)[1])
@@ -57,5 +61,6 @@ async def test_the_holder_adds_a_credential_to_a_wallet(client, ucll) -> None:  
         "pre-authorized_code": grant["pre-authorized_code"], "tx_code": tx_code})
     assert r.status_code == 200, r.text  # the code beside the QR is the offer's
 
-    r = await client.post(f"/me/credentials/{other}/wallet", headers={"Accept-Language": "en"})
+    r = await client.post(f"/me/credentials/{other}/wallet", headers={"Accept-Language": "en"},
+                          data={"csrf_token": csrf})
     assert r.status_code == 404 and "text/html" in r.headers["content-type"]
