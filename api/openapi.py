@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator, Mapping
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -135,8 +134,8 @@ class Example:
     shape: Callable[[Any], Any] | None = None
 
     def value(self) -> Any:
-        found = load_example(self.name)
-        return self.shape(copy.deepcopy(found)) if self.shape else found
+        found = copy.deepcopy(load_example(self.name))  # cached: never hand out the original
+        return self.shape(found) if self.shape else found
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,7 +155,7 @@ class Doc:
       not say enough;
     * ``headers``: request headers the handler reads (``If-Match``, ``Idempotency-Key``);
     * ``sends``: response headers by status (``{201: ("Location",)}``);
-    * ``body_examples``: an example request body by media type, ``responses_examples`` an
+    * ``body_examples``: an example request body by media type, ``response_examples`` an
       example response body by status (of its JSON media type).
     """
 
