@@ -151,10 +151,11 @@ class HarvestController(Controller):
          summary="Create or replace a harvest source (http(s) locations only)",
          description="A source is an OOAPI v5 endpoint, a JSON feed of course documents or a "
                      "CSV file (mapped by `mapping.columns`), harvested every interval_minutes. "
-                     "The location must be an https URL of a public host (422 for private or "
-                     "local addresses; files only through the CLI). overwrite_push lets the "
-                     "harvest replace courses pushed through the API. 201 with Location when "
-                     "new, 200 when replaced.")
+                     "The location must be an https URL of a public host (422 for IP literals "
+                     "and local names; every address a run connects to must be public too; "
+                     "files only through the CLI). overwrite_push lets the harvest replace "
+                     "courses published by push or another source (skipped otherwise). 201 "
+                     "with Location when new, 200 when replaced.")
     async def set_source(self, request: Request, db_session: DbSession, slug: FromPath[str],
                          name: FromPath[str], data: JSONBody[SourceIn]) -> Response[SourceOut]:
         loads_strict(await request.body())  # what msgspec lets through: duplicate keys, NUL
