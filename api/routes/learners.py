@@ -217,8 +217,8 @@ class LearnerController(Controller):
     tags = ["learners"]
 
     @get("/credentials", opt=access(LEARNER), doc=MINE_DOC, summary="My credentials, newest first",
-         description="The credentials issued to the token's e-mail address (by the "
-                     "token's institution only), each as signed, with its status.")
+         description="The credentials issued to the learner's e-mail address, each as "
+                     "signed, with its status; a learner token sees its institution's only.")
     async def mine(self, request: Request, db_session: DbSession, limit: FromQuery[int] = 50,
                    cursor: FromQuery[str | None] = None) -> Response[bytes]:
         if not 1 <= limit <= MAX_LIMIT:
