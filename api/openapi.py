@@ -9,20 +9,25 @@ once per app, from each route's access rule, method and path parameters:
   for bodies, 429 where rate-limited, 500 and 503 always;
 * path parameters: partner slugs, course codes, source names and ids get the schema the
   server enforces; limit and cursor of /api/ routes the pagination's;
-* our JSON Schemas in ``schemas/`` become components (``api.openapi_schemas``).
+* our JSON Schemas in ``schemas/`` become components (``api.openapi_schemas``);
+* descriptions: of parameters by name (``api.openapi_text``), of who may call each
+  operation from its access rule, appended to the handler's own ``description``;
+  Retry-After on every 429 and 503.
 
 Where derivation cannot know, the handler says it, beside its summary: ``@post(...,
 doc=Doc(body=..., statuses={409}))`` (Litestar keeps unknown decorator keywords in the
 handler's ``opt``): request bodies of handlers that read the raw body, success responses
 the signature cannot describe (stored bytes served as JSON-LD), statuses only the domain
-knows. A route added later gets the derived part without anyone touching this module.
+knows, request headers it reads and response headers it sends, examples of its bodies
+(files of ``schemas/examples/`` by name). A route added later gets the derived part without
+anyone touching this module; ``tests/api/test_openapi_usable.py`` says what it still owes.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -33,10 +38,16 @@ from litestar.routes import HTTPRoute
 
 from api.access import Rule
 from api.openapi_schemas import REF, json_schema_components
+from api.openapi_text import (
+    HEADERS,
+    access_text,
+    load_example,
+    parameter_text,
+)
 from api.pagination import MAX_LIMIT
 from api.ratelimit import is_limited
 
-__all__ = ["OBJECT", "Doc", "complete", "document_api"]
+__all__ = ["OBJECT", "Doc", "Example", "complete", "document_api"]
 
 PROBLEM_JSON = "application/problem+json"
 OBJECT: dict[str, Any] = {"type": "object"}  # a JSON object, e.g. a credential as issued
@@ -88,7 +99,7 @@ COMPONENTS: dict[str, Any] = {
 # says more where it checks more.
 CONVENTIONS: dict[str, dict[str, Any]] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-    "cursor": {"type": "string", "description": "Opaque: a next_cursor we returned."},
+    "cursor": {"type": "string"},
 }
 
 REASONS = {
@@ -114,6 +125,19 @@ PATH_PARAMETERS: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class Example:
+    """An example read from ``schemas/examples/<name>`` when the document is built (JSON, or
+    the text of NDJSON and CSV), optionally reshaped (wrapped in a batch, say)."""
+
+    name: str
+    shape: Callable[[Any], Any] | None = None
+
+    def value(self) -> Any:
+        found = copy.deepcopy(load_example(self.name))  # cached: never hand out the original
+        return self.shape(found) if self.shape else found
+
+
 @dataclass(frozen=True, kw_only=True)
 class Doc:
     """What a handler's signature cannot tell the OpenAPI document, given beside it:
@@ -126,7 +150,13 @@ class Doc:
       media type -> a schema, or the msgspec Struct the handler encodes;
     * ``statuses``: error statuses only the domain knows about (409, 412);
     * ``also``: other success statuses, documented like one the handler declares;
-    * ``components``: schemas of Structs the handler checks more strictly than they say.
+    * ``components``: schemas of Structs the handler checks more strictly than they say;
+    * ``params``: descriptions of parameters whose name alone (``api.openapi_text``) would
+      not say enough;
+    * ``headers``: request headers the handler reads (``If-Match``, ``Idempotency-Key``);
+    * ``sends``: response headers by status (``{201: ("Location",)}``);
+    * ``body_examples``: an example request body by media type, ``response_examples`` an
+      example response body by status (of its JSON media type).
     """
 
     query: Mapping[str, dict[str, Any]] = field(default_factory=dict)
@@ -136,6 +166,11 @@ class Doc:
     statuses: frozenset[int] = frozenset()
     also: Mapping[str, str] = field(default_factory=dict)
     components: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    headers: frozenset[str] = frozenset()
+    sends: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    body_examples: Mapping[str, Any] = field(default_factory=dict)
+    response_examples: Mapping[int, Any] = field(default_factory=dict)
 
 
 NO_DOC = Doc()
@@ -250,8 +285,48 @@ def _complete_operation(entry: dict[str, Any], op: Operation, schemas: dict[str,
             "description": REASONS.get(code, "Error"),
             "content": {PROBLEM_JSON: {"schema": {"$ref": schema_ref}}},
         }
+        if code in (429, 503):
+            responses[str(code)]["headers"] = {"Retry-After": copy.deepcopy(HEADERS["Retry-After"])}
+    _complete_headers(entry, op)
+    _complete_examples(entry, op)
+    if entry.get("description"):  # who may call it, from the rule the guard enforces
+        entry["description"] = entry["description"].rstrip() + "\n\n" + access_text(op.rule)
     if security := _security(op.rule):
         entry["security"] = security
+
+
+def _complete_headers(entry: dict[str, Any], op: Operation) -> None:
+    parameters = entry.setdefault("parameters", [])
+    have = {p["name"].lower() for p in parameters if p.get("in") == "header"}
+    for name in sorted(op.doc.headers):
+        if name.lower() not in have:
+            parameters.append({"name": name, "in": "header", "required": False,
+                               **copy.deepcopy(HEADERS[name])})
+    if not parameters:
+        del entry["parameters"]
+    responses = entry.get("responses", {})
+    for status, names in op.doc.sends.items():
+        response = responses.setdefault(str(status), {"description": "OK"})
+        declared = response.setdefault("headers", {})
+        for name in names:
+            declared[name] = copy.deepcopy(HEADERS[name])
+
+
+def _value(example: Any) -> Any:
+    return example.value() if isinstance(example, Example) else copy.deepcopy(example)
+
+
+def _complete_examples(entry: dict[str, Any], op: Operation) -> None:
+    content = entry.get("requestBody", {}).get("content", {})
+    for media, example in op.doc.body_examples.items():
+        if media in content:
+            content[media]["example"] = _value(example)
+    responses = entry.get("responses", {})
+    for status, example in op.doc.response_examples.items():
+        for media, body in responses.get(str(status), {}).get("content", {}).items():
+            if "json" in media:
+                body["example"] = _value(example)
+                break
 
 
 def _complete_parameters(parameters: list[dict[str, Any]], op: Operation) -> None:
@@ -259,6 +334,10 @@ def _complete_parameters(parameters: list[dict[str, Any]], op: Operation) -> Non
     parameters the component their name (or the handler) says."""
     for parameter in parameters:
         name = parameter["name"]
+        if not parameter.get("description"):
+            text = op.doc.params.get(name) or parameter_text(op.path, name, parameter.get("in"))
+            if text:
+                parameter["description"] = text
         if parameter.get("in") == "query":
             schema = op.doc.query.get(name)
             if schema is None and op.path.startswith("/api/"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery
@@ -10,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from api.access import partner, access
 from api.db import DbSession
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
-from api.openapi import Doc
+from api.openapi import Doc, Example
 from api.openapi_schemas import REF
 from catalogue.errors import Invalid
 from catalogue.hashing import etag
@@ -46,12 +47,27 @@ class BatchResult(Struct):
 
 
 
-UPSERT_DOC = Doc(statuses=frozenset({412}), body={
+def _without_code(doc: dict[str, object]) -> dict[str, object]:
+    doc.pop("code", None)
+    return doc
+
+
+UPSERT_DOC = Doc(statuses=frozenset({412}), headers=frozenset({"If-Match"}),
+                 sends={200: ("ETag",), 201: ("ETag", "Location")},
+                 response_examples={200: Example("responses/course.json"),
+                                    201: Example("responses/course.json")},
+                 body_examples={"application/json": Example("course-ucll-microcredential.json",
+                                                            _without_code)}, body={
     "description": "A course document; the code comes from the URL.",
     "required": True,
     "content": {"application/json": {"schema": {"$ref": REF + "CourseUpsert"}}},
 })
-BATCH_DOC = Doc(body={
+READ_DOC = Doc(sends={200: ("ETag",)}, response_examples={200: Example("responses/course.json")})
+BATCH_DOC = Doc(response_examples={200: Example("responses/course-batch.json")}, params={"atomic": "true: store every course or none (422 naming each invalid "
+                                  "one); false (default): store the valid ones, report the rest."},
+                body_examples={"application/json": Example("courses.ndjson", lambda text: [
+                                   json.loads(line) for line in text.splitlines() if line.strip()]),
+                               "application/x-ndjson": Example("courses.ndjson")}, body={
     "description": "Up to 10,000 course documents, each with its code: a JSON array, "
                    "or NDJSON (one document a line).",
     "required": True,
@@ -67,7 +83,13 @@ class CourseController(Controller):
     tags = ["publishing"]
 
     @put("/{code:str}", opt=access(partner("publish")), doc=UPSERT_DOC, status_code=HTTP_200_OK,
-         summary="Create or update one course (idempotent)")
+         summary="Create or update one course (idempotent)",
+         description="Validates the document against course.schema.json and stores it under "
+                     "the code in the URL: 201 with Location when new, 200 when updated or "
+                     "unchanged (the same body again changes nothing). The ETag answered is "
+                     "the version; send it back as If-Match to update only that version (412 "
+                     "if someone changed it since). Publishing again a withdrawn course "
+                     "brings it back. 422 lists every violation by JSON pointer.")
     async def upsert(
         self, request: Request, db_session: DbSession, slug: FromPath[str], code: FromPath[str]
     ) -> Response[CourseOut]:
@@ -81,12 +103,17 @@ class CourseController(Controller):
             headers["Location"] = f"/api/v1/institutions/{slug}/courses/{code}"
         return Response(course, status_code=status, headers=headers)
 
-    @get("/{code:str}", opt=access(partner("publish")), summary="One of our courses")
+    @get("/{code:str}", opt=access(partner("publish")), doc=READ_DOC,
+         summary="One of our courses",
+         description="The course as stored, with its ETag (withdrawn courses too, flagged); "
+                     "404 if this institution never published this code.")
     async def read(self, db_session: DbSession, slug: FromPath[str], code: FromPath[str]) -> Response[CourseOut]:
         course = await get_course(db_session, slug, code)
         return Response(course, headers={"ETag": course.etag})
 
-    @get("/", opt=access(partner("publish")), summary="Our courses, withdrawn ones flagged")
+    @get("/", opt=access(partner("publish")), summary="Our courses, withdrawn ones flagged",
+         description="Every course this institution published, by code, a page at a time; "
+                     "total counts them all.")
     async def list(
         self, db_session: DbSession, slug: FromPath[str],
         limit: FromQuery[int] = 50, cursor: FromQuery[str | None] = None,
@@ -96,13 +123,19 @@ class CourseController(Controller):
         return Page(items=items, total=total,
                     next_cursor=encode_cursor([next_after]) if next_after else None)
 
-    @delete("/{code:str}", opt=access(partner("publish")), summary="Withdraw a course")
+    @delete("/{code:str}", opt=access(partner("publish")), summary="Withdraw a course",
+            description="Takes the course out of search and OOAPI (204). Credentials already "
+                        "issued for it stay valid; PUT the course again to bring it back.")
     async def withdraw(self, db_session: DbSession, slug: FromPath[str], code: FromPath[str]) -> None:
         await withdraw_course(db_session, slug, code)
 
     @post("/batch", opt={**access(partner("publish")), "ndjson": True}, doc=BATCH_DOC,
           status_code=HTTP_200_OK,
-          summary="Publish up to 10,000 courses (JSON array or NDJSON)")
+          summary="Publish up to 10,000 courses (JSON array or NDJSON)",
+          description="Each document carries its code. By default every valid course is "
+                      "stored and each item reports created, updated, unchanged or invalid "
+                      "(with its errors); with atomic=true one invalid item rejects the "
+                      "batch (422) and nothing is stored. An empty batch is 400.")
     async def batch(
         self, request: Request, db_session: DbSession, slug: FromPath[str],
         atomic: FromQuery[bool] = False,

@@ -22,7 +22,7 @@ from api.routes.issuers import LD_JSON
 from api.state import keyring_of, status_cache_of
 from api.readers import readable_credential
 from api.verification import client_of, parse_verify_body, prover_of, stored_prover, verdicts_of
-from api.openapi import OBJECT, Doc
+from api.openapi import OBJECT, Doc, Example
 from api.openapi_schemas import PYTHON_NON_SPACE, REF
 from catalogue.validation import MalformedJSON, Violation, loads_strict
 from catalogue.structs import OutStruct
@@ -101,12 +101,19 @@ async def _reason(request: Request, required: bool) -> str | None:
 
 
 _REQUEST = {"$ref": REF + "MicrocredentialRequest"}
-ISSUE_DOC = Doc(statuses=frozenset({409}), body={
+_EXAMPLE = Example("microcredential-request.json")
+ISSUE_DOC = Doc(statuses=frozenset({409}), headers=frozenset({"Idempotency-Key"}),
+                sends={200: ("Location",), 201: ("Location",)},
+                response_examples={201: Example("responses/credential.json"),
+                                   200: Example("responses/credential.json")},
+                body_examples={"application/json": _EXAMPLE}, body={
     "description": "An issuance request.",
     "required": True,
     "content": {"application/json": {"schema": _REQUEST}},
 }, responses={201: {LD_JSON: OBJECT}, 200: {LD_JSON: OBJECT}})
-BATCH_DOC = Doc(statuses=frozenset({409}), body={
+BATCH_DOC = Doc(statuses=frozenset({409}), headers=frozenset({"Idempotency-Key"}),
+                body_examples={"application/json": Example("microcredential-request.json",
+                                                           lambda one: [one])}, body={
     "description": "1 to 1,000 issuance requests; one result per item.",
     "required": True,
     "content": {"application/json": {"schema": {
@@ -127,11 +134,16 @@ def _reason_body(required: bool) -> dict[str, Any]:
             "content": {"application/json": {"schema": schema}}}
 
 
-REVOKE_DOC = Doc(statuses=frozenset({409}), body=_reason_body(True))
-STATUS_CHANGE_DOC = Doc(statuses=frozenset({409}), body=_reason_body(False))
+REVOKE_DOC = Doc(statuses=frozenset({409}), body=_reason_body(True), body_examples={
+    "application/json": {"reason": "Issued to the wrong learner."}})
+STATUS_CHANGE_DOC = Doc(statuses=frozenset({409}), body=_reason_body(False), body_examples={
+    "application/json": {"reason": "Under investigation for exam fraud."}})
 READ_DOC = Doc(responses={200: {LD_JSON: OBJECT, "text/html": {"type": "string"}}},
                statuses=frozenset({401}))  # a bearer token that is not (or no longer) valid
-VERIFY_DOC = Doc(body={
+VERIFY_DOC = Doc(response_examples={200: Example("responses/verify-report.json")}, body_examples={"application/json": {
+    "@context": ["https://www.w3.org/ns/credentials/v2"],
+    "type": ["VerifiableCredential", "OpenBadgeCredential"],
+    "issuer": "did:web:academy.example.org:institutions:ucll"}}, body={
     "description": "A credential, or a JSON array of up to 1,000, in at most 1 MiB: any "
                    "JSON is verified (and what is not a credential fails verification). "
                    "Each credential counts toward the client's verify rate.",
@@ -148,7 +160,13 @@ class IssuingController(Controller):
     tags = ["credentials"]
 
     @post("/", opt=access(partner("issue")), doc=ISSUE_DOC, status_code=HTTP_201_CREATED,
-          summary="Issue one microcredential")
+          summary="Issue one microcredential",
+          description="Issues an Open Badges 3.0 credential with the EU microcredential "
+                      "elements for a course this institution published, signed with the "
+                      "institution's key, and answers it as signed (201, Location). With an "
+                      "Idempotency-Key, the same request again answers the credential already "
+                      "issued (200) and a different body under the same key is 409. 422 names "
+                      "every invalid field (unknown course, bad grade scale...).")
     async def issue_one(
         self, request: Request, db_session: DbSession, slug: FromPath[str]
     ) -> Response[bytes]:
@@ -160,7 +178,11 @@ class IssuingController(Controller):
                         headers={"Location": _location(outcome.id)})
 
     @post("/batch", opt=access(partner("issue")), doc=BATCH_DOC, status_code=HTTP_200_OK,
-          summary=f"Issue up to {MAX_BATCH} microcredentials, one result per item")
+          summary=f"Issue up to {MAX_BATCH} microcredentials, one result per item",
+          description="Each item is an issuance request like POST .../credentials; each gets "
+                      "its own result (created, existing, invalid with errors, or conflict): "
+                      "valid items are issued even when others are not. With an "
+                      "Idempotency-Key, item i uses the key KEY#i.")
     async def batch(
         self, request: Request, db_session: DbSession, slug: FromPath[str]
     ) -> Response[bytes]:
@@ -187,21 +209,30 @@ class IssuingController(Controller):
         return StatusOut(id=str(change.id), status=change.status, reason=change.reason)
 
     @post("/{id:str}/revoke", opt=access(partner("issue")), doc=REVOKE_DOC, status_code=HTTP_200_OK,
-          summary="Revoke a credential (final)")
+          summary="Revoke a credential (final)",
+          description="Sets the credential's bit in the institution's status list, with the "
+                      "reason given (required): every verifier then sees it revoked. Final: "
+                      "a revoked credential can be neither suspended nor reinstated (409); "
+                      "404 for a credential another institution issued.")
     async def revoke(self, request: Request, db_session: DbSession, slug: FromPath[str],
                      id: FromPath[str]) -> StatusOut:
         return await self._change(request, db_session, slug, id, "revoke", True)
 
     @post("/{id:str}/suspend", opt=access(partner("issue")), doc=STATUS_CHANGE_DOC,
           status_code=HTTP_200_OK,
-          summary="Suspend a credential")
+          summary="Suspend a credential",
+          description="Sets the credential's bit in the institution's status list (a reason "
+                      "is optional): verifiers see it fail until the suspension is lifted. "
+                      "409 if it is revoked or already suspended.")
     async def suspend(self, request: Request, db_session: DbSession, slug: FromPath[str],
                       id: FromPath[str]) -> StatusOut:
         return await self._change(request, db_session, slug, id, "suspend", False)
 
     @post("/{id:str}/unsuspend", opt=access(partner("issue")), doc=STATUS_CHANGE_DOC,
           status_code=HTTP_200_OK,
-          summary="Lift a suspension")
+          summary="Lift a suspension",
+          description="Clears the suspension: the credential verifies again, and pathways it "
+                      "completes are awarded. 409 if it is not suspended.")
     async def unsuspend(self, request: Request, db_session: DbSession, slug: FromPath[str],
                         id: FromPath[str]) -> StatusOut:
         return await self._change(request, db_session, slug, id, "unsuspend", False)
@@ -239,7 +270,13 @@ class CredentialController(Controller):
 
     @get("/{id:str}", opt={**access(PUBLIC), "page_queries": ("lang",)}, doc=READ_DOC,
          summary="A credential exactly as issued, for its holder and its issuer only "
-                 "(HTML page with its verification for browsers)")
+                 "(HTML page with its verification for browsers)",
+         description="The signed document byte for byte (application/ld+json), so that its "
+                     "proof verifies; a browser (Accept: text/html) gets a page with the "
+                     "credential and the result of verifying it now. Only its holder (learner "
+                     "token or sign-in session) and its issuing institution (API key) may "
+                     "read it; anyone else gets 404, as for an unknown id (share links are the "
+                     "public way). 401 for a bearer token that is not valid.")
     async def read(self, request: Request, db_session: DbSession,
                    id: FromPath[str]) -> Response[bytes]:
         """Its holder (session cookie or learner token) and its issuing institution (API key)
@@ -263,7 +300,14 @@ class VerifyController(Controller):
 
     @post("/", opt=access(PUBLIC), doc=VERIFY_DOC,
           status_code=HTTP_200_OK, request_max_body_size=MAX_BODY_BYTES,
-          summary=f"Verify any credential (or a JSON array of up to {MAX_ITEMS}: one report each)")
+          summary=f"Verify any credential (or a JSON array of up to {MAX_ITEMS}: one report each)",
+          description="Five checks, each ok true, false or null (undecided) with a reason: "
+                      "proof (eddsa-rdfc-2022 or eddsa-jcs-2022, with our partners' keys, "
+                      "never fetched), issuer (one of the six partners), status (revoked, "
+                      "suspended), validity dates and the OB 3.0 schema; verified only when "
+                      "all hold. A credential that fails is still 200 (verified: false). At "
+                      "most 1 MiB (413); every credential counts toward the client's verify "
+                      "rate (429).")
     async def verify(self, request: Request) -> Report | list[Report]:
         """An object is one credential and gets one report; an array gets a report per item.
 

@@ -21,7 +21,7 @@ from api.db import DbSession
 from api.errors import problem
 from api.jobs import harvest_policy
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
-from api.openapi import Doc
+from api.openapi import Doc, Example
 from api.openapi_schemas import PYTHON_NON_SPACE, REF, SPACE
 from catalogue.errors import Invalid, NotFound
 from catalogue.harvest import (
@@ -99,7 +99,12 @@ def _columns(row: Any) -> dict[str, Any]:
 
 # SourceIn and HarvestMapping as the handler checks them (more than the Structs say).
 _NON_BLANK = {"type": "string", "minLength": 1, "pattern": PYTHON_NON_SPACE}
-SOURCE_DOC = Doc(components={
+SOURCE_EXAMPLE = {"type": "ooapi-v5", "location": "https://ooapi.example.org/ooapi/v5",
+                  "interval_minutes": 1440, "overwrite_push": False}
+SOURCE_DOC = Doc(sends={201: ("Location",)},
+                 response_examples={200: Example("responses/harvest-source.json"),
+                                    201: Example("responses/harvest-source.json")},
+                 body_examples={"application/json": SOURCE_EXAMPLE}, components={
     "SourceIn": {
         "type": "object", "additionalProperties": False, "required": ["type", "location"],
         "properties": {
@@ -131,7 +136,10 @@ SOURCE_DOC = Doc(components={
         },
     },
 })
-RUN_DOC = Doc(statuses=frozenset({409}), responses={202: {"application/json": RunOut}})
+RUN_DOC = Doc(statuses=frozenset({409}), responses={202: {"application/json": RunOut}},
+              sends={202: ("Location",), 409: ("Location",)},
+              response_examples={202: Example("responses/harvest-run.json")})
+RUNS_DOC = Doc(params={"source": "Only the runs of this source (its name)."})
 
 
 class HarvestController(Controller):
@@ -140,7 +148,14 @@ class HarvestController(Controller):
 
     @put("/sources/{name:str}", opt=access(partner("publish")), doc=SOURCE_DOC,
          status_code=HTTP_200_OK,
-         summary="Create or replace a harvest source (http(s) locations only)")
+         summary="Create or replace a harvest source (http(s) locations only)",
+         description="A source is an OOAPI v5 endpoint, a JSON feed of course documents or a "
+                     "CSV file (mapped by `mapping.columns`), harvested every interval_minutes. "
+                     "The location must be an https URL of a public host (422 for IP literals "
+                     "and local names; every address a run connects to must be public too; "
+                     "files only through the CLI). overwrite_push lets the harvest replace "
+                     "courses published by push or another source (skipped otherwise). 201 "
+                     "with Location when new, 200 when replaced.")
     async def set_source(self, request: Request, db_session: DbSession, slug: FromPath[str],
                          name: FromPath[str], data: JSONBody[SourceIn]) -> Response[SourceOut]:
         loads_strict(await request.body())  # what msgspec lets through: duplicate keys, NUL
@@ -152,7 +167,8 @@ class HarvestController(Controller):
                             headers={"Location": f"/api/v1/institutions/{slug}/sources/{name}"})
         return Response(_source_out(source, slug))
 
-    @get("/sources", opt=access(partner("publish")), summary="Our harvest sources")
+    @get("/sources", opt=access(partner("publish")), summary="Our harvest sources",
+         description="This institution's harvest sources by name, each with its next run.")
     async def sources(
         self, db_session: DbSession, slug: FromPath[str],
         limit: FromQuery[int] = 50, cursor: FromQuery[str | None] = None,
@@ -162,13 +178,17 @@ class HarvestController(Controller):
         return Page(items=[_source_out(r, slug) for r in rows],
                     next_cursor=encode_cursor([next_after]) if next_after else None)
 
-    @get("/sources/{name:str}", opt=access(partner("publish")), summary="One harvest source")
+    @get("/sources/{name:str}", opt=access(partner("publish")), summary="One harvest source",
+         description="The source's settings and when it runs next; 404 if there is none of "
+                     "this name.")
     async def read_source(self, db_session: DbSession, slug: FromPath[str],
                          name: FromPath[str]) -> SourceOut:
         return _source_out(await get_source(db_session, slug, name), slug)
 
     @delete("/sources/{name:str}", opt=access(partner("publish")),
-            summary="Remove a harvest source and its history (its courses stay)")
+            summary="Remove a harvest source and its history (its courses stay)",
+            description="Deletes the source and its run history (204); the courses it brought "
+                        "in stay published (withdraw them one by one if wanted).")
     async def remove_source(self, db_session: DbSession, slug: FromPath[str],
                             name: FromPath[str]) -> None:
         await delete_source(db_session, slug, name)
@@ -176,7 +196,11 @@ class HarvestController(Controller):
     @post("/sources/{name:str}/run", opt=access(partner("publish")), doc=RUN_DOC,
           status_code=HTTP_202_ACCEPTED,
           summary="Queue a harvest of this source now (202); follow it at the Location given "
-                  "(409 while a run of it is queued or running)")
+                  "(409 while a run of it is queued or running)",
+          description="Queues a run for the harvest worker and answers 202 with it at once; "
+                      "follow its status and progress at the Location "
+                      "(GET .../harvests/{run_id}). One run of a source at a time: 409, with "
+                      "the Location of the run under way, while one is queued or running.")
     async def run(self, request: Request, db_session: DbSession, slug: FromPath[str],
                   name: FromPath[str]) -> Response[Any]:
         source = await get_source(db_session, slug, name)
@@ -194,7 +218,10 @@ class HarvestController(Controller):
                         headers={"Location": f"/api/v1/institutions/{slug}/harvests/{run.id}"})
 
     @get("/harvests/{run_id:str}", opt=access(partner("publish")),
-         summary="One harvest run: its status, progress, counts and errors")
+         summary="One harvest run: its status, progress, counts and errors",
+         description="status goes queued, running, then succeeded, failed (nothing written), "
+                     "empty or partial (nothing withdrawn); progress gives the phase and done "
+                     "of total; errors say where a feed item failed, never its contents.")
     async def read_run(self, db_session: DbSession, slug: FromPath[str],
                        run_id: FromPath[str]) -> RunOut:
         # A string in the route, so that the access rule answers before the id is parsed.
@@ -203,7 +230,10 @@ class HarvestController(Controller):
         run, source_name = await get_run(db_session, slug, int(run_id))
         return _run_out(run, source_name)
 
-    @get("/harvests", opt=access(partner("publish")), summary="Harvest runs, newest first")
+    @get("/harvests", opt=access(partner("publish")), doc=RUNS_DOC,
+         summary="Harvest runs, newest first",
+         description="Every run of this institution's sources (or of one, with ?source=), "
+                     "newest first, a page at a time.")
     async def runs(
         self, db_session: DbSession, slug: FromPath[str], source: FromQuery[str | None] = None,
         limit: FromQuery[int] = 50, cursor: FromQuery[str | None] = None,

@@ -41,7 +41,10 @@ class IssuerController(Controller):
     tags = ["verification"]
 
     @get("/institutions/{slug:str}/did.json", opt=access(PUBLIC), doc=DID_DOC,
-         summary="The institution's DID document (did:web), every signing key listed")
+         summary="The institution's DID document (did:web), every signing key listed",
+         description="Resolves did:web:<host>:institutions:<slug>: the verification methods "
+                     "of every key the institution signed with (a revoked one marked with "
+                     "its date), so that older credentials keep verifying. Cached 5 minutes.")
     async def did(self, request: Request, db_session: DbSession,
                   slug: FromPath[str]) -> Response[bytes]:
         document = await keyring_of(request.app).did_document(db_session, slug)
@@ -49,7 +52,11 @@ class IssuerController(Controller):
                         headers={"Cache-Control": "public, max-age=300"})
 
     @get("/institutions/{slug:str}/status/{name:str}", opt=access(PUBLIC), doc=STATUS_LIST_DOC,
-         summary="A signed Bitstring Status List credential (message-N, 2-bit entries)")
+         summary="A signed Bitstring Status List credential (message-N, 2-bit entries)",
+         description="The list a credential's credentialStatus points to, signed by the "
+                     "institution, for verifiers to check revocation and suspension; never "
+                     "cached stale (no-cache). 404 for an unknown list, 503 (retry) when it "
+                     "cannot be served right now.")
     async def status_list(self, request: Request, db_session: DbSession, slug: FromPath[str],
                           name: FromPath[str]) -> Response[bytes]:
         try:
@@ -64,7 +71,10 @@ class IssuerController(Controller):
         return Response(body, media_type=LD_JSON, headers={"Cache-Control": "no-cache"})
 
     @get("/contexts/microcredential/v1", opt=access(PUBLIC), doc=CONTEXT_DOC,
-         summary="Our JSON-LD context for the EU elements OB 3.0 has no term for")
+         summary="Our JSON-LD context for the EU elements OB 3.0 has no term for",
+         description="The context our credentials reference for the EU microcredential "
+                     "elements (ECTS, EQF level, assessment, ...); immutable, cached for a "
+                     "year.")
     async def context(self) -> Response[bytes]:
         return Response(context_document(MICROCREDENTIAL_CONTEXT_URL), media_type=LD_JSON,
                         headers={"Cache-Control": IMMUTABLE})

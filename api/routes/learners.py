@@ -127,7 +127,7 @@ def _item(request: Request, found: LearnerCredential) -> CredentialItem:
     )
 
 
-TOKEN_DOC = Doc(body={
+TOKEN_DOC = Doc(body_examples={"application/json": {"email": "an.peeters@example.org"}}, body={
     "required": True,
     "content": {"application/json": {"schema": {
         "type": "object", "additionalProperties": False, "required": ["email"],
@@ -141,9 +141,9 @@ EXPORT_DOC = Doc(responses={200: {"application/json": {
                    "scope": {"type": "object", "properties": {
                        "institution": {"type": ["string", "null"]}}},
                    "credentials": {"type": "array", "items": OBJECT}}}}})
-REISSUE_DOC = Doc(statuses=frozenset({409}),
+REISSUE_DOC = Doc(statuses=frozenset({409}), sends={200: ("Location",), 201: ("Location",)},
                   responses={201: {LD_JSON: OBJECT}, 200: {LD_JSON: OBJECT}})
-SHARE_CREATE_DOC = Doc(body={
+SHARE_CREATE_DOC = Doc(body_examples={"application/json": {"label": "Job application"}}, body={
     "description": "Optional: what the link is for (one live link per label is reused).",
     "required": False,
     "content": {"application/json": {"schema": {
@@ -160,7 +160,11 @@ class LearnerTokenController(Controller):
     tags = ["learners"]
 
     @post("/", opt=access(partner("issue")), doc=TOKEN_DOC, status_code=HTTP_201_CREATED,
-          summary="A learner access token to hand to the learner")
+          summary="A learner access token to hand to the learner",
+          description="Mints a token (lrn_..., shown once: only its hash is kept) for the "
+                      "learner with this e-mail address, valid for a limited number of hours "
+                      "and scoped to this institution's credentials. Hand it to the learner; "
+                      "every mint is kept in the audit log.")
     async def create(self, request: Request, db_session: DbSession,
                      slug: FromPath[str]) -> TokenOut:
         body: Any = loads_strict(await request.body())
@@ -174,7 +178,9 @@ class LearnerTokenController(Controller):
                         expires_at=minted.expires_at, scope=Scope(institution=minted.institution))
 
     @get("/", opt=access(partner("issue")),
-         summary="Every learner token this institution minted (the audit log), newest first")
+         summary="Every learner token this institution minted (the audit log), newest first",
+         description="Who was given a token, when, by which key, until when, and whether "
+                     "and by whom it was revoked; never the token itself.")
     async def audit(self, db_session: DbSession, slug: FromPath[str], limit: FromQuery[int] = 50,
                     cursor: FromQuery[str | None] = None,
                     email: Annotated[str | None, Parameter(
@@ -192,7 +198,9 @@ class LearnerTokenController(Controller):
         return IssuedTokenPage(items=rows[:limit], next_cursor=next_cursor)
 
     @delete("/{token_id:str}", opt=access(partner("issue")), status_code=HTTP_204_NO_CONTENT,
-            summary="Revoke a learner token this institution minted")
+            summary="Revoke a learner token this institution minted",
+            description="The token stops working at once (204); the audit log records who "
+                        "revoked it. 404 for a token another institution minted.")
     async def revoke(self, request: Request, db_session: DbSession, slug: FromPath[str],
                      token_id: FromPath[str]) -> None:
         try:
@@ -208,7 +216,9 @@ class LearnerController(Controller):
     path = "/api/v1/me"
     tags = ["learners"]
 
-    @get("/credentials", opt=access(LEARNER), doc=MINE_DOC, summary="My credentials, newest first")
+    @get("/credentials", opt=access(LEARNER), doc=MINE_DOC, summary="My credentials, newest first",
+         description="The credentials issued to the learner's e-mail address, each as "
+                     "signed, with its status; a learner token sees its institution's only.")
     async def mine(self, request: Request, db_session: DbSession, limit: FromQuery[int] = 50,
                    cursor: FromQuery[str | None] = None) -> Response[bytes]:
         if not 1 <= limit <= MAX_LIMIT:
@@ -225,7 +235,9 @@ class LearnerController(Controller):
         return Response(_encode(page), media_type="application/json")
 
     @get("/credentials/export", opt=access(LEARNER), doc=EXPORT_DOC,
-         summary="All my credentials in one JSON file (for a wallet or a backup)")
+         summary="All my credentials in one JSON file (for a wallet or a backup)",
+         description="Every credential the token may read, as signed, in one downloadable "
+                     "file (Content-Disposition: attachment); not paged.")
     async def export(self, request: Request, db_session: DbSession) -> Response[bytes]:
         learner: Learner = request.state.learner
         rows = await learner_credentials(db_session, learner)
@@ -240,7 +252,12 @@ class LearnerController(Controller):
 
     @post("/credentials/{id:str}/shares", opt=access(LEARNER), status_code=HTTP_201_CREATED,
           doc=SHARE_CREATE_DOC,
-          summary="A public link to one of my credentials")
+          summary="A public link to one of my credentials",
+          description="Creates a link anyone can open without a token "
+                      "(GET /api/v1/shares/{token}): the credential's page in a browser, its "
+                      "JSON otherwise. An optional label names what the link is for (one live "
+                      "link per label, reused); delete the link to hide the credential at "
+                      "once. 404 for a credential that is not the learner's.")
     async def share(self, request: Request, db_session: DbSession, id: FromPath[str]) -> ShareOut:
         """The only public way to the credential: the link shows the credential page in a
         browser and its JSON to ``Accept: application/json``; deleting it hides the credential
@@ -255,7 +272,9 @@ class LearnerController(Controller):
         return share_out(request, link)
 
     @delete("/session", opt=access(LEARNER), status_code=HTTP_204_NO_CONTENT,
-            summary="Sign out: end the learner token or the sign-in session of this request")
+            summary="Sign out: end the learner token or the sign-in session of this request",
+            description="The token or session used for this request stops working at once "
+                        "(204); a session's cookie is cleared.")
     async def sign_out(self, request: Request, db_session: DbSession) -> Response[None]:
         learner: Learner = request.state.learner
         await revoke_session(db_session, learner)
@@ -263,7 +282,11 @@ class LearnerController(Controller):
         return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=forget)
 
     @post("/credentials/{id:str}/reissue", opt=access(LEARNER), doc=REISSUE_DOC,
-          summary="My credential again, in the form every standard verifier reads")
+          summary="My credential again, in the form every standard verifier reads",
+          description="For a credential issued before the revocation lists: signed again "
+                      "with the context embedded and a 1-bit revocation entry (201, the new "
+                      "copy); 200 with the credential as it is when already in that form. The "
+                      "old copy stays valid and follows every status change.")
     async def reissue(self, request: Request, db_session: DbSession,
                       id: FromPath[str]) -> Response[bytes]:
         """A credential issued before the revocation lists, signed again with the embedded
@@ -279,7 +302,9 @@ class LearnerController(Controller):
                         headers={"Location": f"/api/v1/credentials/{done.id}"})
 
     @delete("/shares/{token:str}", opt=access(LEARNER), status_code=HTTP_204_NO_CONTENT,
-            summary="Delete one of my share links (by its token or its id)")
+            summary="Delete one of my share links (by its token or its id)",
+            description="The link stops working at once (204); 404 for a link that is not "
+                        "the learner's.")
     async def unshare(self, request: Request, db_session: DbSession, token: FromPath[str]) -> None:
         try:
             share_id = uuid.UUID(token)
@@ -294,7 +319,11 @@ class ShareController(Controller):
     tags = ["learners"]
 
     @get("/{token:str}", opt={**access(PUBLIC), "page_queries": ("lang",)}, doc=SHARE_DOC,
-         summary="A credential a learner shared: its page in a browser, JSON otherwise")
+         summary="A credential a learner shared: its page in a browser, JSON otherwise",
+         description="For anyone with the link: a browser (Accept: text/html first) gets the "
+                     "credential's page with its verification; application/json, "
+                     "application/ld+json or no preference get the credential exactly as "
+                     "signed. 404 once the learner deleted the link.")
     async def read(self, request: Request, db_session: DbSession, token: FromPath[str],
                    download: Annotated[Literal["json"] | None, QueryParameter(
                        name="format", description="json: download the credential's JSON "

@@ -90,7 +90,9 @@ class MeController(Controller):
     path = "/api/v1/me"
     tags = ["learners"]
 
-    @get("/shares", opt=access(LEARNER), summary="My live share links, newest first")
+    @get("/shares", opt=access(LEARNER), summary="My live share links, newest first",
+         description="Each link with its URL, label and credential, a page at a time; "
+                     "delete one with DELETE /api/v1/me/shares/{token or id}.")
     async def shares(self, request: Request, db_session: DbSession, limit: FromQuery[int] = 50,
                      cursor: FromQuery[str | None] = None) -> SharePage:
         check_limit(limit)
@@ -105,7 +107,11 @@ class MeController(Controller):
                          scope_of(learner))
 
     @get("/export", opt=access(LEARNER), doc=EXPORT_DOC,
-         summary="Everything held about me: credentials, share links, sessions, mails")
+         summary="Everything held about me: credentials, share links, sessions, mails",
+         description="One JSON download (Content-Disposition: attachment): the credentials "
+                     "byte for byte as issued, the live share links, the sign-in sessions and "
+                     "links, the learner tokens institutions minted, and the mails queued to "
+                     "the address (their state, never their bodies).")
     async def export(self, request: Request, db_session: DbSession) -> Response[bytes]:
         """One JSON download: the credentials byte for byte as issued, the live share links,
         the sign-in sessions and links, the learner tokens institutions minted, and the mails
@@ -130,7 +136,13 @@ class MeController(Controller):
 
     @delete("/", opt=access(LEARNER), status_code=HTTP_200_OK, doc=ERASE_DOC,
             summary="Erase what is mine (share links, sessions, sign-in links); "
-                    "issued credentials stay")
+                    "issued credentials stay",
+            description="Deletes the learner's share links (the credentials stop being "
+                        "public), sessions, sign-in links and mails, ends the institutions' "
+                        "learner tokens and erases the address from their audit rows where no "
+                        "credential needs it. Issued credentials are institutional records: "
+                        "the answer says so and counts what was kept. With an institution's "
+                        "token, only that institution's part.")
     async def erase(self, request: Request, db_session: DbSession) -> Response[bytes]:
         """Deletes the learner's share links (the credentials are no longer public), sessions,
         sign-in links and sign-in mails, ends the institutions' learner tokens, and erases

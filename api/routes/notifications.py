@@ -20,7 +20,9 @@ __all__ = ["notification_handlers"]
 
 
 @get("/api/v1/institutions/{slug:str}/notifications", opt=access(partner("issue")),
-     doc=Doc(query={"state": {"type": "string", "enum": list(STATES)}}), tags=["credentials"],
+     doc=Doc(query={"state": {"type": "string", "enum": list(STATES)}},
+             params={"state": "Only mails in this delivery state (default: all)."}),
+     tags=["credentials"],
      summary="Our mails to learners (award mails), newest first, each with its delivery state",
      description="`state` is `queued` (waiting, or retried at `next_attempt_at` after a "
                  "failed attempt), `sending`, `sent` or `failed` (no attempt left, or the "

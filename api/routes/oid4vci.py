@@ -265,14 +265,24 @@ class OfferController(Controller):
 
     @post("/api/v1/me/credentials/{id:str}/offers", opt=access(LEARNER), doc=OFFER_DOC,
           status_code=HTTP_201_CREATED,
-          summary="An OpenID4VCI offer of my credential, for my wallet (QR + tx_code)")
+          summary="An OpenID4VCI offer of my credential, for my wallet (QR + tx_code)",
+          description="A pre-authorised Credential Offer (offer_uri, to show as a QR code) "
+                      "and its one-time tx_code, valid 10 minutes by default: the wallet redeems "
+                      "them at the institution's token and credential endpoints and receives "
+                      "the credential bound to its own key. 404 for a credential that is not "
+                      "the learner's; 409 when revoked, or in the form issued before revocation "
+                      "lists (reissue it first).")
     async def mine(self, request: Request, db_session: DbSession,
                    id: FromPath[str]) -> Response[bytes]:
         return await self._offer(request, db_session, id, email=request.state.learner.email)
 
     @post("/api/v1/institutions/{slug:str}/credentials/{id:str}/offers",
           opt=access(partner("issue")), doc=OFFER_DOC, status_code=HTTP_201_CREATED,
-          summary="An OpenID4VCI offer of a credential we issued, to hand to its learner")
+          summary="An OpenID4VCI offer of a credential we issued, to hand to its learner",
+          description="Like the learner's own offer, made by the issuing institution (to "
+                      "send to the learner with the tx_code by another channel). 404 for a "
+                      "credential another institution issued; 409 when revoked or not yet "
+                      "reissued.")
     async def issued(self, request: Request, db_session: DbSession, slug: FromPath[str],
                      id: FromPath[str]) -> Response[bytes]:
         return await self._offer(request, db_session, id, institution=slug)

@@ -89,9 +89,21 @@ QUERY: dict[str, dict[str, Any]] = {
     "modeOfDelivery": {"type": "array", "items": {
         "type": "string", "pattern": _comma_separated(MODES_OF_DELIVERY)}},
 }
-ORGANIZATIONS_DOC = Doc(query={**QUERY, "sort": _sort("organizationId", "name")})
-COURSES_DOC = Doc(query={**QUERY, "sort": _sort("courseId", "name")})
-OFFERINGS_DOC = Doc(query={**QUERY, "sort": _sort("offeringId", "name", "startDate", "endDate")})
+PARAMS = {
+    "sort": "Comma-separated attributes, '-' before one for descending.",
+    "primaryCode": "Only the item with this primary code (the partner's own code).",
+    "organizationType": "Only organizations of this OOAPI type (empty: all).",
+    "level": "Only courses of this OOAPI level, e.g. bachelor, master (empty: all).",
+    "teachingLanguage": "Only this teaching language (ISO 639-2, e.g. nld).",
+    "modeOfDelivery": "Only these modes of delivery: repeated, or comma-separated.",
+    "resultExpected": "true: only offerings that end in a result (a grade); false: none.",
+    "since": "Only offerings starting on or after this date (default: today).",
+    "until": "Only offerings ending on or before this date.",
+}
+ORGANIZATIONS_DOC = Doc(params=PARAMS, query={**QUERY, "sort": _sort("organizationId", "name")})
+COURSES_DOC = Doc(params=PARAMS, query={**QUERY, "sort": _sort("courseId", "name")})
+OFFERINGS_DOC = Doc(params=PARAMS, query={**QUERY,
+                                          "sort": _sort("offeringId", "name", "startDate", "endDate")})
 
 
 def _ooapi_problem(handler: Callable[[Request, Any], Response[Any]]) -> Callable[..., Response[Any]]:
@@ -115,7 +127,10 @@ class OoapiController(Controller):
     opt = {"doc": Doc(query=QUERY)}  # a handler's own Doc adds its sort orders
     exception_handlers = {kind: _ooapi_problem(h) for kind, h in exception_handlers.items()}
 
-    @get("/", opt=access(PUBLIC), summary="OOAPI service metadata")
+    @get("/", opt=access(PUBLIC), summary="OOAPI service metadata",
+         description="What this OOAPI v5 endpoint is: the specification it implements, its "
+                     "documentation and a contact. Read-only: organizations, courses and "
+                     "offerings; errors are OOAPI problems, with the status as a string.")
     async def service(self, request: Request) -> ooapi.Service:
         settings = request.app.state.settings
         return ooapi.service(
@@ -125,7 +140,9 @@ class OoapiController(Controller):
         )
 
     @get("/organizations", opt=access(PUBLIC), doc=ORGANIZATIONS_DOC,
-         summary="OOAPI organizations, by name")
+         summary="OOAPI organizations, by name",
+         description="The six partners as OOAPI organizations, filtered "
+                     "and paged the OOAPI way (pageSize, pageNumber); bad parameters are 400.")
     async def organizations(
         self, db_session: DbSession, q: Q = None, primary_code: PrimaryCode = None,
         organization_type: Annotated[str | None, QueryParameter(name="organizationType")] = None,
@@ -136,7 +153,9 @@ class OoapiController(Controller):
                                sort=sort)
         return await organizations(db_session, f, PageRequest(size=page_size, number=page_number))
 
-    @get("/courses", opt=access(PUBLIC), doc=COURSES_DOC, summary="OOAPI courses, by name")
+    @get("/courses", opt=access(PUBLIC), doc=COURSES_DOC, summary="OOAPI courses, by name",
+         description="Every published course of every partner as an OOAPI course (withdrawn "
+                     "ones left out), filtered and paged the OOAPI way; bad parameters are 400.")
     async def courses(
         self, db_session: DbSession, q: Q = None, primary_code: PrimaryCode = None,
         teaching_language: TeachingLanguage = None,
@@ -148,13 +167,17 @@ class OoapiController(Controller):
                          level=level, modes_of_delivery=_modes(mode_of_delivery), sort=sort)
         return await course_page(db_session, f, PageRequest(size=page_size, number=page_number))
 
-    @get("/courses/{courseId:str}", opt=access(PUBLIC), summary="One OOAPI course")
+    @get("/courses/{courseId:str}", opt=access(PUBLIC), summary="One OOAPI course",
+         description="One published course as an OOAPI course; 404 for an unknown or "
+                     "withdrawn id.")
     async def course(self, db_session: DbSession, courseId: FromPath[str],
                      expand: Expand = None) -> ooapi.Course:
         return ooapi.course(await course_by_id(db_session, courseId))
 
     @get("/courses/{courseId:str}/offerings", opt=access(PUBLIC), doc=OFFERINGS_DOC,
-         summary="OOAPI offerings of a course, from today by default")
+         summary="OOAPI offerings of a course, from today by default",
+         description="The course's offerings (dates, places, prices) starting today or later, "
+                     "or within the since/until window; 404 for an unknown course.")
     async def course_offerings(
         self, db_session: DbSession, courseId: FromPath[str],
         q: Q = None, teaching_language: TeachingLanguage = None,
@@ -172,7 +195,8 @@ class OoapiController(Controller):
                                       PageRequest(size=page_size, number=page_number),
                                       today=date.today())
 
-    @get("/offerings/{offeringId:str}", opt=access(PUBLIC), summary="One OOAPI course offering")
+    @get("/offerings/{offeringId:str}", opt=access(PUBLIC), summary="One OOAPI course offering",
+         description="One offering of a published course; 404 for an unknown id.")
     async def offering(self, db_session: DbSession, offeringId: FromPath[str],
                        expand: Expand = None) -> ooapi.CourseOffering:
         return await offering_by_id(db_session, offeringId)

@@ -20,11 +20,15 @@ class OpsController(Controller):
     include_in_schema = True
     tags = ["operations"]
 
-    @get("/health", opt=access(PUBLIC), summary="The process is alive")
+    @get("/health", opt=access(PUBLIC), summary="The process is alive",
+         description="For a liveness probe: answers 200 while the process serves requests, "
+                     "without touching the database.")
     async def health(self) -> dict[str, str]:
         return {"status": "ok"}
 
-    @get("/ready", opt=access(PUBLIC), summary="The database is reachable")
+    @get("/ready", opt=access(PUBLIC), summary="The database is reachable",
+         description="For a readiness probe: 200 once a query reaches PostgreSQL, 503 with "
+                     "Retry-After when it does not.")
     async def ready(self, request: Request) -> Response:
         for attempt in (1, 2):  # a pooled connection may predate a restart: retry once
             try:

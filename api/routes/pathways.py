@@ -23,7 +23,7 @@ from api.db import DbSession
 from api.state import keyring_of
 from api.routes.learners import Scope, scope_of
 from api.pagination import Page, check_limit, decode_cursor, encode_cursor
-from api.openapi import Doc
+from api.openapi import Doc, Example
 from api.openapi_schemas import REF
 from catalogue.errors import Invalid
 from catalogue.validation import loads_strict
@@ -77,13 +77,16 @@ def _after_id(cursor: str | None) -> uuid.UUID | None:
         raise Invalid([("query:cursor", "not a cursor this server issued")]) from None
 
 
-DEFINE_DOC = Doc(statuses=frozenset({409}), also={"200": "201"}, body={  # the same body again
+DEFINE_DOC = Doc(statuses=frozenset({409}), also={"200": "201"},  # the same body again
+                 sends={200: ("Location",), 201: ("Location",)},
+                 body_examples={"application/json": Example("pathway.json")}, body={
     "description": "A pathway.",
     "required": True,
     "content": {"application/json": {"schema": {"$ref": REF + "PathwayDocument"}}},
 })
 RETIRE_DOC = Doc(statuses=frozenset({409}))
-APPROVE_DOC = Doc(statuses=frozenset({409}), body={
+APPROVE_DOC = Doc(statuses=frozenset({409}), body_examples={"application/json": {"version": 1}},
+                  body={
     "description": "Optional: the version seen, which must be the one awaiting approval "
                    "(so nobody approves rules they have not read).",
     "required": False,
@@ -99,6 +102,11 @@ class PathwayController(Controller):
 
     @post("/", opt=access(partner("issue")), doc=DEFINE_DOC, status_code=HTTP_201_CREATED,
           summary="Define a pathway, or a new version of it (same body: no change)",
+          description="Validates the document against pathway.schema.json: the courses (of "
+                      "any partner) or credentials it counts and the rule that completes it. "
+                      "201 with Location for a new pathway, 200 for a new version or the same "
+                      "body again. A joint pathway's version waits for every partner it names "
+                      "to approve it; 409 once the pathway is retired (use a new code).",
           responses={HTTP_200_OK: ResponseSpec(
               data_container=PathwayOut, description="A new version, or the same body again")})
     async def define(self, request: Request, db_session: DbSession,
@@ -110,7 +118,8 @@ class PathwayController(Controller):
         status = HTTP_201_CREATED if defined.outcome == "created" else HTTP_200_OK
         return Response(pathway, status_code=status, headers={"Location": location})
 
-    @get("/", opt=access(partner("issue")), summary="Our pathways, retired ones included")
+    @get("/", opt=access(partner("issue")), summary="Our pathways, retired ones included",
+         description="The pathways this institution awards, by code, a page at a time.")
     async def list(self, db_session: DbSession, slug: FromPath[str], limit: FromQuery[int] = 50,
                    cursor: FromQuery[str | None] = None) -> Page[PathwayOut]:
         items, after = await list_pathways(db_session, slug, after=_after(cursor),
@@ -118,14 +127,18 @@ class PathwayController(Controller):
         return Page(items=items, next_cursor=encode_cursor([after]) if after else None)
 
     @get("/{code:str}", opt=access(partner("issue")),
-         summary="One of our pathways: its latest body and every version's state and approvals")
+         summary="One of our pathways: its latest body and every version's state and approvals",
+         description="404 if this institution defined no pathway with this code.")
     async def read(self, db_session: DbSession, slug: FromPath[str],
                    code: FromPath[str]) -> PathwayOut:
         return await get_pathway(db_session, slug, code)
 
     @post("/{code:str}/retire", opt=access(partner("issue")), doc=RETIRE_DOC,
           status_code=HTTP_200_OK,
-          summary="Retire a pathway: no new awards; awards made keep following their parts")
+          summary="Retire a pathway: no new awards; awards made keep following their parts",
+          description="Final: the pathway leaves the public catalogue and completes for no "
+                      "one else; credentials already awarded stay valid. 409 if already "
+                      "retired.")
     async def retire(self, db_session: DbSession, slug: FromPath[str],
                      code: FromPath[str]) -> PathwayOut:
         return await retire_pathway(db_session, slug, code)
@@ -154,7 +167,10 @@ class PublicPathwayController(Controller):
     path = "/api/v1/pathways"
     tags = ("pathways",)
 
-    @get("/", opt=access(PUBLIC), summary="Active pathways, as catalogue items")
+    @get("/", opt=access(PUBLIC), summary="Active pathways, as catalogue items",
+         description="Every pathway with an active version, as the catalogue shows it: "
+                     "its title, award and the courses it counts, filtered by words, "
+                     "institution or course.")
     async def list(
         self, db_session: DbSession, q: Words = None, institution: Slug = None,
         course: Unit = None,
@@ -169,7 +185,9 @@ class PublicPathwayController(Controller):
                     next_cursor=encode_cursor([next_after]) if next_after else None)
 
     @get("/{id:str}", opt=access(PUBLIC),
-         summary="A pathway as a catalogue item (its active version, or ?version=N)")
+         summary="A pathway as a catalogue item (its active version, or ?version=N)",
+         description="404 for an unknown id, a pathway with no active version, or a version "
+                     "that never was active.")
     async def read(self, db_session: DbSession, id: FromPath[str],
                    version: Version = None) -> PublicPathway:
         if version is not None and not 1 <= version <= 1_000_000:
@@ -182,7 +200,9 @@ class LearnerPathwayController(Controller):
     tags = ("learners",)
 
     @get("/", opt=access(LEARNER),
-         summary="My progress on every pathway my credentials count towards")
+         summary="My progress on every pathway my credentials count towards",
+         description="For each pathway one of my credentials counts towards: what is done, "
+                     "what is missing, and the award once complete.")
     async def mine(self, request: Request, db_session: DbSession, limit: FromQuery[int] = 20,
                    cursor: FromQuery[str | None] = None) -> LearnerPathwayPage:
         learner = request.state.learner

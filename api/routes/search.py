@@ -41,7 +41,26 @@ def _tuple(values: list[str] | None) -> tuple[str, ...]:
 
 # Cross-field rules (ects_min <= ects_max, starts_after <= starts_before, a cursor or an
 # offset) are the handler's, answered with 422.
-SEARCH_DOC = Doc(query={
+SEARCH_PARAMS = {
+    "q": "Words to find in titles, descriptions, outcomes and subjects: \"a phrase\", "
+         "-excluded, a OR b; other words are soft (more matched ranks higher).",
+    "institution": "Only these partners (repeat the parameter for several).",
+    "language": "Only courses taught in these languages (codes as in the course documents, e.g. nl, en).",
+    "mode": "Only these modes of delivery (repeatable).",
+    "city": "Only courses given in these cities (repeatable).",
+    "type": "Only these course types (repeatable).",
+    "microcredential": "true: only microcredentials; false: none.",
+    "ects_min": "At least this many ECTS credits.",
+    "ects_max": "At most this many ECTS credits (not below ects_min: 422).",
+    "eqf": "Only these EQF levels, 1 to 8 (repeatable).",
+    "isced": "Only these ISCED-F field codes (repeatable).",
+    "price_max": "At most this price in euro.",
+    "starts_after": "Only courses with an offering starting on or after this date.",
+    "starts_before": "Only courses with an offering starting on or before this date.",
+    "sort": "The order: relevance, start_date, price or title.",
+    "limit": f"How many courses a page holds (1 to {MAX_LIMIT}, default 20).",
+}
+SEARCH_DOC = Doc(params=SEARCH_PARAMS, query={
     "q": {"type": "string", "maxLength": MAX_QUERY},
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
     "offset": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
@@ -57,7 +76,8 @@ SEARCH_DOC = Doc(query={
     **{name: {"type": "number", "minimum": 0, "exclusiveMaximum": 1e6}
        for name in ("ects_min", "ects_max", "price_max")},
 })
-SUGGEST_DOC = Doc(query={
+SUGGEST_DOC = Doc(params={"q": "What the user typed so far.",
+                          "limit": "How many suggestions (1 to 20, default 8)."}, query={
     "q": {"type": "string", "maxLength": MAX_QUERY},
     "limit": {"type": "integer", "minimum": 1, "maximum": 20},
 })
@@ -104,7 +124,10 @@ class SearchController(Controller):
         return Response(data, media_type=MediaType.JSON)
 
     @get("/suggest", opt=access(PUBLIC), doc=SUGGEST_DOC,
-         summary="Autocomplete: titles, subjects, institutions")
+         summary="Autocomplete: titles, subjects, institutions",
+         description="Suggestions for a search box as the user types: course titles, "
+                     "subjects and institutions starting with (or containing) the words in q; "
+                     "an empty q suggests nothing.")
     async def suggest(
         self, request: Request, db_session: DbSession, q: FromQuery[str] = "",
         limit: FromQuery[int] = 8,

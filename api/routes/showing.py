@@ -46,7 +46,7 @@ from credentials.showing import (
 __all__ = ["BadgeImageController", "ShowingController", "badge_src", "certificate_response",
            "holder_links", "readable", "showing_handlers"]
 
-SVG_DOC = Doc(responses={200: {"image/svg+xml": {"type": "string"}}})
+SVG_DOC = Doc(responses={200: {"image/svg+xml": {"type": "string"}}}, sends={200: ("ETag",)})
 
 SVG = "image/svg+xml"
 LANGS = ("nl", "en")
@@ -71,7 +71,10 @@ class BadgeImageController(Controller):
 
     @get("/api/v1/institutions/{slug:str}/courses/{code:str}/image.svg", opt=access(PUBLIC),
          doc=SVG_DOC,
-         summary="The badge image of a course's achievement (OB 3.0 achievement.image)")
+         summary="The badge image of a course's achievement (OB 3.0 achievement.image)",
+         description="An SVG drawn from the course's title and institution (withdrawn "
+                     "courses too: issued credentials point to it), with an ETag: send it as "
+                     "If-None-Match for 304. 404 for an unknown course.")
     async def course_image(self, request: Request, db_session: DbSession, slug: FromPath[str],
                            code: FromPath[str]) -> Response[bytes]:
         svg = await course_badge(db_session, slug, code)
@@ -80,7 +83,9 @@ class BadgeImageController(Controller):
         return _image(request, svg)
 
     @get("/api/v1/pathways/{id:str}/image.svg", opt=access(PUBLIC), doc=SVG_DOC,
-         summary="The badge image of a pathway's award (OB 3.0 achievement.image)")
+         summary="The badge image of a pathway's award (OB 3.0 achievement.image)",
+         description="An SVG drawn from the pathway's award, with an ETag: send it as "
+                     "If-None-Match for 304. 404 for an unknown pathway.")
     async def pathway_image(self, request: Request, db_session: DbSession,
                             id: FromPath[str]) -> Response[bytes]:
         try:

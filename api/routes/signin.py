@@ -79,7 +79,7 @@ async def ask_for_link(request: Request, db_session: DbSession, email: object,  
     return asked
 
 
-SIGN_IN_DOC = Doc(body={
+SIGN_IN_DOC = Doc(body_examples={"application/json": {"email": "an.peeters@example.org"}}, body={
     "description": "The address to mail a one-time sign-in link to (sent only when it "
                    "holds credentials; the answer is the same 202 either way).",
     "required": True,
@@ -98,7 +98,12 @@ class SignInController(Controller):
     tags = ["learners"]
 
     @post("/", opt=access(PUBLIC), status_code=HTTP_202_ACCEPTED, doc=SIGN_IN_DOC,
-          summary="Ask for a sign-in link by e-mail (always 202: addresses cannot be probed)")
+          summary="Ask for a sign-in link by e-mail (always 202: addresses cannot be probed)",
+          description="When the address holds credentials, a one-time link valid 15 minutes "
+                      "is mailed to it (in the Accept-Language, nl or en); it opens a session "
+                      "in any browser. The answer is the same 202 when it does not. Limited "
+                      "per client and per address (3 a minute, 10 mails an hour): 429 with "
+                      "Retry-After.")
     async def sign_in(self, request: Request, db_session: DbSession) -> Response[dict[str, Any]]:
         """Body ``{"email": "..."}``. When the address holds credentials, a one-time link
         valid 15 minutes is mailed to it (in the language of ``Accept-Language``, nl or en);
