@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import uuid
+from datetime import datetime
 from typing import Generic, TypeVar
 
 import msgspec
@@ -10,7 +12,8 @@ import msgspec
 from catalogue.errors import Invalid
 from catalogue.structs import OutStruct
 
-__all__ = ["MAX_LIMIT", "Page", "check_limit", "decode_cursor", "encode_cursor"]
+__all__ = ["MAX_LIMIT", "Page", "check_limit", "decode_cursor", "encode_cursor", "newer_than",
+           "time_id_cursor"]
 
 T = TypeVar("T")
 MAX_LIMIT = 100
@@ -41,3 +44,19 @@ def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid([("query:limit", f"must be between 1 and {MAX_LIMIT}")])
     return limit
+
+
+def time_id_cursor(created_at: datetime, ident: uuid.UUID) -> str:
+    """The cursor of a list ordered newest first on (created_at, id)."""
+    return encode_cursor([created_at.isoformat(), str(ident)])
+
+
+def newer_than(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """What :func:`time_id_cursor` encoded (``None`` for the first page)."""
+    if not cursor:
+        return None
+    at, ident = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(str(at)), uuid.UUID(str(ident))
+    except ValueError:
+        raise Invalid([("query:cursor", "not a cursor this server issued")]) from None

@@ -23,7 +23,7 @@ from api.routes.shared import shared_response
 from api.db import DbSession
 from api.routes.issuers import LD_JSON
 from api.state import keyring_of
-from api.pagination import MAX_LIMIT, decode_cursor, encode_cursor
+from api.pagination import MAX_LIMIT, newer_than, time_id_cursor
 from api.openapi import OBJECT, Doc
 from api.openapi_schemas import EMAIL
 from catalogue.validation import loads_strict
@@ -109,16 +109,6 @@ def share_out(request: Request, link: ShareLink) -> ShareOut:
                     str(link.id), link.label, link.created_at)
 
 
-def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    if not cursor:
-        return None
-    at, ident = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(str(at)), uuid.UUID(str(ident))
-    except ValueError:
-        raise Invalid([("query:cursor", "not a cursor this server issued")]) from None
-
-
 def _item(request: Request, found: LearnerCredential) -> CredentialItem:
     return CredentialItem(
         id=str(found.id), url=f"/api/v1/credentials/{found.id}", institution=found.institution,
@@ -189,12 +179,12 @@ class LearnerTokenController(Controller):
                     ) -> IssuedTokenPage:
         if not 1 <= limit <= MAX_LIMIT:
             raise Invalid([("query:limit", f"must be between 1 and {MAX_LIMIT}")])
-        rows = await list_tokens(db_session, slug, email=email, after=_after(cursor),
+        rows = await list_tokens(db_session, slug, email=email, after=newer_than(cursor),
                                  limit=limit + 1)
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
-            next_cursor = encode_cursor([last.minted_at.isoformat(), str(last.id)])
+            next_cursor = time_id_cursor(last.minted_at, last.id)
         return IssuedTokenPage(items=rows[:limit], next_cursor=next_cursor)
 
     @delete("/{token_id:str}", opt=access(partner("issue")), status_code=HTTP_204_NO_CONTENT,
@@ -224,12 +214,12 @@ class LearnerController(Controller):
         if not 1 <= limit <= MAX_LIMIT:
             raise Invalid([("query:limit", f"must be between 1 and {MAX_LIMIT}")])
         learner: Learner = request.state.learner
-        rows = await learner_credentials(db_session, learner, after=_after(cursor),
+        rows = await learner_credentials(db_session, learner, after=newer_than(cursor),
                                          limit=limit + 1)
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
-            next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+            next_cursor = time_id_cursor(last.created_at, last.id)
         page = CredentialPage(items=[_item(request, r) for r in rows[:limit]],
                               next_cursor=next_cursor, scope=scope_of(learner))
         return Response(_encode(page), media_type="application/json")

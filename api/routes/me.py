@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import msgspec
@@ -19,10 +18,9 @@ from api.openapi import Doc
 from api.access import LEARNER, access
 from api.db import DbSession
 from api.routes.learners import Scope, ShareOut, scope_of, share_out
-from api.pagination import check_limit, decode_cursor, encode_cursor
+from api.pagination import check_limit, newer_than, time_id_cursor
 from api.sessions import forget_session, share_key
 from catalogue.structs import OutStruct
-from credentials.errors import Invalid
 from credentials.learner_data import (
     Erasure,
     erase_account,
@@ -54,16 +52,6 @@ class ErasureOut(OutStruct):
     scope: Scope
     erased: dict[str, int]
     kept: dict[str, int]
-
-
-def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    if not cursor:
-        return None
-    at, ident = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(str(at)), uuid.UUID(str(ident))
-    except ValueError:
-        raise Invalid([("query:cursor", "not a cursor this server issued")]) from None
 
 
 def _erasure_out(learner: Learner, done: Erasure) -> ErasureOut:
@@ -98,11 +86,11 @@ class MeController(Controller):
         check_limit(limit)
         learner: Learner = request.state.learner
         rows = await list_shares(db_session, learner, share_key(request.app.state.settings),
-                                 after=_after(cursor), limit=limit + 1)
+                                 after=newer_than(cursor), limit=limit + 1)
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
-            next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+            next_cursor = time_id_cursor(last.created_at, last.id)
         return SharePage([share_out(request, r) for r in rows[:limit]], next_cursor,
                          scope_of(learner))
 

@@ -8,7 +8,6 @@ Errors on these routes become a friendly HTML page in the visitor's language.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from litestar.template.config import TemplateConfig
 
 from api.access import PUBLIC, access
 from api.db import DbSession
-from api.pagination import decode_cursor, encode_cursor
+from api.pagination import newer_than, time_id_cursor
 from api.errors import DOMAIN_STATUS
 from api.routes.issuers import LD_JSON
 from api.routes.oid4vci import offer_uri
@@ -372,27 +371,16 @@ class WebController(Controller):
                         bad_token=bool(token), ended=ended and not token, forms=True,
                         signed_out=bool(request.query_params.get("signed_out")), cookies=forget)
         rows = await learner_credentials(db_session, learner, limit=ME_PAGE + 1,
-                                         after=_me_after(request.query_params.get("cursor")))
+                                         after=newer_than(request.query_params.get("cursor")))
         more, rows = rows[ME_PAGE:], rows[:ME_PAGE]
         held = [(row, credential_view(msgspec.json.decode(row.document))) for row in rows]
-        next_cursor = encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)]) \
-            if more else None
+        next_cursor = time_id_cursor(rows[-1].created_at, rows[-1].id) if more else None
         return page(request, "me.html.j2", learner=learner, held=held, forms=True,
                     pathways=await _progress(db_session, learner), bad_token=False,
                     next_cursor=next_cursor)
 
 
 ME_PAGE = 20  # credentials a /me page lists; "More" pages on (created_at, id)
-
-
-def _me_after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    if not cursor:
-        return None
-    at, ident = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(str(at)), uuid.UUID(str(ident))
-    except ValueError:
-        raise Invalid([("query:cursor", "not a cursor this server issued")]) from None
 
 
 async def credential_page(request: Request, db_session: DbSession, stored: Stored,
