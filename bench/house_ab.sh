@@ -1,7 +1,9 @@
 #!/bin/bash
 # #14 A/B on a quiet machine: base (5f441a0) vs refactor (9776eb0), alternating; then main
 # with the mail sender off and on (#17).
-out=/work/bench_ab2
+# BEFORE / AFTER: checkouts of the two commits, each with its own `make install`.
+BEFORE=${BEFORE:-/work/wt-base}; AFTER=${AFTER:-/work/wt-refactor}; MAIN=${MAIN:-$(pwd)}
+out=${OUT:-/tmp/house_ab}
 mkdir -p $out
 run() {  # side dir tag
   cd $2
@@ -11,11 +13,11 @@ run() {  # side dir tag
   timeout 900 .venv/bin/python bench/issue.py --count 2000 --verify 1000 > $out/issue-$1-$3.txt 2>&1
 }
 for round in 1 2; do
-  run base /work/wt-base $round
-  run refactor /work/wt-refactor $round
+  run base $BEFORE $round
+  run refactor $AFTER $round
 done
 for round in 1 2; do
-  ACADEMY_BACKGROUND_MAIL=0 run mainnomail /work/main $round
-  ACADEMY_BACKGROUND_MAIL=1 run mainmail /work/main $round
+  ACADEMY_BACKGROUND_MAIL=0 run mainnomail $MAIN $round
+  ACADEMY_BACKGROUND_MAIL=1 run mainmail $MAIN $round
 done
 echo done >> $out/log
