@@ -19,7 +19,7 @@ from api.app import create_app
 from api.db import make_engine, normalise_url, run_migrations
 from api.embedded import EmbeddedPostgres
 from api.settings import Settings, load_settings
-from tests.support import TEST_SECRET, bearer, with_database  # noqa: F401  (imported from here too)
+from tests.support import TEST_SECRET, bearer, migrated_database, with_database  # noqa: F401
 
 pytest_plugins = ["tests.conftest_secrets"]
 
@@ -123,20 +123,7 @@ def make_key(session_factory: async_sessionmaker[AsyncSession]) -> KeyMaker:
 @pytest.fixture
 async def committed_app(embedded: EmbeddedPostgres | None, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     """An app on its own freshly migrated database, committing for real: for concurrency tests."""
-    name = f"academy_c_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = with_database(database_url, name)
-    engine = make_engine(url)
-    async with engine.connect() as conn:
-        await conn.run_sync(run_migrations)
-        await conn.commit()
-    await engine.dispose()
-    settings = load_settings(env={}, data_dir=tmp_path, database_url=url, secret_key=TEST_SECRET,
-                             harvest_in_background=False)
-    app = create_app(settings)
-    yield app
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with migrated_database(database_url, "academy_c") as url:
+        settings = load_settings(env={}, data_dir=tmp_path, database_url=url,
+                                 secret_key=TEST_SECRET, harvest_in_background=False)
+        yield create_app(settings)

@@ -11,7 +11,6 @@ import asyncio
 import gzip
 import time
 import tracemalloc
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from api.app import create_app
-from api.db import make_engine, run_migrations
+from api.db import make_engine
 from api.settings import Settings, load_settings
 from catalogue.harvest import (
     ALLOW_ALL,
@@ -37,7 +36,7 @@ from catalogue.harvest import (
 )
 from tests.client import AppClient
 from tests.feeds import Feed, feed_server
-from tests.support import TEST_SECRET, bearer, with_database
+from tests.support import TEST_SECRET, bearer, migrated_database
 
 BASE = "/api/v1/institutions/ucll"
 LOOPBACK = {"ACADEMY_HARVEST_ALLOW_PRIVATE": "1", "ACADEMY_HARVEST_ALLOW_HTTP": "1"}
@@ -202,22 +201,10 @@ async def test_streamed_csv_keeps_quoted_newlines_and_rows(feed) -> None:  # typ
 @pytest.fixture
 async def served(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Litestar, str]]:
     """An app that commits for real and starts its own harvest worker process."""
-    name = f"academy_h_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = with_database(database_url, name)
-    engine = make_engine(url)
-    async with engine.connect() as conn:
-        await conn.run_sync(run_migrations)
-        await conn.commit()
-    await engine.dispose()
-    settings = load_settings(env=LOOPBACK, data_dir=tmp_path, database_url=url,
-                             secret_key=TEST_SECRET, harvest_in_background=True)
-    yield create_app(settings), url
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with migrated_database(database_url, "academy_h") as url:
+        settings = load_settings(env=LOOPBACK, data_dir=tmp_path, database_url=url,
+                                 secret_key=TEST_SECRET, harvest_in_background=True)
+        yield create_app(settings), url
 
 
 async def test_many_manual_runs_of_a_slow_feed_leave_the_api_answering(served, feed) -> None:  # type: ignore[no-untyped-def]
