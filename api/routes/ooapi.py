@@ -1,22 +1,21 @@
 """OOAPI v5 read API for other systems (eduXchange-style consumers), public and read-only.
 
 Errors keep our problem documents but follow OOAPI's ``Problem`` schema, whose ``status``
-is a string, and its status codes: OOAPI answers bad input with 400, never 422.
+is a string, and its status codes (bad input is a 400, never a 422): the app's error
+handlers do that for every path under ``/ooapi/`` (``api.errors``), unknown ones included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, route
+from litestar import Controller, Request, get, route
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.params import FromPath, QueryParameter
 
 from api.access import PUBLIC, access
 from api.db import DbSession
-from api.errors import PROBLEM_JSON, exception_handlers
 from api.openapi import Doc
 from api.openapi_schemas import SPACE
 from catalogue import ooapi
@@ -106,16 +105,6 @@ OFFERINGS_DOC = Doc(params=PARAMS, query={**QUERY,
                                           "sort": _sort("offeringId", "name", "startDate", "endDate")})
 
 
-def _ooapi_problem(handler: Callable[[Request, Any], Response[Any]]) -> Callable[..., Response[Any]]:
-    def handle(request: Request, exc: Exception) -> Response[Any]:
-        response = handler(request, exc)
-        status = 400 if response.status_code == 422 else response.status_code
-        body = {**response.content, "status": str(status)}
-        return Response(body, status_code=status, media_type=PROBLEM_JSON,
-                        headers=dict(response.headers.items()))
-    return handle
-
-
 def _modes(values: list[str] | None) -> tuple[str, ...]:
     """``modeOfDelivery`` repeated (form style) or comma-separated; both are accepted."""
     return tuple(v.strip() for value in values or () for v in value.split(",") if v.strip())
@@ -125,7 +114,6 @@ class OoapiController(Controller):
     path = "/ooapi/v5"
     tags = ["ooapi"]
     opt = {"doc": Doc(query=QUERY)}  # a handler's own Doc adds its sort orders
-    exception_handlers = {kind: _ooapi_problem(h) for kind, h in exception_handlers.items()}
 
     @get("/", opt=access(PUBLIC), summary="OOAPI service metadata",
          description="What this OOAPI v5 endpoint is: the specification it implements, its "
