@@ -58,6 +58,7 @@ from credentials.verifying import verify_credential
 
 import web
 from web.i18n import LANGUAGES, choose_language, translator
+from web.locale import Formatter
 from web.views import (
     INSTITUTION_NAMES,
     course_json_ld,
@@ -112,8 +113,8 @@ def _context(request: Request, **context: Any) -> dict[str, Any]:
             return ""
         return value.get(lang) or value.get(other) or next(iter(value.values()), "")
 
-    return {"lang": lang, "t": translator(lang), "tx": tx, "other_lang": other,
-            "switch_url": _switch_url(request, other), "institutions": INSTITUTION_NAMES,
+    return {"lang": lang, "t": translator(lang), "tx": tx, "fmt": Formatter(lang),
+            "other_lang": other, "switch_url": _switch_url(request, other), "institutions": INSTITUTION_NAMES,
             "path": request.url.path, **context}
 
 
