@@ -39,6 +39,7 @@ class CourseFacts(msgspec.Struct, frozen=True, kw_only=True):
     next: OfferingOut | None
     price_eur: float | None
     deadline: date | None
+    deadline_passed: bool
     incentive: Incentive
 
 
@@ -85,8 +86,9 @@ def course_facts(course: CourseOut, today: date) -> CourseFacts:
         incentive = "mixed"
     elif said:
         incentive = "yes" if said.pop() else "no"
+    deadline = upcoming.enrolment_deadline if upcoming else None
     return CourseFacts(next=upcoming, price_eur=upcoming.price_eur if upcoming else None,
-                       deadline=upcoming.enrolment_deadline if upcoming else None,
+                       deadline=deadline, deadline_passed=deadline is not None and deadline < today,
                        incentive=incentive)
 
 

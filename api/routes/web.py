@@ -293,7 +293,7 @@ class WebController(Controller):
             after=None, limit=COURSE_PATHWAYS)
         return page(request, "course.html.j2", course=course, sessions=current, earlier=earlier,
                     facts=course_facts(course, today), pathways=pathways,
-                    json_ld=course_json_ld(course, url, lang))
+                    json_ld=course_json_ld(course, url, lang, today))
 
     @get("/credentials/{id:str}", opt=access(PUBLIC), name="web:credential")
     async def credential(self, request: Request, db_session: DbSession,
