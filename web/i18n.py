@@ -33,7 +33,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "filter.price_max": "Price at most (EUR)", "filter.microcredential": "Microcredentials only",
         "facet.institution": "Institution", "facet.language": "Language", "facet.mode": "Mode",
         "facet.city": "City", "facet.type": "Type",
-        "card.next": "Next start", "card.none": "No start date announced", "card.price": "Price",
+        "card.next": "Next start", "card.none": "No upcoming start announced", "card.price": "Price",
         "card.free": "free", "badge.mc": "Microcredential",
         "course.offerings": "Offerings", "course.enrol": "Enrol",
         "course.more": "More information", "course.none": "No offerings announced.",
@@ -98,7 +98,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "filter.price_max": "Hoogstens (EUR)", "filter.microcredential": "Enkel microcredentials",
         "facet.institution": "Instelling", "facet.language": "Taal", "facet.mode": "Vorm",
         "facet.city": "Stad", "facet.type": "Soort",
-        "card.next": "Volgende start", "card.none": "Nog geen startdatum", "card.price": "Prijs",
+        "card.next": "Volgende start", "card.none": "Nog geen volgende start aangekondigd", "card.price": "Prijs",
         "card.free": "gratis", "badge.mc": "Microcredential",
         "course.offerings": "Edities", "course.enrol": "Inschrijven",
         "course.more": "Meer informatie", "course.none": "Nog geen edities aangekondigd.",
@@ -193,3 +193,14 @@ def _merge_signin() -> None:
 
 
 _merge_signin()
+
+
+def _merge_pro() -> None:
+    """The search, course and pathway pages' strings live in ``web.i18n_pro``."""
+    from web.i18n_pro import PRO_MESSAGES
+
+    for lang, strings in PRO_MESSAGES.items():
+        MESSAGES[lang].update(strings)
+
+
+_merge_pro()

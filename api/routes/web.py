@@ -55,9 +55,12 @@ from credentials.oid4vci import create_offer, holds
 from credentials.status_changes import Stored, parse_id
 from credentials.showing import held_by
 from credentials.verifying import verify_credential
+from credentials.public_pathways import list_public_pathways
 
 import web
 from web.i18n import LANGUAGES, choose_language, translator
+from web.course_view import course_facts, marked, matched_terms, sessions
+from web.date_input import parse_date_input
 from web.locale import Formatter
 from web.views import (
     INSTITUTION_NAMES,
@@ -87,7 +90,9 @@ def web_handlers() -> list[Any]:
     """The page controller and ``/static``, for ``create_app``'s route handlers."""
     static = create_static_files_router(path="/static", directories=[WEB / "static"],
                                         opt=access(PUBLIC), include_in_schema=False)
-    return [WebController, static]
+    from api.routes.web_pathways import PathwayPages  # it renders through this module's page()
+
+    return [WebController, PathwayPages, static]
 
 
 # --- page plumbing ------------------------------------------------------------------------------
@@ -195,6 +200,19 @@ def _one(request: Request, name: str, parse: Any) -> Any:
         raise Invalid([(f"query:{name}", f"{value!r} is not a valid value")]) from None
 
 
+def _date_param(request: Request, name: str) -> date | None:
+    """A date filter as a picker sends it (ISO) or as a visitor types it in the page's locale."""
+    value = (request.query_params.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return parse_date_input(value)
+    except ValueError:
+        t = translator(_lang(request))
+        message = t("date.invalid", field=t(f"filter.{name}"), value=value[:40])
+        raise Invalid([(f"query:{name}", message)]) from None
+
+
 def _search_query(request: Request) -> SearchQuery:
     eqf = _many(request, "eqf")
     try:
@@ -208,8 +226,8 @@ def _search_query(request: Request) -> SearchQuery:
         microcredential=True if request.query_params.get("microcredential") else None,
         ects_min=_one(request, "ects_min", float), ects_max=_one(request, "ects_max", float),
         eqf=levels, price_max=_one(request, "price_max", float),
-        starts_after=_one(request, "starts_after", date.fromisoformat),
-        starts_before=_one(request, "starts_before", date.fromisoformat),
+        starts_after=_date_param(request, "starts_after"),
+        starts_before=_date_param(request, "starts_before"),
         sort=(request.query_params.get("sort") or None), limit=20,
         cursor=(request.query_params.get("cursor") or None),
     )
@@ -260,7 +278,7 @@ class WebController(Controller):
         more = _more_url(request, result.next_cursor) if result.next_cursor else None
         return page(request, "search.html.j2", query=query, result=result, more_url=more,
                     facets=[(name, result.facets.get(name, [])) for name in FACETS],
-                    sorts=SORTS, today=date.today())
+                    sorts=SORTS, today=date.today(), marked=marked, matched_terms=matched_terms)
 
     @get("/courses/{institution:str}/{code:str}", opt=access(PUBLIC), name="web:course")
     async def course(self, request: Request, db_session: DbSession, institution: FromPath[str],
@@ -268,9 +286,14 @@ class WebController(Controller):
         course = await get_course(db_session, institution, code)
         url = f"{request.app.state.settings.base_url}/courses/{course.institution}/{course.code}"
         lang = _lang(request)
-        offerings = sorted(course.offerings, key=lambda o: (o.start_date is None, o.start_date))
-        return page(request, "course.html.j2", course=course, offerings=offerings,
-                    json_ld=course_json_ld(course, url, lang))
+        today = date.today()  # the search's day too (catalogue.search.results), so they agree
+        current, earlier = sessions(course, today)
+        pathways, _ = await list_public_pathways(
+            db_session, q=None, institution=None, course=f"{course.institution}/{course.code}",
+            after=None, limit=COURSE_PATHWAYS)
+        return page(request, "course.html.j2", course=course, sessions=current, earlier=earlier,
+                    facts=course_facts(course, today), pathways=pathways,
+                    json_ld=course_json_ld(course, url, lang, today))
 
     @get("/credentials/{id:str}", opt=access(PUBLIC), name="web:credential")
     async def credential(self, request: Request, db_session: DbSession,
@@ -382,6 +405,7 @@ class WebController(Controller):
 
 
 ME_PAGE = 20  # credentials a /me page lists; "More" pages on (created_at, id)
+COURSE_PATHWAYS = 20  # pathways a course page names; more would bury the course itself
 
 
 async def credential_page(request: Request, db_session: DbSession, stored: Stored,
