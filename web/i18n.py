@@ -193,3 +193,14 @@ def _merge_signin() -> None:
 
 
 _merge_signin()
+
+
+def _merge_employer() -> None:
+    """The credential page's and /verify's strings live in ``web.i18n_employer``."""
+    from web.i18n_employer import EMPLOYER_MESSAGES
+
+    for lang, strings in EMPLOYER_MESSAGES.items():
+        MESSAGES[lang].update(strings)
+
+
+_merge_employer()
