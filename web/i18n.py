@@ -184,23 +184,15 @@ def choose_language(query: str | None, cookie: str | None,
     return DEFAULT
 
 
-def _merge_signin() -> None:
-    """The sign-in strings live in their own module (``web.i18n_signin``)."""
+def _merge_parts() -> None:
+    """Each family of pages keeps its strings in a module of its own (``web.i18n_*``)."""
+    from web.i18n_employer import EMPLOYER_MESSAGES
+    from web.i18n_pro import PRO_MESSAGES
     from web.i18n_signin import SIGNIN_MESSAGES
 
-    for lang, strings in SIGNIN_MESSAGES.items():
-        MESSAGES[lang].update(strings)
+    for part in (SIGNIN_MESSAGES, PRO_MESSAGES, EMPLOYER_MESSAGES):
+        for lang, strings in part.items():
+            MESSAGES[lang].update(strings)
 
 
-_merge_signin()
-
-
-def _merge_pro() -> None:
-    """The search, course and pathway pages' strings live in ``web.i18n_pro``."""
-    from web.i18n_pro import PRO_MESSAGES
-
-    for lang, strings in PRO_MESSAGES.items():
-        MESSAGES[lang].update(strings)
-
-
-_merge_pro()
+_merge_parts()

@@ -65,6 +65,10 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "supervised-online": ("onder toezicht, online", "supervised online"),
         "supervised-onsite": ("onder toezicht, ter plaatse", "supervised on site"),
     },
+    "achievement": {  # OB 3.0 achievementType of our credentials
+        "MicroCredential": ("microcredential", "microcredential"),
+        "Certificate": ("getuigschrift", "certificate"),
+    },
     "stackability": {
         "standalone": ("op zichzelf staand", "standalone"),
         "stackable": ("stapelbaar tot een groter geheel", "stackable into a larger award"),

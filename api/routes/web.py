@@ -43,8 +43,19 @@ from api.sessions import (
     csrf_token,
     forget_session,
     page_learner,
+    share_key,
 )
 from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
+from api.routes.web_credential import (
+    LinkProblem,
+    looks_like_link,
+    qr_context,
+    resolve_link,
+    verdict_context,
+    viewer_of,
+)
+from credentials.errors import CredentialNotFound
+from credentials.purpose_shares import purpose_share
 from catalogue.errors import DomainError, Invalid
 from catalogue.search import SORTS, SearchQuery, search_courses
 from catalogue.courses import get_course
@@ -53,7 +64,6 @@ from credentials.learners import Learner, learner_credentials, revoke_session
 from credentials.proofs.limits import MAX_BODY_BYTES
 from credentials.oid4vci import create_offer, holds
 from credentials.status_changes import Stored, parse_id
-from credentials.showing import held_by
 from credentials.verifying import verify_credential
 from credentials.public_pathways import list_public_pathways
 
@@ -67,7 +77,6 @@ from web.views import (
     course_json_ld,
     credential_view,
     qr_svg,
-    verdict,
 )
 
 try:  # pathway progress is optional until credentials.progress lands
@@ -333,6 +342,8 @@ class WebController(Controller):
                         error="", problems=[translator(_lang(request))("verify.empty")])
         if (extra := verify_cost(raw) - 1) > 0:  # verify_limit counted one
             request.app.state.rate_limiter.hit("verify", _client(request), extra)
+        if isinstance(raw, str) and looks_like_link(raw):
+            return await self._verify_link(request, db_session, raw)
         try:
             document = loads_strict(raw)
         except (MalformedJSON, msgspec.DecodeError, ValueError) as exc:
@@ -341,9 +352,43 @@ class WebController(Controller):
         app = request.app
         report = await verify_credential(db_session, keyring_of(app), document,
                                          cache=await status_cache_of(app), prover=prover_of(app))
-        view = credential_view(document) if isinstance(document, dict) else None
-        return page(request, "verify.html.j2", pasted=_shown(raw), report=report,
-                    verdict=verdict(report), view=view)
+        shown = await verdict_context(request, db_session, document, report, _lang(request),
+                                      None)
+        return page(request, "verify.html.j2", pasted=_shown(raw), **shown)
+
+    async def _verify_link(self, request: Request, db_session: DbSession, raw: str) -> Template:
+        """A pasted link of this registry, resolved from our database (never fetched)."""
+        try:
+            found = await resolve_link(request, db_session, raw)
+        except LinkProblem as problem:
+            t = translator(_lang(request))
+            return page(request, "verify.html.j2", status=422, pasted=_shown(raw),
+                        error="", heading=t("verify.url.bad"),
+                        problems=[t(problem.key, host=problem.host)])
+        app = request.app
+        report = await verify_credential(
+            db_session, keyring_of(app), msgspec.json.decode(found.stored.document),
+            cache=await status_cache_of(app),
+            prover=stored_prover(verdicts_of(app), found.stored.id, prover_of(app)))
+        shown = await verdict_context(request, db_session,
+                                      msgspec.json.decode(found.stored.document), report,
+                                      _lang(request), None)
+        return page(request, "verify.html.j2", pasted=_shown(raw), linked=found.page_url,
+                    **shown)
+
+    @post("/credentials/{id:str}/qr", opt=access(PUBLIC), status_code=303,
+          name="web:credential-qr")
+    async def make_qr(self, request: Request, db_session: DbSession,
+                      id: FromPath[str]) -> Redirect:
+        """The holder asks for a QR code: their ``qr`` share link, made once and reused."""
+        check_csrf(request, (await request.form()).get(CSRF_FIELD))
+        stored = await readable_credential(request, db_session, parse_id(id))
+        learner, owns = await viewer_of(request, db_session, stored.id)
+        if learner is None or not owns:
+            raise CredentialNotFound(f"No credential {stored.id} of yours.")
+        await purpose_share(db_session, share_key(request.app.state.settings), stored.id,
+                            learner.email, "qr")
+        return Redirect(f"/credentials/{stored.id}#qr", status_code=303)
 
     @get("/me", opt=access(PUBLIC), name="web:me")
     async def me(self, request: Request, db_session: DbSession) -> Template:
@@ -409,22 +454,26 @@ COURSE_PATHWAYS = 20  # pathways a course page names; more would bury the course
 
 
 async def credential_page(request: Request, db_session: DbSession, stored: Stored,
-                          page_url: str, download_url: str) -> Template:
-    """The credential page (by id for its holder and issuer, or through a share link)."""
+                          page_url: str, download_url: str, *,
+                          share: str | None = None) -> Template:
+    """The credential page (by id for its holder and issuer, or through share link
+    ``share``): the verdict on top, then what an employer reads (``web_credential``)."""
     document = msgspec.json.decode(stored.document)
     app = request.app
     report = await verify_credential(
         db_session, keyring_of(app), document, cache=await status_cache_of(app),
         prover=stored_prover(verdicts_of(app), stored.id, prover_of(app)))
-    learner = await page_learner(request, db_session)
-    holder = learner is not None and stored.status != "revoked" and await holds(
-        db_session, learner.email, stored.id)
-    owns = learner is not None and await held_by(db_session, stored.id, learner)
-    return page(request, "credential.html.j2", view=credential_view(document), report=report,
-                verdict=verdict(report), page_url=page_url, qr=qr_svg(page_url), holder=holder,
-                download_url=download_url, credential_id=stored.id, forms=holder,
+    learner, owns = await viewer_of(request, db_session, stored.id)
+    holder = owns and stored.status != "revoked" and await holds(
+        db_session, learner.email, stored.id) if learner else False
+    shown = await verdict_context(request, db_session, document, report, _lang(request),
+                                  learner if share is None else None)
+    qr = await qr_context(request, db_session, stored, share, owns and share is None, learner)
+    return page(request, "credential.html.j2", **shown, **qr, page_url=page_url,
+                holder=holder, download_url=download_url, credential_id=stored.id,
+                forms=holder or qr["qr_offer"], shared=share is not None,
                 badge_url=badge_src(document, app.state.settings.base_url),
-                links=holder_links(stored.id) if owns else None)
+                links=holder_links(stored.id) if owns and share is None else None)
 
 
 def _shown(raw: bytes | str) -> str:
