@@ -193,3 +193,14 @@ def _merge_signin() -> None:
 
 
 _merge_signin()
+
+
+def _merge_learner() -> None:
+    """The learner's page's strings live in their own module (``web.i18n_learner``)."""
+    from web.i18n_learner import LEARNER_MESSAGES
+
+    for lang, strings in LEARNER_MESSAGES.items():
+        MESSAGES[lang].update(strings)
+
+
+_merge_learner()

@@ -8,13 +8,13 @@ Errors on these routes become a friendly HTML page in the visitor's language.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, Router, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, UploadFile
 from litestar.exceptions import HTTPException, ValidationException
@@ -34,6 +34,7 @@ from api.routes.oid4vci import offer_uri
 from api.state import keyring_of, search_index, status_cache_of
 from api.security import same_origin
 from api.routes.showing import badge_src, certificate_response, holder_links
+from api.routes.web_me import MeActionsController, me_context
 from api.readers import readable_credential
 from api.sessions import (
     CSRF_FIELD,
@@ -49,7 +50,7 @@ from catalogue.errors import DomainError, Invalid
 from catalogue.search import SORTS, SearchQuery, search_courses
 from catalogue.courses import get_course
 from catalogue.validation import MalformedJSON, loads_strict
-from credentials.learners import Learner, learner_credentials, revoke_session
+from credentials.learners import learner_credentials, revoke_session
 from credentials.proofs.limits import MAX_BODY_BYTES
 from credentials.oid4vci import create_offer, holds
 from credentials.status_changes import Stored, parse_id
@@ -67,11 +68,6 @@ from web.views import (
     verdict,
 )
 
-try:  # pathway progress is optional until credentials.progress lands
-    from credentials.progress import learner_progress
-except ImportError:  # pragma: no cover
-    learner_progress = None  # type: ignore[assignment]
-
 __all__ = ["PAGE_ERRORS", "WebController", "credential_page", "page", "public_limit",
            "template_config", "verify_limit", "web_handlers"]
 
@@ -87,7 +83,9 @@ def web_handlers() -> list[Any]:
     """The page controller and ``/static``, for ``create_app``'s route handlers."""
     static = create_static_files_router(path="/static", directories=[WEB / "static"],
                                         opt=access(PUBLIC), include_in_schema=False)
-    return [WebController, static]
+    me_actions = Router(path="/", route_handlers=[MeActionsController],
+                        exception_handlers=PAGE_ERRORS, include_in_schema=False)
+    return [WebController, me_actions, static]
 
 
 # --- page plumbing ------------------------------------------------------------------------------
@@ -236,14 +234,6 @@ def _forget_cookie() -> Cookie:
                   samesite="strict")
 
 
-async def _progress(db_session: DbSession, learner: Learner) -> list[Any] | None:
-    if learner_progress is None:
-        return None
-    items, _ = await learner_progress(db_session, learner.email, datetime.now(UTC).date(),
-                                      limit=50, issuer_id=learner.institution_id)
-    return list(items)
-
-
 PAGE_ERRORS: dict[Any, Any] = {DomainError: _error_page, HTTPException: _error_page,
                                MalformedJSON: _error_page, msgspec.DecodeError: _error_page}
 
@@ -374,11 +364,10 @@ class WebController(Controller):
         rows = await learner_credentials(db_session, learner, limit=ME_PAGE + 1,
                                          after=newer_than(request.query_params.get("cursor")))
         more, rows = rows[ME_PAGE:], rows[:ME_PAGE]
-        held = [(row, credential_view(msgspec.json.decode(row.document))) for row in rows]
         next_cursor = time_id_cursor(rows[-1].created_at, rows[-1].id) if more else None
-        return page(request, "me.html.j2", learner=learner, held=held, forms=True,
-                    pathways=await _progress(db_session, learner), bad_token=False,
-                    next_cursor=next_cursor)
+        return page(request, "me.html.j2", learner=learner, forms=True, bad_token=False,
+                    next_cursor=next_cursor, cursor=request.query_params.get("cursor") or "",
+                    **await me_context(request, db_session, learner, rows))
 
 
 ME_PAGE = 20  # credentials a /me page lists; "More" pages on (created_at, id)
