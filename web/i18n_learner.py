@@ -62,6 +62,16 @@ LEARNER_MESSAGES: dict[str, dict[str, str]] = {
         "pw.unit.next": "next start {date}",
         "pw.unit.ects": "{x} ECTS",
         "pw.retired": "This pathway is no longer offered; what you earned stays yours.",
+        "pw.why.revoked": "you hold it, but your credential was revoked, so it does not count",
+        "pw.why.suspended": "you hold it, but your credential is suspended, so it does not "
+                            "count for now",
+        "pw.why.expired": "you hold it, but your credential expired on {date}",
+        "pw.why.grade": "you hold it, but your grade is below the {minimum} out of 20 this "
+                        "pathway asks",
+        "pw.why.age": "you hold it, but your credential is older than the {years} years this "
+                      "pathway accepts",
+        "pw.why.issuer": "you hold it, but from an institution that is not a partner of this "
+                         "pathway",
     },
     "nl": {
         "me.state.valid": "Geldig",
@@ -118,5 +128,15 @@ LEARNER_MESSAGES: dict[str, dict[str, str]] = {
         "pw.unit.next": "volgende start {date}",
         "pw.unit.ects": "{x} ECTS",
         "pw.retired": "Dit leertraject wordt niet meer aangeboden; wat je behaalde, blijft van jou.",
+        "pw.why.revoked": "je hebt hem, maar je credential werd ingetrokken, dus hij telt niet mee",
+        "pw.why.suspended": "je hebt hem, maar je credential is geschorst, dus hij telt nu niet "
+                            "mee",
+        "pw.why.expired": "je hebt hem, maar je credential verliep op {date}",
+        "pw.why.grade": "je hebt hem, maar je cijfer ligt onder de {minimum} op 20 die dit "
+                        "leertraject vraagt",
+        "pw.why.age": "je hebt hem, maar je credential is ouder dan de {years} jaar die dit "
+                      "leertraject aanvaardt",
+        "pw.why.issuer": "je hebt hem, maar van een instelling die geen partner is van dit "
+                         "leertraject",
     },
 }

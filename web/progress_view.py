@@ -43,6 +43,7 @@ class NodeView(msgspec.Struct, kw_only=True):
     ects: float | None = None  # earned when done, else the course's declared ECTS
     credential: str | None = None
     next_start: dt.date | None = None
+    why: tuple[str, dict[str, Any]] | None = None  # why the credential held does not count
     children: list[NodeView] = []
 
 
@@ -61,26 +62,29 @@ def unit_courses(node: RuleProgress) -> set[str]:
 
 
 def pathway_view(progress: PathwayProgress,
-                 facts: Mapping[str, tuple[float | None, dict[str, str] | None]]) -> PathwayView:
-    """``facts``: ``slug/CODE`` -> (declared ECTS, title), as ``course_facts`` gives them."""
+                 facts: Mapping[str, tuple[float | None, dict[str, str] | None]],
+                 why: Mapping[str, tuple[str, dict[str, Any]]] | None = None) -> PathwayView:
+    """``facts``: ``slug/CODE`` -> (declared ECTS, title), as ``course_facts`` gives them;
+    ``why``: ``slug/CODE`` -> why the learner's credential for it does not count
+    (``credentials.unit_reasons``)."""
     required = progress.ects_required
     rest = max(0.0, required - progress.ects_earned) if required else 0.0
     starts = {m.course: m.upcoming_offerings[0].start_date
               for m in progress.missing if m.upcoming_offerings}
     short = rest > EPS and not progress.satisfied
     return PathwayView(progress=progress, ects_rest=rest,
-                       rules=_node(progress.rules, facts, starts, choice=False, settled=False,
-                                   short=short))
+                       rules=_node(progress.rules, facts, starts, why or {}, choice=False,
+                                   settled=False, short=short))
 
 
 def _node(node: RuleProgress, facts: Mapping[str, tuple[float | None, Any]],
-          starts: Mapping[str, dt.date], *, choice: bool, settled: bool,
-          short: bool) -> NodeView:
+          starts: Mapping[str, dt.date], why: Mapping[str, tuple[str, dict[str, Any]]], *,
+          choice: bool, settled: bool, short: bool) -> NodeView:
     if node.met:
         state = "done"
-    elif settled and not short:
-        state = "not_needed"
-    elif node.kind == "course" and (choice or short):
+    elif settled:  # a choice above is made: this only helps while the total falls short
+        state = "option" if short else "not_needed"
+    elif node.kind == "course" and choice:
         state = "option"
     else:
         state = "todo"
@@ -91,11 +95,12 @@ def _node(node: RuleProgress, facts: Mapping[str, tuple[float | None, Any]],
         return NodeView(kind="course", state=state, label=node.label, institution=institution,
                         code=code, title=title, ects=node.ects if node.met else declared,
                         credential=node.credential,
-                        next_start=None if node.met else starts.get(node.course))
+                        next_start=None if node.met else starts.get(node.course),
+                        why=None if node.met else why.get(node.course))
     below_choice = choice or node.kind in CHOICES  # a part of an option is optional too
     return NodeView(
         kind=node.kind, state=state, label=node.label, needed=node.needed,
         achieved=node.achieved, rest=max(0.0, node.needed - node.achieved),
         options=len(node.children),
-        children=[_node(child, facts, starts, choice=below_choice,
+        children=[_node(child, facts, starts, why, choice=below_choice,
                         settled=settled or node.met, short=short) for child in node.children])

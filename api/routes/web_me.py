@@ -30,6 +30,7 @@ from credentials.progress import learner_progress
 from credentials.records import course_facts
 from credentials.shares import ShareLink, create_share, delete_share_by_id, list_shares
 from credentials.status_changes import parse_id
+from credentials.unit_reasons import not_counted
 from web.progress_view import PathwayView, pathway_view, unit_courses
 from web.views import CredentialView, credential_view
 
@@ -84,7 +85,9 @@ async def _pathways(db_session: DbSession, learner: Learner, today: date) -> lis
                                       issuer_id=learner.institution_id)
     courses = set().union(*(unit_courses(p.rules) for p in items)) if items else set()
     facts = await course_facts(db_session, courses)
-    return [pathway_view(p, facts) for p in items]
+    why = await not_counted(db_session, learner.email, items, today, learner.institution_id)
+    return [pathway_view(p, facts, {course: reason for (pid, course), reason in why.items()
+                                    if pid == p.pathway_id}) for p in items]
 
 
 def _back(form: Any, credential_id: uuid.UUID, **params: str) -> str:

@@ -195,3 +195,43 @@ async def test_the_certificate_and_linkedin_links_are_listed_as_what_they_are(  
     assert r.status_code == 200 and r.content.startswith(b"%PDF-")
     shown = card((await client.get("/me", headers=EN)).text, mine)
     assert "Link printed on the certificate" in shown and "Stop sharing" in shown
+
+
+async def test_a_unit_held_but_not_counting_says_why(client, keys, session_factory) -> None:  # type: ignore[no-untyped-def]
+    await pathways.active_pathway(client, keys)
+    await pathways.issue(client, keys, "ucll", "MC-UDL", grade=11)  # the pathway asks 12
+    diversity = ident(await pathways.issue(client, keys, "thomasmore", "MC-DIVERSITEIT"))
+    evaluation = ident(await pathways.issue(client, keys, "kuleuven", "MC-EVALUATIE"))
+    for slug, cid, action in (("thomasmore", diversity, "revoke"),
+                              ("kuleuven", evaluation, "suspend")):
+        r = await client.post(CREDENTIALS.format(slug=slug, id=cid, action=action),
+                              json={"reason": "checking"}, headers=keys[slug])
+        assert r.status_code == 200, r.text
+    await sign_in(client, session_factory)
+
+    en = words((await client.get("/me", headers=EN)).text)
+    assert ("Universal Design for Learning (UCLL, 4 ECTS) · Still to do · you hold it, but your "
+            "grade is below the 12 out of 20 this pathway asks") in en
+    assert ("MC-DIVERSITEIT (Thomas More, 4 ECTS) · Option, not earned yet · you hold it, but "
+            "your credential was revoked, so it does not count") in en
+    assert "you hold it, but your credential is suspended, so it does not count for now" in en
+    assert "12 ECTS required, 0 earned: 12 more ECTS to go" in en
+    nl = words((await client.get("/me", headers=NL)).text)
+    assert "je cijfer ligt onder de 12 op 20 die dit leertraject vraagt" in nl
+    assert "je credential werd ingetrokken" in nl and "je credential is geschorst" in nl
+
+
+async def test_every_rule_met_but_the_total_short_keeps_the_options_open(  # type: ignore[no-untyped-def]
+        client, keys, session_factory) -> None:
+    await pathways.active_pathway(client, keys)
+    for slug, code in (("ucll", "MC-UDL"), ("thomasmore", "MC-TAALBELEID"),
+                       ("kuleuven", "MC-EVALUATIE")):
+        await pathways.issue(client, keys, slug, code)
+    await sign_in(client, session_factory)
+
+    en = words((await client.get("/me", headers=EN)).text)
+    assert "12 ECTS required, 11 earned: 1 more ECTS to go" in en and "In progress" in en
+    assert "All 3 of these — ✔ Done" in en
+    # Any unit now helps reach the total: none is "not needed", none a must.
+    assert "Not needed any more" not in en and "Still to do" not in en
+    assert en.count("Option, not earned yet") == 3
