@@ -32,7 +32,8 @@ from api.ratelimit import RateLimiter
 from api.security import security_headers
 from api.routes.search import SearchController
 from api.state import new_search_index
-from api.routes.web import template_config, web_handlers
+from api.routes.site import web_handlers
+from api.routes.web import template_config
 from api.routes.showing import showing_handlers
 from api.routes.signin import signin_handlers
 from api.verification import ProofVerdicts, warm_verifiers

@@ -8,7 +8,7 @@ Errors on these routes become a friendly HTML page in the visitor's language.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -22,7 +22,6 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
-from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from api.access import PUBLIC, access
@@ -34,6 +33,7 @@ from api.routes.oid4vci import offer_uri
 from api.state import keyring_of, search_index, status_cache_of
 from api.security import same_origin
 from api.routes.showing import badge_src, certificate_response, holder_links
+from api.routes.web_me import me_context
 from api.readers import readable_credential
 from api.sessions import (
     CSRF_FIELD,
@@ -60,7 +60,7 @@ from catalogue.errors import DomainError, Invalid
 from catalogue.search import SORTS, SearchQuery, search_courses
 from catalogue.courses import get_course
 from catalogue.validation import MalformedJSON, loads_strict
-from credentials.learners import Learner, learner_credentials, revoke_session
+from credentials.learners import learner_credentials, revoke_session
 from credentials.proofs.limits import MAX_BODY_BYTES
 from credentials.oid4vci import create_offer, holds
 from credentials.status_changes import Stored, parse_id
@@ -75,17 +75,11 @@ from web.locale import Formatter
 from web.views import (
     INSTITUTION_NAMES,
     course_json_ld,
-    credential_view,
     qr_svg,
 )
 
-try:  # pathway progress is optional until credentials.progress lands
-    from credentials.progress import learner_progress
-except ImportError:  # pragma: no cover
-    learner_progress = None  # type: ignore[assignment]
-
 __all__ = ["PAGE_ERRORS", "WebController", "credential_page", "page", "public_limit",
-           "template_config", "verify_limit", "web_handlers"]
+           "template_config", "verify_limit"]
 
 WEB = Path(web.__file__).resolve().parent  # templates and static files
 FACETS = ("institution", "type", "mode", "language", "city")
@@ -93,15 +87,6 @@ FACETS = ("institution", "type", "mode", "language", "city")
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine)
-
-
-def web_handlers() -> list[Any]:
-    """The page controller and ``/static``, for ``create_app``'s route handlers."""
-    static = create_static_files_router(path="/static", directories=[WEB / "static"],
-                                        opt=access(PUBLIC), include_in_schema=False)
-    from api.routes.web_pathways import PathwayPages  # it renders through this module's page()
-
-    return [WebController, PathwayPages, static]
 
 
 # --- page plumbing ------------------------------------------------------------------------------
@@ -261,14 +246,6 @@ def _token_cookie(request: Request, token: str) -> Cookie:
 def _forget_cookie() -> Cookie:
     return Cookie(key=TOKEN_COOKIE, value="", path="/", max_age=0, httponly=True,
                   samesite="strict")
-
-
-async def _progress(db_session: DbSession, learner: Learner) -> list[Any] | None:
-    if learner_progress is None:
-        return None
-    items, _ = await learner_progress(db_session, learner.email, datetime.now(UTC).date(),
-                                      limit=50, issuer_id=learner.institution_id)
-    return list(items)
 
 
 PAGE_ERRORS: dict[Any, Any] = {DomainError: _error_page, HTTPException: _error_page,
@@ -442,11 +419,10 @@ class WebController(Controller):
         rows = await learner_credentials(db_session, learner, limit=ME_PAGE + 1,
                                          after=newer_than(request.query_params.get("cursor")))
         more, rows = rows[ME_PAGE:], rows[:ME_PAGE]
-        held = [(row, credential_view(msgspec.json.decode(row.document))) for row in rows]
         next_cursor = time_id_cursor(rows[-1].created_at, rows[-1].id) if more else None
-        return page(request, "me.html.j2", learner=learner, held=held, forms=True,
-                    pathways=await _progress(db_session, learner), bad_token=False,
-                    next_cursor=next_cursor)
+        return page(request, "me.html.j2", learner=learner, forms=True, bad_token=False,
+                    next_cursor=next_cursor, cursor=request.query_params.get("cursor") or "",
+                    **await me_context(request, db_session, learner, rows))
 
 
 ME_PAGE = 20  # credentials a /me page lists; "More" pages on (created_at, id)
