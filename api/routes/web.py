@@ -25,7 +25,7 @@ from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
 
 from api.access import PUBLIC, access
-from api.db import DbSession
+from api.db import DbSession, driver_of
 from api.pagination import newer_than, time_id_cursor
 from api.errors import DOMAIN_STATUS
 from api.routes.issuers import LD_JSON
@@ -392,8 +392,8 @@ class WebController(Controller):
         if learner is None:
             return await self._me(request, db_session, token)
         settings = request.app.state.settings
-        made = await create_offer(db_session, parse_id(id), ttl=settings.offer_ttl_seconds,
-                                  email=learner.email)
+        made = await create_offer(await driver_of(db_session), parse_id(id),
+                                  ttl=settings.offer_ttl_seconds, email=learner.email)
         uri = offer_uri(settings.base_url, made.slug, made.offer_token)
         return page(request, "wallet.html.j2", forms=True, qr=qr_svg(uri), offer_uri=uri,
                     tx_code=made.tx_code, expires_at=made.expires_at, credential_id=id)
