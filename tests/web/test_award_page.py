@@ -32,7 +32,7 @@ async def _award(client, keys):  # type: ignore[no-untyped-def]
 
 
 async def test_a_shared_award_lists_its_parts_without_exposing_them(client, keys) -> None:  # type: ignore[no-untyped-def]
-    me, award, parts = await _award(client, keys)
+    me, award, _ = await _award(client, keys)
     r = await client.post(f"/api/v1/me/credentials/{award['id']}/shares", headers=me)
     assert r.status_code == 201, r.text
     token = r.json()["token"]
@@ -68,7 +68,7 @@ async def test_the_holder_follows_the_parts_their_token_may_read(client, keys) -
 
 
 async def test_a_forged_award_brings_nothing_from_the_registry(client, keys) -> None:  # type: ignore[no-untyped-def]
-    me, award, parts = await _award(client, keys)
+    _, award, _ = await _award(client, keys)
     document = award["credential"]
     r = await client.post("/verify", data={"credential": json.dumps(document)},
                           params={"lang": "en"})
