@@ -48,6 +48,8 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "full": ("volzet", "full"),
         "cancelled": ("geannuleerd", "cancelled"),
         "past": ("voorbij", "past"),
+        "running": ("loopt al", "under way"),
+        "closed": ("inschrijvingen afgesloten", "enrolment closed"),
     },
     "assessment": {
         "testing": ("examen of test", "exam or test"),

@@ -57,7 +57,8 @@ async def test_search_page_shows_cards_facets_and_reflects_the_url(client, ucll)
     text = _text(_card(r.text, "MC-WONDZORG"))
     assert "Micro-credential Wound Care in Home Nursing" in text
     assert "Microcredential" in text and "UCLL" in text and "Diepenbeek" in text
-    assert "€ 450.00" in text and "2099-02-16" in text and "blended" in text
+    # #19: dates, prices and modes in the page's language (web.locale)
+    assert "€450.00" in text and "16 February 2099" in text and "blended (campus and online)" in text
     assert 'value="wondzorg"' in r.text  # the query box keeps the search
     assert re.search(r'name="institution" value="ucll"', r.text)  # a facet checkbox
     assert re.search(r"\(\d+\)", _text(r.text))  # with its count
