@@ -121,6 +121,10 @@ async def test_revoked_and_suspended_say_so_with_the_day(client, ucll) -> None: 
     text = _text(r.text)
     assert f"Ingetrokken op {Formatter('nl').date(today)}" in text
     assert "UC Leuven-Limburg trok deze credential in" in text  # in words, not by colour
+    # the same credential pasted into /verify: the registry knows the day too
+    document = (await client.get(f"/api/v1/credentials/{cid}", headers=ucll)).text
+    r = await client.post("/verify", data={"credential": document}, params={"lang": "en"})
+    assert f"Revoked on {Formatter('en').date(today)}" in _text(r.text)
 
 
 async def test_the_holder_asks_for_a_qr_code_and_it_opens_a_share_link(client, ucll) -> None:  # type: ignore[no-untyped-def]
