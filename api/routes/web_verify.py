@@ -5,7 +5,7 @@
 (``api.routes.shared``) render ``credential_page``: the verdict on top in words, then what
 an employer reads (``api.routes.web_credential``, ``web.credential_facts``). ``/verify``
 takes a pasted credential, an uploaded file or a pasted link of this registry, which is
-looked up in our database and never fetched. ``POST /credentials/{id}/qr`` makes the
+looked up in our database and never fetched. ``POST /me/credentials/{id}/qr`` makes the
 holder's QR code: a share link labelled ``qr``, only when they ask for it.
 """
 
@@ -124,7 +124,7 @@ class CredentialPages(Controller):
         return page(request, "verify.html.j2", pasted=_shown(raw), linked=found.page_url,
                     **shown)
 
-    @post("/credentials/{id:str}/qr", opt=access(PUBLIC), status_code=303,
+    @post("/me/credentials/{id:str}/qr", opt=access(PUBLIC), status_code=303,
           name="web:credential-qr")
     async def make_qr(self, request: Request, db_session: DbSession,
                       id: FromPath[str]) -> Redirect:

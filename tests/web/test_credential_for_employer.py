@@ -137,7 +137,7 @@ async def test_the_holder_asks_for_a_qr_code_and_it_opens_a_share_link(client, u
     assert shares == []  # showing the page made no public link
 
     csrf = await csrf_of(client, f"/credentials/{cid}")
-    r = await client.post(f"/credentials/{cid}/qr", data={"csrf_token": csrf},
+    r = await client.post(f"/me/credentials/{cid}/qr", data={"csrf_token": csrf},
                           follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/credentials/{cid}#qr"
     (made,) = (await client.get("/api/v1/me/shares", headers=holder)).json()["items"]
@@ -147,11 +147,11 @@ async def test_the_holder_asks_for_a_qr_code_and_it_opens_a_share_link(client, u
     assert qr and qr[1] == f"{BASE}/s/{made['token']}" and "<svg" in r.text
     assert "Delete the link under My credentials" in _text(r.text)
     # asked again: the same link, not a second one
-    await client.post(f"/credentials/{cid}/qr", data={"csrf_token": csrf})
+    await client.post(f"/me/credentials/{cid}/qr", data={"csrf_token": csrf})
     assert len((await client.get("/api/v1/me/shares", headers=holder)).json()["items"]) == 1
 
     client.cookies.clear()  # a stranger, or a forged form without the holder's cookie
-    r = await client.post(f"/credentials/{cid}/qr", data={"csrf_token": csrf})
+    r = await client.post(f"/me/credentials/{cid}/qr", data={"csrf_token": csrf})
     assert r.status_code in (403, 404)
 
 
