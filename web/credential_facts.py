@@ -102,6 +102,14 @@ def _text(value: Any, page: str, own: str | None) -> Text | None:
     return None
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _number(value: Any) -> float | None:
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -132,18 +140,30 @@ def _assessment(value: Any, page: str, own: str | None) -> tuple[str | None, Tex
 
 
 def _grade(achievement: dict[str, Any], subject: dict[str, Any]) -> Grade | None:
-    results = [r for r in subject.get("result") or [] if isinstance(r, dict)]
+    found = subject.get("result")
+    results = [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
     if not results or not isinstance(results[0].get("value"), str):
         return None
     result = results[0]
-    described = next((d for d in achievement.get("resultDescription") or []
+    described = next((d for d in _list(achievement.get("resultDescription"))
                       if isinstance(d, dict) and d.get("id") == result.get("resultDescription")),
                      {})
     allowed = described.get("allowedValue")
-    return Grade(value=result["value"], low=described.get("valueMin"),
-                 high=described.get("valueMax"), passing=described.get("requiredValue"),
+    scale = [described.get(k) for k in ("valueMin", "valueMax", "requiredValue")]
+    if all(isinstance(v, str) and _is_number(v) for v in [result["value"], *scale]):
+        return Grade(value=result["value"], low=scale[0], high=scale[1], passing=scale[2])
+    passing = described.get("requiredValue")
+    return Grade(value=result["value"], passing=passing if isinstance(passing, str) else None,
                  allowed=tuple(v for v in allowed if isinstance(v, str))
                  if isinstance(allowed, list) else ())
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _supervision(value: Any) -> tuple[str | None, bool | None]:
@@ -164,11 +184,14 @@ def _supervision(value: Any) -> tuple[str | None, bool | None]:
 def parts_of(document: dict[str, Any]) -> list[Part]:
     """The constituent credentials a stacked award names, in its order."""
     courses = {}
-    for evidence in document.get("evidence") or []:
+    evidence_list = document.get("evidence")
+    for evidence in evidence_list if isinstance(evidence_list, list) else []:
         if isinstance(evidence, dict) and isinstance(evidence.get("id"), str):
             match = _COURSE_REF.search(str(evidence.get("name") or ""))
             courses[evidence["id"]] = f"{match[1]}/{match[2]}" if match else None
-    iris = [p for p in document.get("hasPart") or [] if isinstance(p, str)] or list(courses)
+    named = document.get("hasPart")
+    iris = [p for p in named if isinstance(p, str)] if isinstance(named, list) else []
+    iris = iris or list(courses)
     return [Part(iri, courses.get(iri)) for iri in dict.fromkeys(iris)]
 
 
@@ -182,9 +205,9 @@ def credential_facts(document: Any, page: str) -> Facts:
     issuer = document.get("issuer")
     issuer_name = _text(_dict(issuer).get("name"), page, own)
     ects = _number(subject.get("creditsEarned"))
-    eqf = next((a.get("targetCode") for a in achievement.get("alignment") or []
+    eqf = next((a.get("targetCode") for a in _list(achievement.get("alignment"))
                 if isinstance(a, dict) and a.get("targetType") == "ext:EQFLevel"), None)
-    holder = next((i.get("identityHash") for i in subject.get("identifier") or []
+    holder = next((i.get("identityHash") for i in _list(subject.get("identifier"))
                    if isinstance(i, dict) and i.get("identityType") == "name"
                    and not i.get("hashed")), None)
     assessment, note = _assessment(achievement.get("assessmentType"), page, own)
@@ -197,7 +220,7 @@ def credential_facts(document: Any, page: str) -> Facts:
         or Text("?", None),
         description=_text(achievement.get("description"), page, own),
         issuer=issuer_name.value if issuer_name else _ISSUER_FALLBACK,
-        country=_dict(_dict(issuer).get("address")).get("addressCountryCode"),
+        country=_str(_dict(_dict(issuer).get("address")).get("addressCountryCode")),
         issued=_day(document.get("awardedDate")) or _day(document.get("validFrom"))
         or _day(document.get("issuanceDate")),
         valid_until=_day(document.get("validUntil")),

@@ -13,7 +13,8 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.routes.issuers import LD_JSON
-from api.routes.web import PAGE_ERRORS, credential_page
+from api.routes.web import PAGE_ERRORS
+from api.routes.web_verify import credential_page
 from catalogue.errors import DomainError
 from credentials.learners import shared_credential
 from credentials.status_changes import Stored

@@ -14,6 +14,7 @@ from litestar.static_files import create_static_files_router
 from api.access import PUBLIC, access
 from api.routes.web import PAGE_ERRORS, WEB, WebController
 from api.routes.web_me import MeActionsController
+from api.routes.web_verify import CredentialPages
 from api.routes.web_pathways import PathwayPages
 
 __all__ = ["web_handlers"]
@@ -24,4 +25,4 @@ def web_handlers() -> list[Any]:
                                         opt=access(PUBLIC), include_in_schema=False)
     me_actions = Router(path="/", route_handlers=[MeActionsController],
                         exception_handlers=PAGE_ERRORS, include_in_schema=False)
-    return [WebController, PathwayPages, me_actions, static]
+    return [WebController, CredentialPages, PathwayPages, me_actions, static]

@@ -1,4 +1,6 @@
-"""Pages for people: search, a course, a credential, verification, a learner's own page.
+"""Pages for people: search, a course, a learner's own page, and the plumbing every page
+uses (``page``, the friendly errors); the credential pages and /verify are
+``api.routes.web_verify``.
 
 Every page calls the same domain functions as the API (``search_courses``, ``get_course``,
 ``get_credential`` + ``verify_credential``, ``learner_for_token`` + ``learner_credentials``)
@@ -16,7 +18,7 @@ from urllib.parse import urlencode
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
-from litestar.datastructures import Cookie, UploadFile
+from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
@@ -28,13 +30,10 @@ from api.access import PUBLIC, access
 from api.db import DbSession, driver_of
 from api.pagination import newer_than, time_id_cursor
 from api.errors import DOMAIN_STATUS
-from api.routes.issuers import LD_JSON
 from api.routes.oid4vci import offer_uri
-from api.state import keyring_of, search_index, status_cache_of
+from api.state import search_index
 from api.security import same_origin
-from api.routes.showing import badge_src, certificate_response, holder_links
 from api.routes.web_me import me_context
-from api.readers import readable_credential
 from api.sessions import (
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -43,28 +42,14 @@ from api.sessions import (
     csrf_token,
     forget_session,
     page_learner,
-    share_key,
 )
-from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
-from api.routes.web_credential import (
-    LinkProblem,
-    looks_like_link,
-    qr_context,
-    resolve_link,
-    verdict_context,
-    viewer_of,
-)
-from credentials.errors import CredentialNotFound
-from credentials.purpose_shares import purpose_share
 from catalogue.errors import DomainError, Invalid
 from catalogue.search import SORTS, SearchQuery, search_courses
 from catalogue.courses import get_course
-from catalogue.validation import MalformedJSON, loads_strict
+from catalogue.validation import MalformedJSON
 from credentials.learners import learner_credentials, revoke_session
-from credentials.proofs.limits import MAX_BODY_BYTES
-from credentials.oid4vci import create_offer, holds
-from credentials.status_changes import Stored, parse_id
-from credentials.verifying import verify_credential
+from credentials.oid4vci import create_offer
+from credentials.status_changes import parse_id
 from credentials.public_pathways import list_public_pathways
 
 import web
@@ -78,7 +63,7 @@ from web.views import (
     qr_svg,
 )
 
-__all__ = ["PAGE_ERRORS", "WebController", "credential_page", "page", "public_limit",
+__all__ = ["PAGE_ERRORS", "WebController", "page", "page_language", "public_limit",
            "template_config", "verify_limit"]
 
 WEB = Path(web.__file__).resolve().parent  # templates and static files
@@ -95,6 +80,11 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 def _lang(request: Request) -> str:
     return choose_language(request.query_params.get("lang"), request.cookies.get("lang"),
                            request.headers)
+
+
+def page_language(request: Request) -> str:
+    """The language a page answers in: ``?lang=``, the cookie, the browser, Dutch."""
+    return _lang(request)
 
 
 def _switch_url(request: Request, lang: str) -> str:
@@ -281,92 +271,6 @@ class WebController(Controller):
                     facts=course_facts(course, today), pathways=pathways,
                     json_ld=course_json_ld(course, url, lang, today))
 
-    @get("/credentials/{id:str}", opt=access(PUBLIC), name="web:credential")
-    async def credential(self, request: Request, db_session: DbSession,
-                         id: FromPath[str]) -> Template | Response[bytes]:
-        if id.endswith(".pdf"):  # /credentials/{id}.pdf: a path parameter is a whole segment
-            return await certificate_response(request, db_session, id)
-        stored = await readable_credential(request, db_session, parse_id(id))
-        url = f"{request.app.state.settings.base_url}/credentials/{stored.id}"
-        return await credential_page(request, db_session, stored, url,
-                                     f"/credentials/{stored.id}/json")
-
-    @get("/credentials/{id:str}/json", opt=access(PUBLIC), name="web:credential-json")
-    async def credential_json(self, request: Request, db_session: DbSession,
-                              id: FromPath[str]) -> Response[bytes]:
-        stored = await readable_credential(request, db_session, parse_id(id))
-        return Response(stored.document, media_type=LD_JSON, headers={
-            "Content-Disposition": f'attachment; filename="credential-{stored.id}.json"'})
-
-    @get("/verify", opt=access(PUBLIC), name="web:verify")
-    async def verify_form(self, request: Request) -> Template:
-        return page(request, "verify.html.j2", pasted="")
-
-    # Changes nothing: other sites may offer a "verify on Academy" button that posts here.
-    # The access guard counts it as public; verify_limit counts it as a verification too.
-    @post("/verify", opt=access(PUBLIC) | {"cross_site": True}, guards=[verify_limit],
-          status_code=200, name="web:verify-post", request_max_body_size=MAX_BODY_BYTES)
-    async def verify(self, request: Request, db_session: DbSession) -> Template:
-        form = await request.form()
-        upload = form.get("file")
-        pasted = form.get("credential")
-        raw: bytes | str = pasted if isinstance(pasted, str) else ""
-        if isinstance(upload, UploadFile):
-            content = await upload.read()
-            raw = content if content.strip() else raw
-        if isinstance(raw, str) and not raw.strip():
-            return page(request, "verify.html.j2", status=422, pasted="",
-                        error="", problems=[translator(_lang(request))("verify.empty")])
-        if (extra := verify_cost(raw) - 1) > 0:  # verify_limit counted one
-            request.app.state.rate_limiter.hit("verify", _client(request), extra)
-        if isinstance(raw, str) and looks_like_link(raw):
-            return await self._verify_link(request, db_session, raw)
-        try:
-            document = loads_strict(raw)
-        except (MalformedJSON, msgspec.DecodeError, ValueError) as exc:
-            return page(request, "verify.html.j2", status=422, pasted=_shown(raw),
-                        error=str(exc), problems=[])
-        app = request.app
-        report = await verify_credential(db_session, keyring_of(app), document,
-                                         cache=await status_cache_of(app), prover=prover_of(app))
-        shown = await verdict_context(request, db_session, document, report, _lang(request),
-                                      None)
-        return page(request, "verify.html.j2", pasted=_shown(raw), **shown)
-
-    async def _verify_link(self, request: Request, db_session: DbSession, raw: str) -> Template:
-        """A pasted link of this registry, resolved from our database (never fetched)."""
-        try:
-            found = await resolve_link(request, db_session, raw)
-        except LinkProblem as problem:
-            t = translator(_lang(request))
-            return page(request, "verify.html.j2", status=422, pasted=_shown(raw),
-                        error="", heading=t("verify.url.bad"),
-                        problems=[t(problem.key, host=problem.host)])
-        app = request.app
-        report = await verify_credential(
-            db_session, keyring_of(app), msgspec.json.decode(found.stored.document),
-            cache=await status_cache_of(app),
-            prover=stored_prover(verdicts_of(app), found.stored.id, prover_of(app)))
-        shown = await verdict_context(request, db_session,
-                                      msgspec.json.decode(found.stored.document), report,
-                                      _lang(request), None)
-        return page(request, "verify.html.j2", pasted=_shown(raw), linked=found.page_url,
-                    **shown)
-
-    @post("/credentials/{id:str}/qr", opt=access(PUBLIC), status_code=303,
-          name="web:credential-qr")
-    async def make_qr(self, request: Request, db_session: DbSession,
-                      id: FromPath[str]) -> Redirect:
-        """The holder asks for a QR code: their ``qr`` share link, made once and reused."""
-        check_csrf(request, (await request.form()).get(CSRF_FIELD))
-        stored = await readable_credential(request, db_session, parse_id(id))
-        learner, owns = await viewer_of(request, db_session, stored.id)
-        if learner is None or not owns:
-            raise CredentialNotFound(f"No credential {stored.id} of yours.")
-        await purpose_share(db_session, share_key(request.app.state.settings), stored.id,
-                            learner.email, "qr")
-        return Redirect(f"/credentials/{stored.id}#qr", status_code=303)
-
     @get("/me", opt=access(PUBLIC), name="web:me")
     async def me(self, request: Request, db_session: DbSession) -> Template:
         # The token comes through the form (POST) into an HttpOnly cookie, never in a URL,
@@ -427,37 +331,3 @@ class WebController(Controller):
 
 ME_PAGE = 20  # credentials a /me page lists; "More" pages on (created_at, id)
 COURSE_PATHWAYS = 20  # pathways a course page names; more would bury the course itself
-
-
-async def credential_page(request: Request, db_session: DbSession, stored: Stored,
-                          page_url: str, download_url: str, *,
-                          share: str | None = None) -> Template:
-    """The credential page (by id for its holder and issuer, or through share link
-    ``share``): the verdict on top, then what an employer reads (``web_credential``)."""
-    document = msgspec.json.decode(stored.document)
-    app = request.app
-    report = await verify_credential(
-        db_session, keyring_of(app), document, cache=await status_cache_of(app),
-        prover=stored_prover(verdicts_of(app), stored.id, prover_of(app)))
-    learner, owns = await viewer_of(request, db_session, stored.id)
-    holder = owns and stored.status != "revoked" and await holds(
-        db_session, learner.email, stored.id) if learner else False
-    shown = await verdict_context(request, db_session, document, report, _lang(request),
-                                  learner if share is None else None)
-    qr = await qr_context(request, db_session, stored, share, owns and share is None, learner)
-    return page(request, "credential.html.j2", **shown, **qr, page_url=page_url,
-                holder=holder, download_url=download_url, credential_id=stored.id,
-                forms=holder or qr["qr_offer"], shared=share is not None,
-                badge_url=badge_src(document, app.state.settings.base_url),
-                links=holder_links(stored.id) if owns and share is None else None)
-
-
-def _shown(raw: bytes | str) -> str:
-    """The submitted text, to show it back in the form (bounded, and only if it is text)."""
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return ""
-    return raw[:200_000]
-

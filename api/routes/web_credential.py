@@ -57,7 +57,10 @@ async def verdict_context(request: Request, db: DbSession, document: Any, report
     issuer = document.get("issuer") if isinstance(document, dict) else None
     did = issuer.get("id") if isinstance(issuer, dict) else issuer
     facts = credential_facts(document, lang)
-    parts = await _parts(db, credential_id, facts.parts, base, viewer)
+    # Only an authentic award brings its parts' rows from the registry: a forged document
+    # naming one of our ids learns nothing more than its own text says.
+    authentic = any(c.check == "proof" and c.ok is True for c in report.checks)
+    parts = await _parts(db, credential_id if authentic else None, facts.parts, base, viewer)
     return {"facts": facts, "verdict": said, "verdict_on": changed, "report": report,
             "checks": checks_in_words(report, document, t, fmt.date),
             "issuer_did": did if isinstance(did, str) else None, "parts": parts}

@@ -4,6 +4,7 @@ credentials; for its holder, links to the parts they may read (their token's sco
 
 from __future__ import annotations
 
+import json
 import re
 
 from tests.credentials import pathway_support as pathways
@@ -31,7 +32,7 @@ async def _award(client, keys):  # type: ignore[no-untyped-def]
 
 
 async def test_a_shared_award_lists_its_parts_without_exposing_them(client, keys) -> None:  # type: ignore[no-untyped-def]
-    me, award, parts = await _award(client, keys)
+    me, award, _ = await _award(client, keys)
     r = await client.post(f"/api/v1/me/credentials/{award['id']}/shares", headers=me)
     assert r.status_code == 201, r.text
     token = r.json()["token"]
@@ -64,3 +65,18 @@ async def test_the_holder_follows_the_parts_their_token_may_read(client, keys) -
     # ... the other partners' parts link to their courses, as on the share page
     assert f"/credentials/{parts[0]}" not in listed and 'href="/courses/ucll/MC-UDL"' in listed
     assert "Samengesteld uit" in page.text and "30 juni 2026" in listed
+
+
+async def test_a_forged_award_brings_nothing_from_the_registry(client, keys) -> None:  # type: ignore[no-untyped-def]
+    _, award, _ = await _award(client, keys)
+    document = award["credential"]
+    r = await client.post("/verify", data={"credential": json.dumps(document)},
+                          params={"lang": "en"})
+    assert 'data-verdict="valid"' in r.text and "Thomas More" in _parts(r.text)  # authentic
+    document["credentialSubject"]["totalEcts"] = 60  # not signed so
+    r = await client.post("/verify", data={"credential": json.dumps(document)},
+                          params={"lang": "en"})
+    listed = _parts(r.text)
+    assert 'data-verdict="invalid"' in r.text
+    assert "Thomas More" not in listed and "30 June 2026" not in listed  # no registry rows
+    assert 'href="/courses/thomasmore/MC-DIVERSITEIT"' in listed  # only what it says itself
