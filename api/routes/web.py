@@ -59,7 +59,7 @@ from credentials.public_pathways import list_public_pathways
 
 import web
 from web.i18n import LANGUAGES, choose_language, translator
-from web.course_view import course_facts, marked, matched_terms, sessions
+from web.course_view import course_facts, lang_attr, marked, matched_terms, sessions
 from web.date_input import parse_date_input
 from web.locale import Formatter
 from web.views import (
@@ -278,7 +278,8 @@ class WebController(Controller):
         more = _more_url(request, result.next_cursor) if result.next_cursor else None
         return page(request, "search.html.j2", query=query, result=result, more_url=more,
                     facets=[(name, result.facets.get(name, [])) for name in FACETS],
-                    sorts=SORTS, today=date.today(), marked=marked, matched_terms=matched_terms)
+                    sorts=SORTS, today=date.today(), marked=marked, matched_terms=matched_terms,
+                    lang_attr=lang_attr)
 
     @get("/courses/{institution:str}/{code:str}", opt=access(PUBLIC), name="web:course")
     async def course(self, request: Request, db_session: DbSession, institution: FromPath[str],
@@ -292,7 +293,7 @@ class WebController(Controller):
             db_session, q=None, institution=None, course=f"{course.institution}/{course.code}",
             after=None, limit=COURSE_PATHWAYS)
         return page(request, "course.html.j2", course=course, sessions=current, earlier=earlier,
-                    facts=course_facts(course, today), pathways=pathways,
+                    facts=course_facts(course, today), pathways=pathways, lang_attr=lang_attr,
                     json_ld=course_json_ld(course, url, lang, today))
 
     @get("/credentials/{id:str}", opt=access(PUBLIC), name="web:credential")

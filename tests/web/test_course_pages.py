@@ -152,6 +152,9 @@ async def test_the_course_page_shows_what_a_professional_decides_on(client, make
     assert "Who it is for Home care nurses." in text and "€1,250.50" in text
     assert "paid educational leave" in text and "Taught in Dutch, English" in text
     assert "Together with VIVES, Odisee" in text
+    # text the partner wrote in Dutch only says so, for screen readers on an English page
+    assert '<p class="description" lang="nl">' in r.text
+    assert '<p class="target-group">' in r.text  # this one has English
     # not eligible, and eligible for one session but not the other, are said as such
     await _publish(client, ucll, "MC-NOINC", [_offering(start_date=day(30),
                                                         incentive_eligible=False)])
