@@ -60,7 +60,7 @@ from credentials.public_pathways import list_public_pathways
 import web
 from web.i18n import LANGUAGES, choose_language, translator
 from web.course_view import course_facts, lang_attr, marked, matched_terms, sessions
-from web.date_input import parse_date_input
+from web.date_input import date_value, parse_date_input
 from web.locale import Formatter
 from web.views import (
     INSTITUTION_NAMES,
@@ -279,7 +279,7 @@ class WebController(Controller):
         return page(request, "search.html.j2", query=query, result=result, more_url=more,
                     facets=[(name, result.facets.get(name, [])) for name in FACETS],
                     sorts=SORTS, today=date.today(), marked=marked, matched_terms=matched_terms,
-                    lang_attr=lang_attr)
+                    lang_attr=lang_attr, date_value=date_value)
 
     @get("/courses/{institution:str}/{code:str}", opt=access(PUBLIC), name="web:course")
     async def course(self, request: Request, db_session: DbSession, institution: FromPath[str],
