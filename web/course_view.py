@@ -21,7 +21,7 @@ from catalogue.offerings import When, next_offering, when
 from catalogue.structs import CourseOut, OfferingOut
 
 __all__ = ["CourseFacts", "SessionRow", "course_facts", "lang_attr", "marked", "matched_terms",
-           "sessions"]
+           "sessions", "snippet_lang"]
 
 Incentive = Literal["yes", "no", "mixed"] | None
 
@@ -100,6 +100,16 @@ def lang_attr(value: dict[str, str] | str | None, page_lang: str) -> Markup:
         return Markup("")
     used = next((code for code in ("nl", "en") if value.get(code)), next(iter(value)))
     return Markup(' lang="{}"').format(used)
+
+
+def snippet_lang(highlighted: str | None, description: dict[str, str] | None,
+                 page_lang: str) -> Markup:
+    """``lang_attr`` for a search snippet: the description language it was cut from."""
+    if not highlighted or not description:
+        return Markup("")
+    plain = html.unescape(_MARK.sub("", highlighted)).strip("…")
+    used = next((code for code, text in description.items() if plain in text), page_lang)
+    return Markup("") if used == page_lang else Markup(' lang="{}"').format(used)
 
 
 _MARK = re.compile(r"(<mark>|</mark>)")

@@ -180,12 +180,14 @@ async def test_search_results_show_a_safe_highlighted_snippet_and_the_matched_te
                    description={"nl": "Wondzorg <script>alert(1)</script> & <b>verband</b> thuis."})
     r = await client.get("/", params={"q": "wondzorg verband", "lang": "nl"})
     card = _card(r.text, "MC-XSS")
-    snippet = _section(card, '<p class="snippet">', "</p>")
+    snippet = _section(card, '<p class="snippet">', "</p>")  # Dutch, on a Dutch page
     assert "<mark>Wondzorg</mark>" in snippet and "<mark>verband</mark>" in snippet
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;" in snippet
     assert "<script>" not in card and "<b>" not in card
     assert set(re.findall(r"<mark>([^<]+)</mark>", snippet)) == {"Wondzorg", "verband"}
     assert "Gevonden:" in _text(card)
+    r = await client.get("/", params={"q": "wondzorg verband", "lang": "en"})
+    assert '<p class="snippet" lang="nl">' in _card(r.text, "MC-XSS")  # said in Dutch
     matched = _section(card, '<p class="matched">', "</p>")
     assert {"Wondzorg", "verband"} <= set(re.findall(r"<mark>([^<]+)</mark>", matched))
 
