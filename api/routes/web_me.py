@@ -94,8 +94,7 @@ def _back(form: Any, credential_id: uuid.UUID, **params: str) -> str:
     """/me at the page the form was on, scrolled to the credential."""
     cursor = form.get("cursor")
     query = {**({"cursor": cursor} if isinstance(cursor, str) and cursor else {}), **params}
-    return f"/me?{urlencode(query)}#credential-{credential_id}" if query else \
-        f"/me#credential-{credential_id}"
+    return f"/me?{urlencode(query)}#credential-{credential_id}"
 
 
 class MeActionsController(Controller):
@@ -132,8 +131,8 @@ class MeActionsController(Controller):
         except ValueError:
             raise ShareNotFound("You have no share link with this id.") from None
         credential = form.get("credential")
-        await delete_share_by_id(db_session, learner, share_id)
         back = parse_id(credential) if isinstance(credential, str) and credential else None
+        await delete_share_by_id(db_session, learner, share_id)
         if back is None:
             return Redirect("/me?unshared=1", status_code=303)
         return Redirect(_back(form, back, unshared="1"), status_code=303)
