@@ -138,9 +138,10 @@ async def test_me_in_english_on_a_desktop_and_in_dutch_on_a_phone_without_javasc
                 field = valid.get_by_label(re.compile("^Share link"))
                 url = await field.input_value()
                 assert url.startswith(f"{base}/s/shr_")
-                await expect(valid.get_by_role("status")).to_contain_text("new share link")
+                await expect(valid.get_by_role("status").filter(has_text="new share link")
+                             ).to_be_visible()
                 await valid.get_by_role("button", name="Copy link").click()
-                await expect(valid.get_by_role("button", name="Copied")).to_be_visible()
+                await expect(valid.locator(".copy-said")).to_have_text("Copied")
                 assert await page.evaluate("navigator.clipboard.readText()") == url
                 await page.screenshot(path=shot("en-shared"), full_page=True)
 
@@ -152,7 +153,8 @@ async def test_me_in_english_on_a_desktop_and_in_dutch_on_a_phone_without_javasc
 
                 await valid.get_by_role("button", name=re.compile("^Stop sharing this link")
                                         ).click()
-                await expect(page.get_by_role("status")).to_contain_text("no longer works")
+                await expect(page.get_by_role("status").filter(has_text="no longer works")
+                             ).to_be_visible()
                 response = await other.goto(url)
                 assert response is not None and response.status == 404
                 await stranger.close()
