@@ -184,17 +184,6 @@ def choose_language(query: str | None, cookie: str | None,
     return DEFAULT
 
 
-def _merge_learner() -> None:
-    """The learner's page's strings live in their own module (``web.i18n_learner``)."""
-    from web.i18n_learner import LEARNER_MESSAGES
-
-    for lang, strings in LEARNER_MESSAGES.items():
-        MESSAGES[lang].update(strings)
-
-
-_merge_learner()
-
-
 def _merge_signin() -> None:
     """The sign-in strings live in their own module (``web.i18n_signin``)."""
     from web.i18n_signin import SIGNIN_MESSAGES
@@ -204,3 +193,14 @@ def _merge_signin() -> None:
 
 
 _merge_signin()
+
+
+def _merge_learner() -> None:
+    """The learner's page's strings live in their own module (``web.i18n_learner``)."""
+    from web.i18n_learner import LEARNER_MESSAGES
+
+    for lang, strings in LEARNER_MESSAGES.items():
+        MESSAGES[lang].update(strings)
+
+
+_merge_learner()
