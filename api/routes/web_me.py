@@ -2,8 +2,9 @@
 ended from the page, and pathway progress per rule.
 
 ``GET /me`` itself stays in ``api.routes.web`` (sign-in, the list and its pages); it asks
-:func:`me_context` for what this module adds, and gives this controller its HTML error pages. The forms here change state, so each checks
-this browser's CSRF token first and then answers 303 back to ``/me`` (a reload never posts
+:func:`me_context` for what this module adds (``api.routes.site`` registers the controller
+with the pages' HTML error handlers). The forms here change state, so each checks this
+browser's CSRF token first and then answers 303 back to ``/me`` (a reload never posts
 twice), to the page and the credential the learner was at.
 """
 
