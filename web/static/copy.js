@@ -1,23 +1,24 @@
-// Copy buttons beside read-only fields (the share links on /me). Without JavaScript the
-// field is there to select and copy by hand; this only shows the button and makes it work.
+// Copy buttons beside read-only fields (the share links on /me): a button marked
+// data-copy-from="<field id>" copies that field's value and says so in the status beside it.
+// Without JavaScript (or the clipboard API) the button stays hidden and the field is there
+// to select. (app.js's data-copy buttons copy a link's text; a field's is its value.)
 (function () {
-  document.querySelectorAll("button.copy[data-copy]").forEach(function (button) {
-    var field = document.getElementById(button.dataset.copy);
-    if (!field || !navigator.clipboard) return;
-    var label = button.textContent;
+  document.querySelectorAll("input.share-url").forEach(function (field) {
+    field.addEventListener("focus", function () { field.select(); });  // ready to copy
+  });
+  if (!navigator.clipboard) return;
+  document.querySelectorAll("button.copy[data-copy-from]").forEach(function (button) {
+    var field = document.getElementById(button.dataset.copyFrom);
+    var said = button.nextElementSibling;
+    if (!field) return;
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(field.value).then(function () {
-        button.textContent = button.dataset.copied || label;
-        setTimeout(function () { button.textContent = label; }, 2000);
+        if (said) said.textContent = button.dataset.copied;
       }, function () {
         field.focus();
-        field.select();  // the browser refused: leave the link selected to copy by hand
+        if (said) said.textContent = button.dataset.copyFailed;
       });
     });
-  });
-  // A click in a link's field selects all of it, ready to copy.
-  document.querySelectorAll("input.share-url").forEach(function (field) {
-    field.addEventListener("focus", function () { field.select(); });
   });
 })();
