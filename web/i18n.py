@@ -193,3 +193,14 @@ def _merge_signin() -> None:
 
 
 _merge_signin()
+
+
+def _merge_a11y() -> None:
+    """The shared page furniture's strings live in their own module (``web.i18n_a11y``)."""
+    from web.i18n_a11y import A11Y_MESSAGES
+
+    for lang, strings in A11Y_MESSAGES.items():
+        MESSAGES[lang].update(strings)
+
+
+_merge_a11y()

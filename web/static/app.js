@@ -1,4 +1,30 @@
 // Progressive enhancement only: every page works without it.
+
+// Copy buttons. An element marked data-copy="<button label>" gets a button that puts its
+// text (a link's address) on the clipboard and says so (data-copied) in a live region.
+// Without JavaScript, or without the clipboard API (an insecure origin), no button: the
+// text is there to select.
+(function () {
+  if (!navigator.clipboard) return;
+  document.querySelectorAll("[data-copy]").forEach(function (el) {
+    var button = document.createElement("button"), said = document.createElement("span");
+    button.type = "button";
+    button.className = "copy";
+    button.textContent = el.dataset.copy;
+    said.className = "copy-said";
+    said.setAttribute("role", "status");
+    button.addEventListener("click", function () {
+      var text = el.href || el.textContent.trim();
+      navigator.clipboard.writeText(text).then(function () {
+        said.textContent = el.dataset.copied;
+      }, function () {
+        said.textContent = el.dataset.copyFailed;
+      });
+    });
+    el.after(button, said);
+  });
+})();
+
 (function () {
   var form = document.getElementById("search");
   if (!form) return;
