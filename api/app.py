@@ -23,7 +23,7 @@ from api.routes.credentials import credential_handlers
 from api.routes.pathways import pathway_handlers
 from api.sessions import resolve_learner, signin_limits
 from api.routes.harvest import HarvestController
-from api.jobs import CpuPool, HarvestProcess
+from api.jobs import CpuPool, JobsProcess
 from api.routes.ooapi import OoapiController
 from api.routes.institutions import InstitutionController
 from api.mail import sender_for
@@ -32,7 +32,8 @@ from api.ratelimit import RateLimiter
 from api.security import security_headers
 from api.routes.search import SearchController
 from api.state import new_search_index
-from api.routes.web import template_config, web_handlers
+from api.routes.site import web_handlers
+from api.routes.web import template_config
 from api.routes.showing import showing_handlers
 from api.routes.signin import signin_handlers
 from api.verification import ProofVerdicts, warm_verifiers
@@ -88,7 +89,7 @@ def create_app(
 def _lifespan(settings: Settings, session_factory: async_sessionmaker[AsyncSession] | None
               ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     """Start-up and shutdown: the database (unless the tests bring a session factory), a
-    warm search index and verifiers, and the harvest process beside this server."""
+    warm search index and verifiers, and the jobs process (harvests, mail) beside this server."""
     database = Database(settings)
     mail_sender = sender_for(settings)  # a wrong ACADEMY_SMTP_URL stops start-up here
 
@@ -103,22 +104,23 @@ def _lifespan(settings: Settings, session_factory: async_sessionmaker[AsyncSessi
             await app.state.search_index.warm(app.state.session_factory)
             await warm_verifiers(app.state.verify_pool)
             settle_heap()
-        harvester = None
+        jobs = None
         if settings.harvest_in_background and database.engine is not None:
-            # Harvests run in a process of their own (api.jobs), on this database.
-            harvester = HarvestProcess(
-                settings, database.engine.url.render_as_string(hide_password=False))
-            harvester.start()
+            # Harvests and the mail outbox run in a process of their own (api.jobs).
+            jobs = JobsProcess(settings, database.engine.url.render_as_string(hide_password=False),
+                               mail=settings.mail_in_background)
+            jobs.start()
         mail_sender.session_factory = app.state.session_factory
         app.state.mail_sender = mail_sender
-        if settings.mail_in_background and database.engine is not None:
+        if settings.mail_in_background and database.engine is not None and jobs is None:
+            # No jobs process (ACADEMY_BACKGROUND_HARVEST=0): this process sends the mail.
             mail_sender.start(database.engine)  # tests drain with mail_sender.drain_once()
         try:
             yield
         finally:
             await mail_sender.stop()
-            if harvester is not None:
-                await asyncio.to_thread(harvester.stop)
+            if jobs is not None:
+                await asyncio.to_thread(jobs.stop)
             app.state.cpu_pool.shutdown()
             app.state.verify_pool.shutdown()
             await app.state.search_index.close()

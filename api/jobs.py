@@ -1,6 +1,7 @@
-"""Work kept off the event loop that serves requests: the harvest worker and the CPU pool.
+"""Work kept off the event loop that serves requests: the jobs process and the CPU pool.
 
-The harvest worker is a process of its own that runs queued and scheduled harvests.
+The jobs process runs queued and scheduled harvests and sends the mail outbox
+(``api.mail``), beside the server process that started it.
 
 A feed is parsed, validated and stored in this process, never in one that serves
 requests, so a huge, slow or hostile feed costs the worker time and memory, not the API's
@@ -8,6 +9,11 @@ event loop or its connection pool. ``academy serve`` starts one beside each serv
 (unless ``ACADEMY_BACKGROUND_HARVEST=0``); ``academy harvest-worker`` runs one alone, e.g.
 as a service of its own. Workers share the queue safely (``catalogue.harvest.jobs``). A
 worker started by a server stops when that server stops, or dies.
+
+The mail sender runs there too (unless ``ACADEMY_BACKGROUND_MAIL=0``): rendering and sending
+a burst of award mails takes milliseconds a message, which in the server's own process
+halved verification and cut issuance by a third while a batch's mails went out
+(BENCHMARKS.md). Several senders share the outbox safely (``FOR UPDATE SKIP LOCKED``).
 """
 
 from __future__ import annotations
@@ -27,11 +33,12 @@ from typing import Any, TypeVar
 import msgspec
 
 from api.db import Database
+from api.mail import sender_for
 from api.observability import configure_logging
 from api.settings import Settings
 from catalogue.harvest import FetchPolicy, harvest_worker
 
-__all__ = ["CpuPool", "HarvestProcess", "harvest_policy", "run_worker"]
+__all__ = ["CpuPool", "JobsProcess", "harvest_policy", "run_worker"]
 
 log = logging.getLogger("academy.harvest")
 PARENT_CHECK = 2.0  # seconds between checks that the server that started us is still there
@@ -49,10 +56,10 @@ def harvest_policy(settings: Settings) -> FetchPolicy:
     )
 
 
-async def _serve(settings: Settings, parent: int | None) -> None:
+async def _serve(settings: Settings, parent: int | None, mail: bool) -> None:
     database = Database(settings)
     database.open()
-    assert database.session_factory is not None
+    assert database.session_factory is not None and database.engine is not None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -67,31 +74,41 @@ async def _serve(settings: Settings, parent: int | None) -> None:
                 await asyncio.wait_for(stop.wait(), PARENT_CHECK)
 
     watch = asyncio.create_task(orphaned())
+    sending = None
+    if mail:
+        sender = sender_for(settings, database.session_factory)
+        sending = asyncio.create_task(sender.run(database.engine, stop), name="academy-mail")
     try:
         await harvest_worker(database.session_factory, harvest_policy(settings), stop)
     finally:
         stop.set()
         await watch
+        if sending is not None:
+            await sending
         await database.close()
 
 
-def run_worker(settings: Settings, parent: int | None = None) -> None:
-    """Run harvests until SIGTERM or SIGINT (or until ``parent`` exits)."""
+def run_worker(settings: Settings, parent: int | None = None, mail: bool = False) -> None:
+    """Run harvests (and, with ``mail``, send the outbox) until SIGTERM or SIGINT (or until
+    ``parent`` exits)."""
     configure_logging(settings.log_level)
-    asyncio.run(_serve(settings, parent))
+    asyncio.run(_serve(settings, parent, mail))
 
 
-class HarvestProcess:
-    """A harvest worker started by a server process, on the database that server uses."""
+class JobsProcess:
+    """Harvests and, when ``mail``, the mail sender, in a process started by a server
+    process, on the database that server uses."""
 
-    def __init__(self, settings: Settings, database_url: str) -> None:
+    def __init__(self, settings: Settings, database_url: str, *, mail: bool) -> None:
         self._settings = msgspec.structs.replace(settings, database_url=database_url)
+        self._mail = mail
         self._process: BaseProcess | None = None
 
     def start(self) -> None:
         context = multiprocessing.get_context("spawn")  # no inherited sockets, loop or pool
-        self._process = context.Process(target=run_worker, args=(self._settings, os.getpid()),
-                                        name="academy-harvest", daemon=False)
+        self._process = context.Process(target=run_worker,
+                                        args=(self._settings, os.getpid(), self._mail),
+                                        name="academy-jobs", daemon=False)
         self._process.start()
 
     def stop(self, timeout: float = 15.0) -> None:

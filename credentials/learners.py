@@ -15,7 +15,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,6 +67,8 @@ class LearnerCredential(OutStruct, frozen=True):
     status: str
     created_at: datetime
     document: bytes
+    status_changed_at: datetime | None = None  # when it was last revoked or suspended
+    valid_until: date | None = None
 
 
 class MintedToken(OutStruct, frozen=True):
@@ -177,7 +179,7 @@ async def list_tokens(
 
 _SELECT = """
 SELECT c.id, i.slug, o.slug || '/' || c.course_code, c.issued_on, c.status, c.created_at,
-       c.document
+       c.document, c.status_changed_at, c.valid_until
 FROM credential c JOIN institution i ON i.id = c.institution_id
 JOIN institution o ON o.id = c.course_institution_id
 """
@@ -189,7 +191,7 @@ _SCOPE = " AND (CAST(:scope AS integer) IS NULL OR c.institution_id = :scope)"
 
 def _row(row: tuple) -> LearnerCredential:  # type: ignore[type-arg]
     return LearnerCredential(row[0], row[1], row[2], row[3].isoformat(), row[4], row[5],
-                             bytes(row[6]))
+                             bytes(row[6]), row[7], row[8])
 
 
 async def learner_credentials(

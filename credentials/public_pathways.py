@@ -17,7 +17,8 @@ from credentials.errors import PathwayNotFound
 from credentials.records import course_facts, public_url
 from credentials.rules import referenced_courses
 
-__all__ = ["PublicPathway", "UnitOut", "list_public_pathways", "public_pathway"]
+__all__ = ["PublicPathway", "UnitOut", "list_public_pathways", "public_pathway",
+           "public_pathway_by_code"]
 
 State = Literal["pending", "active", "superseded", "retired"]
 
@@ -98,6 +99,19 @@ async def public_pathway(
     if row is None:
         what = f"version {version} of pathway" if version else "pathway"
         raise PathwayNotFound(f"No published {what} {pathway_id}.")
+    return await _public(session, row)
+
+
+async def public_pathway_by_code(session: AsyncSession, slug: str, code: str) -> PublicPathway:
+    """The awarding institution's pathway ``code`` as ``public_pathway`` shows it: the active
+    version, else the one retired last; never one that was only ever pending."""
+    row = (await session.execute(
+        text(_PUBLIC + "WHERE i.slug = :s AND p.code = :c AND v.activated_at IS NOT NULL "
+             "ORDER BY v.state = 'active' DESC, v.version DESC LIMIT 1"),
+        {"s": slug, "c": code},
+    )).first()
+    if row is None:
+        raise PathwayNotFound(f"{slug} has no published pathway {code!r}.")
     return await _public(session, row)
 
 

@@ -11,16 +11,20 @@ can no longer be shown) is replaced.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credentials.learners import Learner
-from credentials.shares import create_share, delete_share_by_id, labelled_share
+from credentials.shares import create_share, delete_share_by_id, labelled_share, share_token
 
-__all__ = ["PURPOSES", "purpose_share"]
+__all__ = ["PURPOSES", "live_purpose_share", "purpose_share"]
 
-PURPOSES = ("certificate", "linkedin")
+PURPOSES = ("certificate", "linkedin", "qr")
+"""``qr``: the QR code on the credential page, made only when the holder asks for it."""
 
 
 async def purpose_share(session: AsyncSession, key: bytes, credential_id: uuid.UUID,
@@ -37,3 +41,17 @@ async def purpose_share(session: AsyncSession, key: bytes, credential_id: uuid.U
         link = await create_share(session, holder, credential_id, key, label=purpose)
     assert link.token is not None
     return link.token
+
+
+async def live_purpose_share(session: AsyncSession, key: bytes, credential_id: uuid.UUID,
+                             email: str, purpose: str) -> str | None:
+    """The token of the live link labelled ``purpose``, if there is one; makes nothing (a
+    page that only shows a credential never creates a public link)."""
+    rows = await session.execute(
+        text("SELECT id, token_hash FROM credential_share WHERE credential_id = :c "
+             "AND email = :e AND label = :l"), {"c": credential_id, "e": email, "l": purpose})
+    for share_id, stored in rows:
+        token = share_token(key, share_id)
+        if hmac.compare_digest(hashlib.sha256(token.encode()).hexdigest(), stored):
+            return token
+    return None

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 import msgspec
@@ -114,10 +115,15 @@ async def labelled_share(session: AsyncSession, learner: Learner, credential_id:
 
 async def list_shares(session: AsyncSession, learner: Learner, key: bytes, *,
                       after: tuple[datetime, uuid.UUID] | None = None,
-                      limit: int | None = None) -> list[ShareLink]:
-    """The learner's live links, newest first, keyset-paginated on (created_at, id)."""
+                      limit: int | None = None,
+                      credentials: Sequence[uuid.UUID] | None = None) -> list[ShareLink]:
+    """The learner's live links, newest first, keyset-paginated on (created_at, id); only
+    those to ``credentials`` when given (the credentials one page shows)."""
     sql = _SELECT + "WHERE s.email = :e" + _SCOPE
     params: dict[str, object] = {"e": learner.email, "scope": learner.institution_id}
+    if credentials is not None:
+        sql += " AND s.credential_id = ANY(CAST(:cids AS uuid[]))"
+        params["cids"] = list(credentials)
     if after is not None:
         sql += " AND (s.created_at, s.id) < (:at, :aid)"
         params |= {"at": after[0], "aid": after[1]}

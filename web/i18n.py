@@ -33,7 +33,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "filter.price_max": "Price at most (EUR)", "filter.microcredential": "Microcredentials only",
         "facet.institution": "Institution", "facet.language": "Language", "facet.mode": "Mode",
         "facet.city": "City", "facet.type": "Type",
-        "card.next": "Next start", "card.none": "No start date announced", "card.price": "Price",
+        "card.next": "Next start", "card.none": "No upcoming start announced", "card.price": "Price",
         "card.free": "free", "badge.mc": "Microcredential",
         "course.offerings": "Offerings", "course.enrol": "Enrol",
         "course.more": "More information", "course.none": "No offerings announced.",
@@ -98,7 +98,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "filter.price_max": "Hoogstens (EUR)", "filter.microcredential": "Enkel microcredentials",
         "facet.institution": "Instelling", "facet.language": "Taal", "facet.mode": "Vorm",
         "facet.city": "Stad", "facet.type": "Soort",
-        "card.next": "Volgende start", "card.none": "Nog geen startdatum", "card.price": "Prijs",
+        "card.next": "Volgende start", "card.none": "Nog geen volgende start aangekondigd", "card.price": "Prijs",
         "card.free": "gratis", "badge.mc": "Microcredential",
         "course.offerings": "Edities", "course.enrol": "Inschrijven",
         "course.more": "Meer informatie", "course.none": "Nog geen edities aangekondigd.",
@@ -184,23 +184,18 @@ def choose_language(query: str | None, cookie: str | None,
     return DEFAULT
 
 
-def _merge_signin() -> None:
-    """The sign-in strings live in their own module (``web.i18n_signin``)."""
+def _merge_parts() -> None:
+    """Each family of pages keeps its strings in a module of its own (``web.i18n_*``)."""
+    from web.i18n_a11y import A11Y_MESSAGES
+    from web.i18n_employer import EMPLOYER_MESSAGES
+    from web.i18n_learner import LEARNER_MESSAGES
+    from web.i18n_pro import PRO_MESSAGES
     from web.i18n_signin import SIGNIN_MESSAGES
 
-    for lang, strings in SIGNIN_MESSAGES.items():
-        MESSAGES[lang].update(strings)
+    for part in (SIGNIN_MESSAGES, PRO_MESSAGES, EMPLOYER_MESSAGES, LEARNER_MESSAGES,
+                 A11Y_MESSAGES):
+        for lang, strings in part.items():
+            MESSAGES[lang].update(strings)
 
 
-_merge_signin()
-
-
-def _merge_a11y() -> None:
-    """The shared page furniture's strings live in their own module (``web.i18n_a11y``)."""
-    from web.i18n_a11y import A11Y_MESSAGES
-
-    for lang, strings in A11Y_MESSAGES.items():
-        MESSAGES[lang].update(strings)
-
-
-_merge_a11y()
+_merge_parts()

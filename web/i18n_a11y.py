@@ -8,11 +8,9 @@ A11Y_MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "copy.link": "Copy link", "copy.link.done": "Link copied",
         "copy.code": "Copy code", "copy.code.done": "Code copied",
-        "copy.failed": "Could not copy: select the text and copy it yourself",
     },
     "nl": {
         "copy.link": "Link kopiëren", "copy.link.done": "Link gekopieerd",
         "copy.code": "Code kopiëren", "copy.code.done": "Code gekopieerd",
-        "copy.failed": "Kopiëren lukte niet: selecteer de tekst en kopieer hem zelf",
     },
 }

@@ -48,6 +48,8 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "full": ("volzet", "full"),
         "cancelled": ("geannuleerd", "cancelled"),
         "past": ("voorbij", "past"),
+        "running": ("loopt al", "under way"),
+        "closed": ("inschrijvingen afgesloten", "enrolment closed"),
     },
     "assessment": {
         "testing": ("examen of test", "exam or test"),
@@ -62,6 +64,10 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "unsupervised": ("zonder toezicht", "unsupervised"),
         "supervised-online": ("onder toezicht, online", "supervised online"),
         "supervised-onsite": ("onder toezicht, ter plaatse", "supervised on site"),
+    },
+    "achievement": {  # OB 3.0 achievementType of our credentials
+        "MicroCredential": ("microcredential", "microcredential"),
+        "Certificate": ("getuigschrift", "certificate"),
     },
     "stackability": {
         "standalone": ("op zichzelf staand", "standalone"),

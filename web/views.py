@@ -8,12 +8,14 @@ or, failing that, "invalid". Never "valid" when the status could not be read.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import msgspec
 import segno
 from markupsafe import Markup
 
+from catalogue.offerings import is_past
 from catalogue.structs import CourseOut
 from credentials.verifying import Report
 
@@ -99,14 +101,16 @@ def _json_script(value: Any) -> Markup:
     return Markup(raw)
 
 
-def course_json_ld(course: CourseOut, page_url: str, lang: str) -> Markup:
-    """schema.org ``Course`` with one ``CourseInstance`` per offering that is not cancelled."""
+def course_json_ld(course: CourseOut, page_url: str, lang: str,
+                   today: date | None = None) -> Markup:
+    """schema.org ``Course`` with one ``CourseInstance`` per offering that is neither cancelled
+    nor past (on ``today``): a search engine is never offered a session that ended."""
     def text(value: dict[str, str] | None) -> str | None:
         return (value.get(lang) or next(iter(value.values()), None)) if value else None
 
     instances = []
     for offering in course.offerings:
-        if offering.status == "cancelled":
+        if offering.status == "cancelled" or (today is not None and is_past(offering, today)):
             continue
         instance: dict[str, Any] = {"@type": "CourseInstance"}
         if offering.mode or course.mode:

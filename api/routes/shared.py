@@ -42,7 +42,8 @@ async def shared_response(request: Request, session: AsyncSession,  # type: igno
     url = f"{request.app.state.settings.base_url}/api/v1/shares/{token}"
     if kind == "text/html":
         stored = Stored(found.id, found.institution, found.status, found.document)
-        return await credential_page(request, session, stored, url, f"{url}?format=json")
+        return await credential_page(request, session, stored, url, f"{url}?format=json",
+                                     share=token)
     headers = {"Vary": "Accept"}
     if download:
         headers["Content-Disposition"] = f'attachment; filename="credential-{found.id}.json"'

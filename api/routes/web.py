@@ -8,7 +8,7 @@ Errors on these routes become a friendly HTML page in the visitor's language.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -22,11 +22,10 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
-from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from api.access import PUBLIC, access
-from api.db import DbSession
+from api.db import DbSession, driver_of
 from api.pagination import newer_than, time_id_cursor
 from api.errors import DOMAIN_STATUS
 from api.routes.issuers import LD_JSON
@@ -34,6 +33,7 @@ from api.routes.oid4vci import offer_uri
 from api.state import keyring_of, search_index, status_cache_of
 from api.security import same_origin
 from api.routes.showing import badge_src, certificate_response, holder_links
+from api.routes.web_me import me_context
 from api.readers import readable_credential
 from api.sessions import (
     CSRF_FIELD,
@@ -43,37 +43,43 @@ from api.sessions import (
     csrf_token,
     forget_session,
     page_learner,
+    share_key,
 )
 from api.verification import prover_of, stored_prover, verdicts_of, verify_cost
+from api.routes.web_credential import (
+    LinkProblem,
+    looks_like_link,
+    qr_context,
+    resolve_link,
+    verdict_context,
+    viewer_of,
+)
+from credentials.errors import CredentialNotFound
+from credentials.purpose_shares import purpose_share
 from catalogue.errors import DomainError, Invalid
 from catalogue.search import SORTS, SearchQuery, search_courses
 from catalogue.courses import get_course
 from catalogue.validation import MalformedJSON, loads_strict
-from credentials.learners import Learner, learner_credentials, revoke_session
+from credentials.learners import learner_credentials, revoke_session
 from credentials.proofs.limits import MAX_BODY_BYTES
 from credentials.oid4vci import create_offer, holds
 from credentials.status_changes import Stored, parse_id
-from credentials.showing import held_by
 from credentials.verifying import verify_credential
+from credentials.public_pathways import list_public_pathways
 
 import web
 from web.i18n import LANGUAGES, choose_language, translator
+from web.course_view import course_facts, marked, matched_terms, sessions
+from web.date_input import parse_date_input
 from web.locale import Formatter
 from web.views import (
     INSTITUTION_NAMES,
     course_json_ld,
-    credential_view,
     qr_svg,
-    verdict,
 )
 
-try:  # pathway progress is optional until credentials.progress lands
-    from credentials.progress import learner_progress
-except ImportError:  # pragma: no cover
-    learner_progress = None  # type: ignore[assignment]
-
 __all__ = ["PAGE_ERRORS", "WebController", "credential_page", "page", "public_limit",
-           "template_config", "verify_limit", "web_handlers"]
+           "template_config", "verify_limit"]
 
 WEB = Path(web.__file__).resolve().parent  # templates and static files
 FACETS = ("institution", "type", "mode", "language", "city")
@@ -81,13 +87,6 @@ FACETS = ("institution", "type", "mode", "language", "city")
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine)
-
-
-def web_handlers() -> list[Any]:
-    """The page controller and ``/static``, for ``create_app``'s route handlers."""
-    static = create_static_files_router(path="/static", directories=[WEB / "static"],
-                                        opt=access(PUBLIC), include_in_schema=False)
-    return [WebController, static]
 
 
 # --- page plumbing ------------------------------------------------------------------------------
@@ -195,6 +194,19 @@ def _one(request: Request, name: str, parse: Any) -> Any:
         raise Invalid([(f"query:{name}", f"{value!r} is not a valid value")]) from None
 
 
+def _date_param(request: Request, name: str) -> date | None:
+    """A date filter as a picker sends it (ISO) or as a visitor types it in the page's locale."""
+    value = (request.query_params.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return parse_date_input(value)
+    except ValueError:
+        t = translator(_lang(request))
+        message = t("date.invalid", field=t(f"filter.{name}"), value=value[:40])
+        raise Invalid([(f"query:{name}", message)]) from None
+
+
 def _search_query(request: Request) -> SearchQuery:
     eqf = _many(request, "eqf")
     try:
@@ -208,8 +220,8 @@ def _search_query(request: Request) -> SearchQuery:
         microcredential=True if request.query_params.get("microcredential") else None,
         ects_min=_one(request, "ects_min", float), ects_max=_one(request, "ects_max", float),
         eqf=levels, price_max=_one(request, "price_max", float),
-        starts_after=_one(request, "starts_after", date.fromisoformat),
-        starts_before=_one(request, "starts_before", date.fromisoformat),
+        starts_after=_date_param(request, "starts_after"),
+        starts_before=_date_param(request, "starts_before"),
         sort=(request.query_params.get("sort") or None), limit=20,
         cursor=(request.query_params.get("cursor") or None),
     )
@@ -236,14 +248,6 @@ def _forget_cookie() -> Cookie:
                   samesite="strict")
 
 
-async def _progress(db_session: DbSession, learner: Learner) -> list[Any] | None:
-    if learner_progress is None:
-        return None
-    items, _ = await learner_progress(db_session, learner.email, datetime.now(UTC).date(),
-                                      limit=50, issuer_id=learner.institution_id)
-    return list(items)
-
-
 PAGE_ERRORS: dict[Any, Any] = {DomainError: _error_page, HTTPException: _error_page,
                                MalformedJSON: _error_page, msgspec.DecodeError: _error_page}
 
@@ -260,7 +264,7 @@ class WebController(Controller):
         more = _more_url(request, result.next_cursor) if result.next_cursor else None
         return page(request, "search.html.j2", query=query, result=result, more_url=more,
                     facets=[(name, result.facets.get(name, [])) for name in FACETS],
-                    sorts=SORTS, today=date.today())
+                    sorts=SORTS, today=date.today(), marked=marked, matched_terms=matched_terms)
 
     @get("/courses/{institution:str}/{code:str}", opt=access(PUBLIC), name="web:course")
     async def course(self, request: Request, db_session: DbSession, institution: FromPath[str],
@@ -268,9 +272,14 @@ class WebController(Controller):
         course = await get_course(db_session, institution, code)
         url = f"{request.app.state.settings.base_url}/courses/{course.institution}/{course.code}"
         lang = _lang(request)
-        offerings = sorted(course.offerings, key=lambda o: (o.start_date is None, o.start_date))
-        return page(request, "course.html.j2", course=course, offerings=offerings,
-                    json_ld=course_json_ld(course, url, lang))
+        today = date.today()  # the search's day too (catalogue.search.results), so they agree
+        current, earlier = sessions(course, today)
+        pathways, _ = await list_public_pathways(
+            db_session, q=None, institution=None, course=f"{course.institution}/{course.code}",
+            after=None, limit=COURSE_PATHWAYS)
+        return page(request, "course.html.j2", course=course, sessions=current, earlier=earlier,
+                    facts=course_facts(course, today), pathways=pathways,
+                    json_ld=course_json_ld(course, url, lang, today))
 
     @get("/credentials/{id:str}", opt=access(PUBLIC), name="web:credential")
     async def credential(self, request: Request, db_session: DbSession,
@@ -310,6 +319,8 @@ class WebController(Controller):
                         error="", problems=[translator(_lang(request))("verify.empty")])
         if (extra := verify_cost(raw) - 1) > 0:  # verify_limit counted one
             request.app.state.rate_limiter.hit("verify", _client(request), extra)
+        if isinstance(raw, str) and looks_like_link(raw):
+            return await self._verify_link(request, db_session, raw)
         try:
             document = loads_strict(raw)
         except (MalformedJSON, msgspec.DecodeError, ValueError) as exc:
@@ -318,9 +329,43 @@ class WebController(Controller):
         app = request.app
         report = await verify_credential(db_session, keyring_of(app), document,
                                          cache=await status_cache_of(app), prover=prover_of(app))
-        view = credential_view(document) if isinstance(document, dict) else None
-        return page(request, "verify.html.j2", pasted=_shown(raw), report=report,
-                    verdict=verdict(report), view=view)
+        shown = await verdict_context(request, db_session, document, report, _lang(request),
+                                      None)
+        return page(request, "verify.html.j2", pasted=_shown(raw), **shown)
+
+    async def _verify_link(self, request: Request, db_session: DbSession, raw: str) -> Template:
+        """A pasted link of this registry, resolved from our database (never fetched)."""
+        try:
+            found = await resolve_link(request, db_session, raw)
+        except LinkProblem as problem:
+            t = translator(_lang(request))
+            return page(request, "verify.html.j2", status=422, pasted=_shown(raw),
+                        error="", heading=t("verify.url.bad"),
+                        problems=[t(problem.key, host=problem.host)])
+        app = request.app
+        report = await verify_credential(
+            db_session, keyring_of(app), msgspec.json.decode(found.stored.document),
+            cache=await status_cache_of(app),
+            prover=stored_prover(verdicts_of(app), found.stored.id, prover_of(app)))
+        shown = await verdict_context(request, db_session,
+                                      msgspec.json.decode(found.stored.document), report,
+                                      _lang(request), None)
+        return page(request, "verify.html.j2", pasted=_shown(raw), linked=found.page_url,
+                    **shown)
+
+    @post("/credentials/{id:str}/qr", opt=access(PUBLIC), status_code=303,
+          name="web:credential-qr")
+    async def make_qr(self, request: Request, db_session: DbSession,
+                      id: FromPath[str]) -> Redirect:
+        """The holder asks for a QR code: their ``qr`` share link, made once and reused."""
+        check_csrf(request, (await request.form()).get(CSRF_FIELD))
+        stored = await readable_credential(request, db_session, parse_id(id))
+        learner, owns = await viewer_of(request, db_session, stored.id)
+        if learner is None or not owns:
+            raise CredentialNotFound(f"No credential {stored.id} of yours.")
+        await purpose_share(db_session, share_key(request.app.state.settings), stored.id,
+                            learner.email, "qr")
+        return Redirect(f"/credentials/{stored.id}#qr", status_code=303)
 
     @get("/me", opt=access(PUBLIC), name="web:me")
     async def me(self, request: Request, db_session: DbSession) -> Template:
@@ -347,8 +392,8 @@ class WebController(Controller):
         if learner is None:
             return await self._me(request, db_session, token)
         settings = request.app.state.settings
-        made = await create_offer(db_session, parse_id(id), ttl=settings.offer_ttl_seconds,
-                                  email=learner.email)
+        made = await create_offer(await driver_of(db_session), parse_id(id),
+                                  ttl=settings.offer_ttl_seconds, email=learner.email)
         uri = offer_uri(settings.base_url, made.slug, made.offer_token)
         return page(request, "wallet.html.j2", forms=True, qr=qr_svg(uri), offer_uri=uri,
                     tx_code=made.tx_code, expires_at=made.expires_at, credential_id=id)
@@ -374,33 +419,37 @@ class WebController(Controller):
         rows = await learner_credentials(db_session, learner, limit=ME_PAGE + 1,
                                          after=newer_than(request.query_params.get("cursor")))
         more, rows = rows[ME_PAGE:], rows[:ME_PAGE]
-        held = [(row, credential_view(msgspec.json.decode(row.document))) for row in rows]
         next_cursor = time_id_cursor(rows[-1].created_at, rows[-1].id) if more else None
-        return page(request, "me.html.j2", learner=learner, held=held, forms=True,
-                    pathways=await _progress(db_session, learner), bad_token=False,
-                    next_cursor=next_cursor)
+        return page(request, "me.html.j2", learner=learner, forms=True, bad_token=False,
+                    next_cursor=next_cursor, cursor=request.query_params.get("cursor") or "",
+                    **await me_context(request, db_session, learner, rows))
 
 
 ME_PAGE = 20  # credentials a /me page lists; "More" pages on (created_at, id)
+COURSE_PATHWAYS = 20  # pathways a course page names; more would bury the course itself
 
 
 async def credential_page(request: Request, db_session: DbSession, stored: Stored,
-                          page_url: str, download_url: str) -> Template:
-    """The credential page (by id for its holder and issuer, or through a share link)."""
+                          page_url: str, download_url: str, *,
+                          share: str | None = None) -> Template:
+    """The credential page (by id for its holder and issuer, or through share link
+    ``share``): the verdict on top, then what an employer reads (``web_credential``)."""
     document = msgspec.json.decode(stored.document)
     app = request.app
     report = await verify_credential(
         db_session, keyring_of(app), document, cache=await status_cache_of(app),
         prover=stored_prover(verdicts_of(app), stored.id, prover_of(app)))
-    learner = await page_learner(request, db_session)
-    holder = learner is not None and stored.status != "revoked" and await holds(
-        db_session, learner.email, stored.id)
-    owns = learner is not None and await held_by(db_session, stored.id, learner)
-    return page(request, "credential.html.j2", view=credential_view(document), report=report,
-                verdict=verdict(report), page_url=page_url, qr=qr_svg(page_url), holder=holder,
-                download_url=download_url, credential_id=stored.id, forms=holder,
+    learner, owns = await viewer_of(request, db_session, stored.id)
+    holder = owns and stored.status != "revoked" and await holds(
+        db_session, learner.email, stored.id) if learner else False
+    shown = await verdict_context(request, db_session, document, report, _lang(request),
+                                  learner if share is None else None)
+    qr = await qr_context(request, db_session, stored, share, owns and share is None, learner)
+    return page(request, "credential.html.j2", **shown, **qr, page_url=page_url,
+                holder=holder, download_url=download_url, credential_id=stored.id,
+                forms=holder or qr["qr_offer"], shared=share is not None,
                 badge_url=badge_src(document, app.state.settings.base_url),
-                links=holder_links(stored.id) if owns else None)
+                links=holder_links(stored.id) if owns and share is None else None)
 
 
 def _shown(raw: bytes | str) -> str:

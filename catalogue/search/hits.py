@@ -59,7 +59,7 @@ class _Summary(OutStruct, frozen=True):
 
     hit: SearchHit  # without next_offering, highlight and score
     dated: tuple[tuple[str, OfferingOut], ...]  # live offerings with a start, by start
-    undated: OfferingOut | None  # the first live offering without a start
+    undated: tuple[tuple[str, OfferingOut], ...]  # live offerings without a start: (end, it)
     doc: dict[str, Any]  # title and description, for highlighting
     content_hash: str
 
@@ -133,17 +133,20 @@ def _summarise(slug: str, text: str, content_hash: str) -> _Summary:
     live = [o for o in doc.get("offerings") or [] if o.get("status") != "cancelled"]
     dated = sorted(((o["start_date"], msgspec.convert(o, OfferingOut, strict=False))
                     for o in live if o.get("start_date")), key=lambda pair: pair[0])
-    undated = next((msgspec.convert(o, OfferingOut, strict=False)
-                    for o in live if not o.get("start_date")), None)
+    undated = tuple((o.get("end_date") or "", msgspec.convert(o, OfferingOut, strict=False))
+                    for o in live if not o.get("start_date"))
     return _Summary(hit=hit, dated=tuple(dated), undated=undated,
                     doc={"title": doc.get("title"), "description": doc.get("description")},
                     content_hash=content_hash)
 
 
 def _next_offering(summary: _Summary, day: str) -> OfferingOut | None:
-    """The earliest upcoming offering; else the first undated one that is not cancelled."""
+    """``catalogue.offerings.next_offering`` on the pre-sorted summary (ISO dates compare as
+    strings): the earliest upcoming start, else the first undated offering that has not ended."""
     i = bisect_left(summary.dated, day, key=lambda pair: pair[0])
-    return summary.dated[i][1] if i < len(summary.dated) else summary.undated
+    if i < len(summary.dated):
+        return summary.dated[i][1]
+    return next((o for end, o in summary.undated if not end or end >= day), None)
 
 
 def _cached_highlight(cache: LRUCache[tuple[str, frozenset[str]], Highlight],

@@ -327,3 +327,28 @@ async def test_the_log_names_no_address(  # type: ignore[no-untyped-def]
     logged = [r.getMessage() for r in caplog.records if r.name == "academy.mail"]
     assert logged and "Recipient address rejected" in logged[0]
     assert not any("an.peeters" in line for line in logged)
+
+
+async def test_a_server_with_a_jobs_process_sends_its_mail_from_there(  # type: ignore[no-untyped-def]
+        database_url, tmp_path, inbox) -> None:
+    """In production the outbox is sent by the jobs process beside the server (api.jobs),
+    so a burst of mail never runs on the event loop that answers requests."""
+    from api.app import create_app
+    from api.settings import load_settings
+    from tests.client import AppClient
+    from tests.support import TEST_SECRET, bearer, migrated_database
+
+    box, url = inbox
+    async with migrated_database(database_url, "academy_m") as db_url:
+        settings = load_settings(env={}, data_dir=tmp_path, database_url=db_url, smtp_url=url,
+                                 secret_key=TEST_SECRET, harvest_in_background=True)
+        app = create_app(settings)
+        async with AppClient(app) as client:
+            assert app.state.mail_sender._task is None  # noqa: SLF001 - this process sends nothing
+            key = await committed_issuer(app, client)
+            r = await client.post(ISSUE.format(slug="ucll"), json=request_body(),
+                                  headers=bearer(key))
+            assert r.status_code == 201, r.text
+            message = await asyncio.to_thread(box.wait_for, "Wondzorg")
+    assert message["To"] == "an.peeters@example.org"
+    assert not list((tmp_path / "outbox").glob("*.eml"))  # over SMTP, not the file fallback

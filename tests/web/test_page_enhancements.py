@@ -37,7 +37,7 @@ async def test_the_chosen_language_sticks_across_pages(site: Site) -> None:
 
             await page.goto(site.base + site.share_valid)
             await expect(html).to_have_attribute("lang", "en")
-            await expect(page.locator("[data-verdict=valid]")).to_have_text("valid")
+            await expect(page.locator("[data-verdict=valid]")).to_contain_text("Valid")
 
             await page.get_by_role("navigation").get_by_role("link", name="Verify").click()
             await page.wait_for_url("**/verify")

@@ -57,7 +57,8 @@ async def test_search_page_shows_cards_facets_and_reflects_the_url(client, ucll)
     text = _text(_card(r.text, "MC-WONDZORG"))
     assert "Micro-credential Wound Care in Home Nursing" in text
     assert "Microcredential" in text and "UCLL" in text and "Diepenbeek" in text
-    assert "€ 450.00" in text and "2099-02-16" in text and "blended" in text
+    # #19: dates, prices and modes in the page's language (web.locale)
+    assert "€450.00" in text and "16 February 2099" in text and "blended (campus and online)" in text
     assert 'value="wondzorg"' in r.text  # the query box keeps the search
     assert re.search(r'name="institution" value="ucll"', r.text)  # a facet checkbox
     assert re.search(r"\(\d+\)", _text(r.text))  # with its count
@@ -143,12 +144,15 @@ async def test_credential_page_shows_facts_verdict_download_and_qr(client, ucll)
     r = await client.get(f"/credentials/{cid}", params={"lang": "en"})
     assert r.status_code == 200
     text = _text(r.text)
-    assert 'data-verdict="valid"' in r.text and "Verification: valid" in text
+    # #19: the verdict in plain words on top, the checks behind "How was this checked?"
+    assert 'data-verdict="valid"' in r.text and "✔ Valid UC Leuven-Limburg issued" in text
+    how = r.text.split('<details class="how">')[1].split("</details>")[0]
     for check in ("Signature", "Issuer", "Status", "Validity period", "Format"):
-        assert check in text
-    assert "UC Leuven-Limburg" in text and "2025-12-19" in text and "An Peeters" in text
-    assert "ECTS" in text and "EQF level" in text
-    assert "<svg" in r.text and f"/credentials/{cid}" in r.text  # the QR code and its link
+        assert check in _text(how)
+    assert "UC Leuven-Limburg" in text and "19 December 2025" in text and "An Peeters" in text
+    assert "Workload 4 ECTS" in text and "EQF level 6" in text
+    # the holder's page offers a QR code (a share link), never one of this holder-only page
+    assert "Make a QR code for an employer" in text and "<svg" not in r.text
     download = await client.get(f"/credentials/{cid}/json")
     assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
     exact = await client.get(f"/api/v1/credentials/{cid}", headers=ucll)
