@@ -39,7 +39,6 @@ LEARNER_MESSAGES: dict[str, dict[str, str]] = {
         "me.link.made": "made on {date}",
         "me.copy": "Copy link",
         "me.copied": "Copied",
-        "me.copy.failed": "Could not copy: the link is selected, copy it yourself",
         "me.unshare": "Stop sharing",
         "me.unshare.label": "Stop sharing this link ({made})",
         # pathway progress, per rule, in words
@@ -109,7 +108,6 @@ LEARNER_MESSAGES: dict[str, dict[str, str]] = {
         "me.link.made": "gemaakt op {date}",
         "me.copy": "Link kopiëren",
         "me.copied": "Gekopieerd",
-        "me.copy.failed": "Kopiëren lukte niet: de link is geselecteerd, kopieer hem zelf",
         "me.unshare": "Niet meer delen",
         "me.unshare.label": "Deze link niet meer delen ({made})",
         "pw.rules": "Wat telt",

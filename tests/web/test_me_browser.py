@@ -141,7 +141,7 @@ async def test_me_in_english_on_a_desktop_and_in_dutch_on_a_phone_without_javasc
                 await expect(valid.get_by_role("status").filter(has_text="new share link")
                              ).to_be_visible()
                 await valid.get_by_role("button", name="Copy link").click()
-                await expect(valid.locator(".copy-said")).to_have_text("Copied")
+                await expect(valid.locator("button.copy + [role=status]")).to_have_text("Copied")
                 assert await page.evaluate("navigator.clipboard.readText()") == url
                 await page.screenshot(path=shot("en-shared"), full_page=True)
 
