@@ -49,3 +49,27 @@ async def test_twenty_wrong_tx_codes_at_once_kill_the_code_after_five(committed_
         r = await client.post("/institutions/ucll/oid4vci/token", data={
             "grant_type": PRE, "pre-authorized_code": code, "tx_code": tx_code})
         assert r.status_code == 400 and "dead" in r.json()["error_description"]
+
+
+async def test_one_token_spent_by_two_deliveries_at_once_gives_one_credential(committed_app) -> None:  # type: ignore[no-untyped-def]
+    """The credential endpoint reads, signs, then spends nonce and token in one conditional
+    write: of two requests on one token, both signing, only one gets a credential."""
+    from joserfc.jwk import OKPKey
+
+    from tests.credentials.test_oid4vci_protocol import proof, request
+
+    async with AppClient(committed_app) as client:
+        key = await committed_issuer(committed_app, client)
+        code, tx_code = await offer(client, key)
+        r = await client.post("/institutions/ucll/oid4vci/token", data={
+            "grant_type": PRE, "pre-authorized_code": code, "tx_code": tx_code})
+        token = r.json()["access_token"]
+        nonces = [(await client.post("/institutions/ucll/oid4vci/nonce")).json()["c_nonce"]
+                  for _ in range(2)]
+        holder = OKPKey.generate_key("Ed25519")
+        answers = await asyncio.gather(*(client.post(
+            "/institutions/ucll/oid4vci/credential", json=request(proof(holder, nonce=n)),
+            headers=bearer(token)) for n in nonces))
+        assert sorted(r.status_code for r in answers) == [200, 401], [r.text for r in answers]
+        (refused,) = [r for r in answers if r.status_code == 401]
+        assert refused.json()["error"] == "invalid_token"
