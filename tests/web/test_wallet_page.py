@@ -48,7 +48,7 @@ async def test_the_holder_adds_a_credential_to_a_wallet(client, ucll) -> None:  
     r = await client.post(f"/me/credentials/{cid}/wallet", headers={"Accept-Language": "nl"},
                           data={"csrf_token": csrf})
     assert r.status_code == 200, r.text
-    tx_code = re.search(r'<output class="code"[^>]*>(\d{6})</output>', r.text)[1]
+    tx_code = re.search(r'<output [^>]*class="code"[^>]*>(\d{6})</output>', r.text)[1]
     uri = html.unescape(re.search(r'<a class="offer" href="([^"]+)"', r.text)[1])
     assert uri.startswith("openid-credential-offer://?credential_offer_uri=")
     assert str(qr_svg(uri)) in r.text  # the QR code is of the offer URI ...
