@@ -51,8 +51,11 @@ def _listen(host: str, port: int) -> socket.socket:
 def _worker(factory: str, host: str, port: int) -> None:
     import uvicorn
 
+    from api.http_protocol import CoalescingHttpProtocol
+
     config = uvicorn.Config(factory, factory=True, host=host, port=port, log_config=None,
                             access_log=False, lifespan="on", backlog=BACKLOG,
+                            http=CoalescingHttpProtocol,  # one write a response
                             proxy_headers=False)  # see ACADEMY_TRUSTED_PROXIES
     uvicorn.Server(config).run(sockets=[_listen(host, port)])
 

@@ -2,9 +2,13 @@
 
     .venv/bin/python bench/oid4vci.py [--flows 2000] [--concurrency 16] [--workers 2]
 
-Starts a fresh embedded database and a real server (uvicorn, ``--workers``), publishes one
+Starts a fresh embedded database and the server as ``academy serve --workers N`` runs it
+(``api.serve``: a listening socket per worker, one shared rate-limit table), publishes one
 course and issues ``--flows`` credentials in batches (not timed), then, with
 ``--concurrency`` keep-alive connections each:
+
+* **the /health floor**: ``GET /health`` (no database), ``--flows`` × 5 requests: what the
+  framework alone costs a request on this machine now;
 
 * **plain issuance**: ``POST /api/v1/institutions/ucll/credentials``, one credential per
   request (validated, resolved, signed, stored, status entry allocated): the per-credential
@@ -15,10 +19,13 @@ course and issues ``--flows`` credentials in batches (not timed), then, with
   ``openid4vci-proof+jwt`` (EdDSA, did:key; signed here with joserfc, per flow). Five
   requests, three transactions that write, one signature each side.
 
-Prints flows/s, plain issuances/s and their ratio, and the CPU time the server side (its
-workers and PostgreSQL, from /proc) spent per flow and per issuance: on a shared, loaded
-machine the steadier figure. The client runs on the same machine (its proof signing and
-JSON included), so the rates are of the whole exchange, not the server alone.
+Prints flows/s, plain issuances/s and their ratio, the /health floor, and the CPU time
+each side spent per flow, per issuance and per /health request: the server's (its workers
+and PostgreSQL, from /proc) and this client's own. On a shared, loaded machine those are
+the steadier figures. The client runs on the same cores (its proof signing and JSON
+included), so the rates are of the whole exchange, not the server alone. The award-mail
+sender is off (``ACADEMY_BACKGROUND_MAIL=0``): it would build the set-up's mails during
+the timed phases; its own share is measured in BENCHMARKS.md's #17 section.
 """
 
 from __future__ import annotations
@@ -27,10 +34,16 @@ import argparse
 import asyncio
 import base64
 import os
+import resource
+import shutil
 import socket
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -41,8 +54,8 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _harness import machine
-from issue import publish_course, requests, running
+from _harness import BIN, ROOT, Server, machine, wait_ready
+from issue import publish_course, requests
 
 from joserfc import jwt
 from joserfc.errors import SecurityWarning
@@ -54,33 +67,72 @@ PRE = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 warnings.filterwarnings("ignore", "EdDSA is deprecated", SecurityWarning)
 
 
-def _ticks(pid: int) -> tuple[int, int]:
-    """(parent pid, user + system clock ticks) of a live process."""
+def _stat(pid: int) -> tuple[int, int, int]:
+    """(parent pid, user + system ticks, reaped children's user + system ticks) of a process."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[1]), int(fields[11]) + int(fields[12])
+    return int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
 
 
 def server_cpu(roots: set[int]) -> float:
-    """CPU seconds so far of ``roots`` and their live descendants (the server's workers, the
-    PostgreSQL postmaster and its backends): what the server side spent, the client aside.
-    The workers live through the run; a PostgreSQL backend that exits is not counted."""
+    """CPU seconds so far of ``roots`` and their live descendants, plus the children that
+    ``roots`` have reaped: the server's supervisor and workers, and the PostgreSQL
+    postmaster with its backends, live or exited. The client is not among them."""
     stats = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stats[int(entry.name)] = _ticks(int(entry.name))
+                stats[int(entry.name)] = _stat(int(entry.name))
             except (OSError, IndexError, ValueError):
                 pass
     found, frontier = set(), set(roots)
     while frontier:
         found |= frontier
-        frontier = {pid for pid, (ppid, _) in stats.items() if ppid in frontier} - found
-    return sum(stats[pid][1] for pid in found if pid in stats) / os.sysconf("SC_CLK_TCK")
+        frontier = {pid for pid, (ppid, _, _) in stats.items() if ppid in frontier} - found
+    ticks = sum(stats[pid][1] for pid in found if pid in stats)
+    ticks += sum(stats[pid][2] for pid in roots if pid in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def client_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def postmaster(data_dir: Path) -> int:
     (pid_file,) = data_dir.rglob("postmaster.pid")
     return int(pid_file.read_text().split()[0])
+
+
+@contextmanager
+def serving(port: int, workers: int) -> Iterator[Server]:
+    """A migrated database and ``api.serve`` (what ``academy serve --workers`` runs) on it,
+    with ``bench/issue.py``'s app factory."""
+    from api.embedded import EmbeddedPostgres
+
+    data_dir = Path(tempfile.mkdtemp(prefix="academy-bench-oid4vci-"))
+    srv = Server(data_dir, port)
+    srv.env["ACADEMY_BACKGROUND_MAIL"] = "0"
+    srv.academy("db", "upgrade")
+    EmbeddedPostgres(data_dir).start()  # one PostgreSQL for every worker
+    srv.env["DATABASE_URL"] = srv.database_url()
+    command = [str(BIN / "python"), "-m", "api.serve", "--factory", "issue:app_factory",
+               "--port", str(port), "--workers", str(workers)]
+    log = (data_dir / "server.log").open("wb")
+    proc = subprocess.Popen(command, env={**srv.env, "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"},
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    srv.pid = proc.pid
+    try:
+        wait_ready(srv.base, 90)
+        yield srv
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+        errors = (data_dir / "server.log").read_text(errors="replace")
+        if errors.strip():
+            print("server log (tail):\n" + errors[-3000:], file=sys.stderr)
+        EmbeddedPostgres(data_dir).stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 class Connection:
@@ -182,6 +234,38 @@ async def run_plain(port: int, key: str, bodies: list[dict[str, Any]], concurren
     return time.perf_counter() - started
 
 
+async def run_health(port: int, count: int, concurrency: int) -> float:
+    left = count
+
+    async def worker() -> None:
+        nonlocal left
+        conn = Connection(port)
+        await conn.open()
+        while left > 0:
+            left -= 1
+            status, body = await conn.request("GET", "/health")
+            assert status == 200, body[:300]
+        conn.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started
+
+
+class Phase(msgspec.Struct):
+    seconds: float
+    server: float  # CPU seconds, workers + PostgreSQL
+    app: float  # CPU seconds, the server's processes alone
+    client: float  # CPU seconds, this process
+
+
+def measured(roots: set[int], app: int, run: Callable[[], float]) -> Phase:
+    before = server_cpu(roots), server_cpu({app}), client_cpu()
+    seconds = run()
+    after = server_cpu(roots), server_cpu({app}), client_cpu()
+    return Phase(seconds, after[0] - before[0], after[1] - before[1], after[2] - before[2])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--flows", type=int, default=2000)
@@ -189,14 +273,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8781)
     args = parser.parse_args()
+    n, c = args.flows, args.concurrency
     print(machine())
     print(f"load average before: {os.getloadavg()[0]:.1f}")
-    with running(args.port, args.workers) as srv:
+    with serving(args.port, args.workers) as srv:
         key = srv.key("ucll", "publish,issue")
         publish_course(srv, key)
         ids: list[str] = []
         with httpx.Client(timeout=300) as client:
-            bodies = requests(args.flows, "oid4vci")
+            bodies = requests(n, "oid4vci")
             for i in range(0, len(bodies), 1000):
                 r = client.post(f"{srv.base}/api/v1/institutions/ucll/credentials/batch",
                                 json=bodies[i:i + 1000],
@@ -205,26 +290,30 @@ def main() -> None:
                 ids += [item["id"] for item in r.json()["items"]]
         assert srv.pid is not None
         roots = {srv.pid, postmaster(srv.data_dir)}
-        cpu, app_cpu = server_cpu(roots), server_cpu({srv.pid})
-        plain = asyncio.run(run_plain(srv.port, key, requests(args.flows, "plain"),
-                                      args.concurrency))
-        plain_cpu, plain_app = server_cpu(roots) - cpu, server_cpu({srv.pid}) - app_cpu
-        cpu, app_cpu = server_cpu(roots), server_cpu({srv.pid})
-        flows = asyncio.run(run_flows(srv.port, key, srv.base, ids, args.concurrency))
-        flow_cpu, flow_app = server_cpu(roots) - cpu, server_cpu({srv.pid}) - app_cpu
-    plain_rate, flow_rate = args.flows / plain, args.flows / flows
-    print(f"workers {args.workers}, concurrency {args.concurrency}, {args.flows} of each")
+        plain_bodies = requests(n, "plain")
+        health = measured(roots, srv.pid, lambda: asyncio.run(run_health(srv.port, 5 * n, c)))
+        plain = measured(roots, srv.pid, lambda: asyncio.run(
+            run_plain(srv.port, key, plain_bodies, c)))
+        flows = measured(roots, srv.pid, lambda: asyncio.run(
+            run_flows(srv.port, key, srv.base, ids, c)))
+    health_rate, plain_rate, flow_rate = 5 * n / health.seconds, n / plain.seconds, \
+        n / flows.seconds
+    ms = 1000 / n
+    print(f"workers {args.workers}, concurrency {c}, {n} flows, {n} plain issuances, "
+          f"{5 * n} /health")
+    print(f"/health floor (no database):                 {health_rate:,.0f} requests/s")
     print(f"plain issuance, one credential per request: {plain_rate:,.0f} credentials/s")
     print(f"full OpenID4VCI flows, offer to credential:  {flow_rate:,.0f} flows/s "
           f"({5 * flow_rate:,.0f} requests/s)")
     print(f"ratio flows / plain issuances: {flow_rate / plain_rate:.2f}")
-    print(f"server CPU (workers + PostgreSQL) per plain issuance: "
-          f"{plain_cpu / args.flows * 1000:.2f} ms, per flow: {flow_cpu / args.flows * 1000:.2f} ms "
-          f"(ratio {plain_cpu / flow_cpu:.2f}); at that cost {os.cpu_count()} idle cores would "
-          f"carry ~{os.cpu_count() * args.flows / flow_cpu:,.0f} flows/s")
-    print(f"  of which the app's workers: {plain_app / args.flows * 1000:.2f} ms per issuance, "
-          f"{flow_app / args.flows * 1000:.2f} ms per flow (the rest is PostgreSQL's, a lower "
-          f"bound: a backend that exits takes its CPU time with it)")
+    print("CPU, ms            server (workers + PostgreSQL)  of which workers   client")
+    for name, phase, per in (("per /health", health, 5 * n), ("per issuance", plain, n),
+                             ("per flow", flows, n)):
+        print(f"  {name:14s}   {phase.server * 1000 / per:10.2f}   {phase.app * 1000 / per:24.2f}"
+              f"   {phase.client * 1000 / per:8.2f}")
+    print(f"at {flows.server * ms:.2f} ms of server CPU a flow, {os.cpu_count()} idle cores "
+          f"would carry ~{os.cpu_count() * n / flows.server:,.0f} flows/s with the client "
+          f"elsewhere, ~{os.cpu_count() * n / (flows.server + flows.client):,.0f} with it here")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

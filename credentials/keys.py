@@ -135,7 +135,11 @@ class KeyRing:
                                await _next_key_id(session, institution_id))
             row = await _newest(session, institution_id)
             assert row is not None
-        key_id, blob = row
+        return self.signing_key_of(institution_id, slug, *row)
+
+    def signing_key_of(self, institution_id: int, slug: str, key_id: str, blob: bytes
+                       ) -> SigningKey:
+        """The key of a stored row (``key_id``, encrypted ``blob``), decrypted once."""
         cached = self._signing.get((institution_id, key_id))
         if cached is None:
             private = self.decrypt(blob, f"{slug}/{key_id}")

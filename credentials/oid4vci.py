@@ -28,10 +28,12 @@ import hmac
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import msgspec
+from asyncpg import Connection
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +42,7 @@ from catalogue.structs import OutStruct
 from credentials.errors import AlreadyInStatus, CredentialNotFound
 from credentials.proofs.holder_proof import ProofRejected, check_proof
 from credentials.builder import proof_created, sign_checked
-from credentials.keys import KeyRing
+from credentials.keys import KeyRing, SigningKey
 from credentials.status import PURPOSE
 
 __all__ = [
@@ -65,6 +67,8 @@ MAX_TX_ATTEMPTS = 5
 TOKEN_SECONDS = 300
 NONCE_SECONDS = 300
 SWEEP_EVERY = 16
+# The signing key when none is stored unrevoked: (institution id, slug) -> a new key.
+KeyLoader = Callable[[int, str], Awaitable[SigningKey]]
 
 
 class OAuthError(Exception):
@@ -103,20 +107,43 @@ def _tx_hash(code: str, tx_code: str) -> str:
     return _hash(f"{code}:{tx_code}")
 
 
-async def create_offer(session: AsyncSession, credential_id: uuid.UUID, *, ttl: int,
+# Each function below is one SQL statement, and each request of the flow calls one of them
+# (the credential request two): a statement is its own transaction, so a request costs one
+# round trip and no BEGIN/COMMIT. Offers and nonces commit without waiting for the disk
+# (``set_config(..., true)``: the statement's own transaction): one lost in a crash is asked
+# for again. Redemptions and deliveries wait for it, so single use survives a crash.
+_OFFER = """
+WITH c AS (
+    SELECT c.id, c.status, l.purpose, c.institution_id, i.slug FROM credential c
+    JOIN institution i ON i.id = c.institution_id
+    JOIN status_list l ON l.id = c.status_list_id
+    WHERE c.id = $1 AND {who}),
+made AS (
+    INSERT INTO credential_offer (id, offer_hash, code_hash, tx_code_hash, credential_id,
+                                  institution_id, expires_at)
+    SELECT $3, $4, $5, $6, c.id, c.institution_id, now() + make_interval(secs => $7)
+    FROM c WHERE c.status <> 'revoked' AND c.purpose = $8
+    RETURNING expires_at)
+SELECT c.status, c.purpose, c.slug, (SELECT expires_at FROM made),
+       set_config('synchronous_commit', 'off', true)
+FROM c"""
+_OFFER_OF = {"email": _OFFER.format(who="c.learner_email = $2"),
+             "institution": _OFFER.format(who="i.slug = $2")}
+
+
+async def create_offer(conn: Connection, credential_id: uuid.UUID, *, ttl: int,
                        email: str | None = None, institution: str | None = None) -> NewOffer:
     """An offer of a credential that ``email`` holds or ``institution`` issued."""
-    row = (await session.execute(
-        text("SELECT c.status, l.purpose, c.institution_id, i.slug FROM credential c "
-             "JOIN institution i ON i.id = c.institution_id "
-             "JOIN status_list l ON l.id = c.status_list_id WHERE c.id = :id "
-             "AND (CAST(:e AS text) IS NULL OR c.learner_email = :e) "
-             "AND (CAST(:s AS text) IS NULL OR i.slug = :s)"),
-        {"id": credential_id, "e": email, "s": institution},
-    )).first()
+    offer_token = secrets.token_urlsafe(32)
+    code = _code_of(offer_token)
+    tx_code = f"{secrets.randbelow(10**6):06d}"
+    who, value = ("email", email) if email is not None else ("institution", institution)
+    row = await conn.fetchrow(
+        _OFFER_OF[who], credential_id, value, uuid.uuid4(), _hash(offer_token), _hash(code),
+        _tx_hash(code, tx_code), ttl, PURPOSE)
     if row is None:  # someone else's credential looks exactly like a missing one
         raise CredentialNotFound(f"No credential {credential_id} of yours.")
-    status, purpose, institution_id, slug = row
+    status, purpose, slug, expires, _ = row
     if status == "revoked":
         raise AlreadyInStatus("This credential was revoked; a revoked credential is not "
                               "offered to a wallet.")
@@ -124,19 +151,6 @@ async def create_offer(session: AsyncSession, credential_id: uuid.UUID, *, ttl: 
         raise AlreadyInStatus("This credential is in the form issued before revocation lists, "
                               "which wallets cannot verify: the learner first asks for it again "
                               f"(POST /api/v1/me/credentials/{credential_id}/reissue).")
-    offer_token = secrets.token_urlsafe(32)
-    code = _code_of(offer_token)
-    # An offer lost in a crash is asked for again; redeeming one (below) is flushed to disk,
-    # so a code stays single-use across a crash.
-    await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    tx_code = f"{secrets.randbelow(10**6):06d}"
-    expires = datetime.now(UTC) + timedelta(seconds=ttl)
-    await session.execute(
-        text("INSERT INTO credential_offer (id, offer_hash, code_hash, tx_code_hash, "
-             "credential_id, institution_id, expires_at) VALUES (:id, :o, :c, :t, :cr, :i, :x)"),
-        {"id": uuid.uuid4(), "o": _hash(offer_token), "c": _hash(code),
-         "t": _tx_hash(code, tx_code), "cr": credential_id, "i": institution_id, "x": expires},
-    )
     return NewOffer(slug, offer_token, tx_code, expires)
 
 
@@ -147,33 +161,59 @@ async def holds(session: AsyncSession, email: str, credential_id: uuid.UUID) -> 
         {"id": credential_id, "e": email}))
 
 
-async def offered_code(session: AsyncSession, slug: str, offer_token: str) -> str | None:
+async def offered_code(conn: Connection, slug: str, offer_token: str) -> str | None:
     """The pre-authorised code of a live offer (unused, unexpired, not dead), else None."""
-    found = await session.scalar(
-        text("SELECT 1 FROM credential_offer o JOIN institution i ON i.id = o.institution_id "
-             "WHERE o.offer_hash = :h AND i.slug = :s AND o.redeemed_at IS NULL "
-             "AND o.expires_at > now() AND o.attempts < :n"),
-        {"h": _hash(offer_token), "s": slug, "n": MAX_TX_ATTEMPTS},
-    )
+    found = await conn.fetchval(
+        "SELECT 1 FROM credential_offer o JOIN institution i ON i.id = o.institution_id "
+        "WHERE o.offer_hash = $1 AND i.slug = $2 AND o.redeemed_at IS NULL "
+        "AND o.expires_at > now() AND o.attempts < $3",
+        _hash(offer_token), slug, MAX_TX_ATTEMPTS)
     return _code_of(offer_token) if found else None
 
 
-async def redeem_code(session: AsyncSession, slug: str, code: str, tx_code: str | None) -> Token:
+# The code's row is locked first (FOR UPDATE waits for a concurrent redemption and then
+# reads the row as it committed it), so of two redemptions at once the second sees the
+# code used, and of concurrent wrong tx_codes each counts against the count before it.
+# ``verdict.matches`` is NULL when the tx_code is not compared at all (code used, expired,
+# dead, or no tx_code sent), false for a wrong one (counted) and true for the right one
+# (the code is spent and the access token stored).
+_REDEEM = """
+WITH o AS (
+    SELECT o.id, o.tx_code_hash, o.attempts, o.expires_at <= now() AS expired,
+           o.redeemed_at IS NOT NULL AS redeemed
+    FROM credential_offer o JOIN institution i ON i.id = o.institution_id
+    WHERE o.code_hash = $1 AND i.slug = $2 FOR UPDATE OF o),
+verdict AS (
+    SELECT id, attempts, expired, redeemed,
+           CASE WHEN redeemed OR expired OR attempts >= $4 OR $3::text IS NULL THEN NULL
+                ELSE tx_code_hash = $3 END AS matches
+    FROM o),
+counted AS (
+    UPDATE credential_offer f SET attempts = f.attempts + 1 FROM verdict v
+    WHERE f.id = v.id AND NOT v.matches),
+used AS (
+    UPDATE credential_offer f SET redeemed_at = now() FROM verdict v
+    WHERE f.id = v.id AND v.matches RETURNING f.id),
+token AS (
+    INSERT INTO oid4vci_token (token_hash, offer_id, expires_at)
+    SELECT $5, id, now() + make_interval(secs => $6) FROM used)
+SELECT attempts, expired, redeemed, matches FROM verdict"""
+
+
+async def redeem_code(conn: Connection, slug: str, code: str, tx_code: str | None) -> Token:
     """An access token for a pre-authorised code and its tx_code (step 2).
 
-    Raises ``OAuthError``; a wrong tx_code has been counted when it does, so the caller
-    commits (the error is an answer, not a failure of the request).
+    Raises ``OAuthError``; a wrong tx_code has been counted when it does (the statement
+    that found it wrong counted it).
     """
-    row = (await session.execute(
-        text("SELECT o.id, o.tx_code_hash, o.attempts, o.expires_at <= now(), o.redeemed_at "
-             "FROM credential_offer o JOIN institution i ON i.id = o.institution_id "
-             "WHERE o.code_hash = :h AND i.slug = :s FOR UPDATE OF o"),
-        {"h": _hash(code), "s": slug},
-    )).first()
+    token = secrets.token_urlsafe(32)
+    row = await conn.fetchrow(_REDEEM, _hash(code), slug,
+                              _tx_hash(code, tx_code) if tx_code else None, MAX_TX_ATTEMPTS,
+                              _hash(token), TOKEN_SECONDS)
     if row is None:
         raise OAuthError("invalid_grant", "The pre-authorized_code is unknown to this issuer.")
-    offer_id, tx_hash, attempts, expired, redeemed = row
-    if redeemed is not None:
+    attempts, expired, redeemed, matches = row
+    if redeemed:
         raise OAuthError("invalid_grant", "The pre-authorized_code was used already; ask for "
                          "a new offer.")
     if expired:
@@ -184,37 +224,32 @@ async def redeem_code(session: AsyncSession, slug: str, code: str, tx_code: str 
     if not tx_code:
         raise OAuthError("invalid_request", "tx_code is required: the 6-digit code shown "
                          "beside the QR code.")
-    if not hmac.compare_digest(_tx_hash(code, tx_code), tx_hash):
-        await session.execute(text("UPDATE credential_offer SET attempts = attempts + 1 "
-                                   "WHERE id = :id"), {"id": offer_id})
+    if not matches:
         left = MAX_TX_ATTEMPTS - attempts - 1
         raise OAuthError("invalid_grant", f"Wrong tx_code; {left} attempt(s) left."
                          if left else "Wrong tx_code; this offer is now dead.")
-    token = secrets.token_urlsafe(32)
-    await session.execute(
-        text("WITH used AS (UPDATE credential_offer SET redeemed_at = now() WHERE id = :o) "
-             "INSERT INTO oid4vci_token (token_hash, offer_id, expires_at) "
-             "VALUES (:h, :o, now() + make_interval(secs => :t))"),
-        {"h": _hash(token), "o": offer_id, "t": TOKEN_SECONDS})
     return Token(token, TOKEN_SECONDS)
 
 
-async def new_nonce(session: AsyncSession, slug: str) -> str:
+_NONCE = """
+INSERT INTO oid4vci_nonce (nonce_hash, institution_id, expires_at)
+SELECT $1, id, now() + make_interval(secs => $2) FROM institution WHERE slug = $3
+RETURNING set_config('synchronous_commit', 'off', true)"""
+# A data-modifying WITH runs whether or not the rest reads it.
+_NONCE_AND_SWEEP = """
+WITH swept AS (
+    DELETE FROM oid4vci_nonce WHERE nonce_hash IN (
+        SELECT nonce_hash FROM oid4vci_nonce WHERE expires_at < now()
+        LIMIT 100 FOR UPDATE SKIP LOCKED))""" + _NONCE
+
+
+async def new_nonce(conn: Connection, slug: str) -> str:
     """A fresh c_nonce of the issuer ``slug``; expired ones are swept a few at a time."""
     nonce = secrets.token_urlsafe(32)
-    # Not worth a disk flush: a nonce lost in a crash makes the wallet ask for another.
-    await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    inserted = await session.scalar(
-        text("INSERT INTO oid4vci_nonce (nonce_hash, institution_id, expires_at) "
-             "SELECT :h, id, now() + make_interval(secs => :t) FROM institution WHERE slug = :s "
-             "RETURNING 1"),
-        {"h": _hash(nonce), "t": NONCE_SECONDS, "s": slug})
-    if inserted is None:
+    # A sweep on one request in SWEEP_EVERY: one per request would double its cost.
+    sql = _NONCE_AND_SWEEP if secrets.randbelow(SWEEP_EVERY) == 0 else _NONCE
+    if await conn.fetchval(sql, _hash(nonce), NONCE_SECONDS, slug) is None:
         raise InstitutionNotFound(slug)
-    if secrets.randbelow(SWEEP_EVERY) == 0:  # a sweep per request would double its cost
-        await session.execute(text(
-            "DELETE FROM oid4vci_nonce WHERE nonce_hash IN (SELECT nonce_hash FROM oid4vci_nonce "
-            "WHERE expires_at < now() LIMIT 100 FOR UPDATE SKIP LOCKED)"))
     return nonce
 
 
@@ -239,43 +274,68 @@ def _request(body: Any) -> str:
     return jwts[0]  # type: ignore[no-any-return]
 
 
-async def issue_to_holder(session: AsyncSession, keyring: KeyRing, slug: str,
-                          access_token: str, body: Any) -> bytes:
-    """The credential the access token is for, bound to the proof's holder (step 4)."""
-    row = (await session.execute(
-        text("SELECT t.token_hash, o.institution_id, c.document, c.status FROM oid4vci_token t "
-             "JOIN credential_offer o ON o.id = t.offer_id "
-             "JOIN institution i ON i.id = o.institution_id "
-             "JOIN credential c ON c.id = o.credential_id "
-             "WHERE t.token_hash = :h AND i.slug = :s AND t.used_at IS NULL "
-             "AND t.expires_at > now() FOR UPDATE OF t"),
-        {"h": _hash(access_token), "s": slug},
-    )).first()
+# The token, its credential and the key that signs, in one read; the newest key that is
+# not revoked, as ``KeyRing.signing_key`` picks it.
+_DELIVERY = """
+SELECT o.institution_id, c.document, c.status, k.key_id, k.private_encrypted
+FROM oid4vci_token t
+JOIN credential_offer o ON o.id = t.offer_id
+JOIN institution i ON i.id = o.institution_id
+JOIN credential c ON c.id = o.credential_id
+LEFT JOIN LATERAL (
+    SELECT key_id, private_encrypted FROM issuer_key
+    WHERE institution_id = o.institution_id AND revoked_since IS NULL
+    ORDER BY id DESC LIMIT 1) k ON true
+WHERE t.token_hash = $1 AND i.slug = $2 AND t.used_at IS NULL AND t.expires_at > now()"""
+# The nonce is spent whatever follows; the token only with a credential, and only once:
+# of two deliveries at once on one token, the second finds it used.
+_DELIVERED = """
+WITH n AS (
+    DELETE FROM oid4vci_nonce WHERE nonce_hash = $1 AND institution_id = $2
+    RETURNING expires_at > now() AS fresh),
+t AS (
+    UPDATE oid4vci_token SET used_at = now()
+    WHERE token_hash = $3 AND used_at IS NULL AND expires_at > now()
+    AND (SELECT fresh FROM n) AND $4 RETURNING 1)
+SELECT (SELECT fresh FROM n), EXISTS (SELECT 1 FROM t)"""
+
+
+async def issue_to_holder(conn: Connection, keyring: KeyRing, slug: str, access_token: str,
+                          body: Any, *, fallback_key: KeyLoader) -> bytes:
+    """The credential the access token is for, bound to the proof's holder (step 4).
+
+    Two statements: the read of the token, its credential and the signing key, then, once
+    the credential is signed, the one write that spends the nonce and the token. Nothing
+    is written when the proof or the signature fails.
+    """
+    token_hash = _hash(access_token)
+    row = await conn.fetchrow(_DELIVERY, token_hash, slug)
     if row is None:
         raise OAuthError("invalid_token", "The access token is unknown, expired or used.", 401)
-    token_hash, institution_id, document, status = row
+    institution_id, document, status, key_id, blob = row
     audience = issuer_identifier(keyring.base_url, slug)
     try:
         holder = check_proof(_request(body), audience=audience, now=int(time.time()))
     except ProofRejected as exc:
         raise OAuthError("invalid_proof", str(exc)) from None
-    # The nonce is spent whatever follows; the token only with a credential (below, in the
-    # same transaction: a failure to sign rolls it back).
-    fresh = await session.scalar(
-        text("WITH n AS (DELETE FROM oid4vci_nonce WHERE nonce_hash = :n "
-             "AND institution_id = :i RETURNING expires_at > now() AS fresh), "
-             "t AS (UPDATE oid4vci_token SET used_at = now() WHERE token_hash = :t "
-             "AND (SELECT fresh FROM n) AND :ok) SELECT fresh FROM n"),
-        {"n": _hash(holder.nonce), "i": institution_id, "t": token_hash,
-         "ok": status != "revoked"})
+    revoked = status == "revoked"
+    signed = b""
+    if not revoked:
+        unsigned = {k: v for k, v in msgspec.json.decode(document).items() if k != "proof"}
+        unsigned["credentialSubject"] = {"id": holder.did, **unsigned["credentialSubject"]}
+        if key_id is None:  # every key revoked since the credential was issued: a new one
+            key = await fallback_key(institution_id, slug)
+        else:
+            key = keyring.signing_key_of(institution_id, slug, key_id, blob)
+        signed = sign_checked(unsigned, key, proof_created())
+    fresh, delivered = await conn.fetchrow(_DELIVERED, _hash(holder.nonce), institution_id,
+                                           token_hash, not revoked)
     if not fresh:
         raise OAuthError("invalid_nonce", "The proof's nonce is unknown, used or expired: "
                          "get a fresh c_nonce from the nonce endpoint.")
-    if status == "revoked":
+    if revoked:
         raise OAuthError("credential_request_denied", "The credential was revoked by its "
                          "institution.")
-    unsigned = {k: v for k, v in msgspec.json.decode(bytes(document)).items() if k != "proof"}
-    unsigned["credentialSubject"] = {"id": holder.did, **unsigned["credentialSubject"]}
-    key = await keyring.signing_key(session, institution_id, slug)
-    signed = sign_checked(unsigned, key, proof_created())
+    if not delivered:  # another request with this token was first
+        raise OAuthError("invalid_token", "The access token is unknown, expired or used.", 401)
     return signed

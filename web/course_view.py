@@ -20,7 +20,8 @@ from markupsafe import Markup, escape
 from catalogue.offerings import When, next_offering, when
 from catalogue.structs import CourseOut, OfferingOut
 
-__all__ = ["CourseFacts", "SessionRow", "course_facts", "marked", "matched_terms", "sessions"]
+__all__ = ["CourseFacts", "SessionRow", "course_facts", "lang_attr", "marked", "matched_terms",
+           "sessions", "snippet_lang"]
 
 Incentive = Literal["yes", "no", "mixed"] | None
 
@@ -90,6 +91,25 @@ def course_facts(course: CourseOut, today: date) -> CourseFacts:
     return CourseFacts(next=upcoming, price_eur=upcoming.price_eur if upcoming else None,
                        deadline=deadline, deadline_passed=deadline is not None and deadline < today,
                        incentive=incentive)
+
+
+def lang_attr(value: dict[str, str] | str | None, page_lang: str) -> Markup:
+    """`` lang="en"`` for an element whose text (a language map, as the page's ``tx`` reads
+    it) is not in the page's language, so a screen reader pronounces it right; else nothing."""
+    if not isinstance(value, dict) or not value or value.get(page_lang):
+        return Markup("")
+    used = next((code for code in ("nl", "en") if value.get(code)), next(iter(value)))
+    return Markup(' lang="{}"').format(used)
+
+
+def snippet_lang(highlighted: str | None, description: dict[str, str] | None,
+                 page_lang: str) -> Markup:
+    """``lang_attr`` for a search snippet: the description language it was cut from."""
+    if not highlighted or not description:
+        return Markup("")
+    plain = html.unescape(_MARK.sub("", highlighted)).strip("…")
+    used = next((code for code, text in description.items() if plain in text), page_lang)
+    return Markup("") if used == page_lang else Markup(' lang="{}"').format(used)
 
 
 _MARK = re.compile(r"(<mark>|</mark>)")

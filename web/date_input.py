@@ -1,10 +1,15 @@
-"""Reading a date a visitor typed into a search filter, in either page language.
+"""Dates in the search filters, written and read in the page's language.
 
-A browser with a date picker sends ISO 8601 (``2026-03-31``) whatever its locale shows; a
-browser without one, or a person editing the URL, sends what they typed: ``31-03-2026``,
-``31/3/2026`` or ``31 maart 2026`` / ``31 March 2026``. Both page languages write the day
-first (nl_BE ``d/MM/y``, en_GB ``dd/MM/y``), so a numeric date is always day, month, year.
-Babel's ``parse_date`` is not used: it reads no month names and quietly reorders fields.
+The filters are text fields, not ``<input type="date">``: a browser's date picker shows the
+format of the browser's own locale, not the page's (Chromium on an English system shows a
+Dutch page ``01/06/2027`` for 6 January), so the page writes the date itself, in its own
+language (``06-01-2027`` in Dutch, ``06/01/2027`` in English), with a hint beside it.
+
+A visitor types ``31-03-2026``, ``31/3/2026``, ``31.03.2026``, ``31 maart 2026`` or
+``31 March 2026``; links and other systems send ISO 8601 (``2026-03-31``). Both page
+languages write the day first (nl_BE ``d/MM/y``, en_GB ``dd/MM/y``), so a numeric date is
+always day, month, year. Babel's ``parse_date`` is not used: it reads no month names and
+quietly reorders fields it does not expect.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from babel import Locale
 
 from web.locale import LOCALES
 
-__all__ = ["parse_date_input"]
+__all__ = ["date_value", "parse_date_input"]
+
+SEPARATOR = {"nl": "-", "en": "/"}
 
 _NUMERIC = re.compile(r"(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})")
 _NAMED = re.compile(r"(\d{1,2})\.?\s+([^\W\d_]+)\.?,?\s+(\d{4})")
@@ -34,6 +41,14 @@ def _months() -> dict[str, int]:
             for number, name in months[width].items():
                 names[name.casefold().rstrip(".")] = number
     return names
+
+
+def date_value(value: date | None, lang: str) -> str:
+    """A filter's date as the page writes it: ``06-01-2027`` / ``06/01/2027``."""
+    if value is None:
+        return ""
+    sep = SEPARATOR.get(lang, "-")
+    return f"{value.day:02d}{sep}{value.month:02d}{sep}{value.year:04d}"
 
 
 def parse_date_input(value: str) -> date:

@@ -186,12 +186,14 @@ def choose_language(query: str | None, cookie: str | None,
 
 def _merge_parts() -> None:
     """Each family of pages keeps its strings in a module of its own (``web.i18n_*``)."""
+    from web.i18n_a11y import A11Y_MESSAGES
     from web.i18n_employer import EMPLOYER_MESSAGES
     from web.i18n_learner import LEARNER_MESSAGES
     from web.i18n_pro import PRO_MESSAGES
     from web.i18n_signin import SIGNIN_MESSAGES
 
-    for part in (SIGNIN_MESSAGES, PRO_MESSAGES, EMPLOYER_MESSAGES, LEARNER_MESSAGES):
+    for part in (SIGNIN_MESSAGES, PRO_MESSAGES, EMPLOYER_MESSAGES, LEARNER_MESSAGES,
+                 A11Y_MESSAGES):
         for lang, strings in part.items():
             MESSAGES[lang].update(strings)
 

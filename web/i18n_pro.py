@@ -11,7 +11,7 @@ PRO_MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "search.results.one": "1 course",
         "search.matched": "Matches:",
-        "date.hint": "For example 31/03/2026",
+        "date.hint": "Day/month/year, for example 31/03/2026",
         "date.invalid": "{field}: “{value}” is not a date we can read; write it like 31/03/2026.",
         "course.glance": "At a glance", "course.type": "Type", "course.languages": "Taught in",
         "course.target": "Who it is for", "course.prerequisites": "What you need to start",
@@ -55,7 +55,7 @@ PRO_MESSAGES: dict[str, dict[str, str]] = {
     "nl": {
         "search.results.one": "1 opleiding",
         "search.matched": "Gevonden:",
-        "date.hint": "Bijvoorbeeld 31-03-2026",
+        "date.hint": "Dag-maand-jaar, bijvoorbeeld 31-03-2026",
         "date.invalid": "{field}: “{value}” is geen datum die we kunnen lezen; schrijf ze zoals 31-03-2026.",
         "course.glance": "In het kort", "course.type": "Soort", "course.languages": "Taal",
         "course.target": "Voor wie", "course.prerequisites": "Wat je nodig hebt om te starten",

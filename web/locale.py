@@ -106,7 +106,8 @@ class Formatter:
             if form == "day":  # the day only, as for a date
                 return format_date(parsed.date(), "long", locale=self.locale)
             return format_datetime(parsed, "d MMMM y, HH:mm", locale=self.locale)
-        return format_date(parsed, form, locale=self.locale)
+        # "day" on a date is its long form ("day" is no CLDR pattern: babel would misread it)
+        return format_date(parsed, "long" if form == "day" else form, locale=self.locale)
 
     def money(self, amount: float | int | None, currency: str = "EUR") -> str:
         if amount is None:

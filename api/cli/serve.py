@@ -59,11 +59,12 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.http_protocol import CoalescingHttpProtocol
 
     # proxy_headers off: X-Forwarded-For is believed only from ACADEMY_TRUSTED_PROXIES
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port,
                                            log_config=None, access_log=False, lifespan="on",
-                                           proxy_headers=False))
+                                           http=CoalescingHttpProtocol, proxy_headers=False))
 
     async def announce() -> None:
         while not server.started and not server.should_exit:

@@ -11,22 +11,25 @@ everything under ``/api/v1`` stays problem+json.
 from __future__ import annotations
 
 import html
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, quote
 
 import msgspec
+from asyncpg import Connection
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.access import LEARNER, PUBLIC, WALLET, access, bearer_token, partner
-from api.db import DbSession
+from api.db import DbSession, driver_connection
 from api.state import keyring_of
 from api.openapi import Doc
 from catalogue.validation import MalformedJSON, loads_strict
 from catalogue.structs import OutStruct
 from credentials.builder import STANDARD_CONTEXTS
+from credentials.keys import SigningKey
 from credentials.proofs.holder_proof import PROOF_ALGS
 from credentials.records import get_institution
 from credentials.oid4vci import (
@@ -57,6 +60,10 @@ class OfferOut(OutStruct):
     offer_uri: str
     tx_code: str
     expires_at: datetime
+
+
+def _driver(request: Request) -> AbstractAsyncContextManager[Connection]:
+    return driver_connection(request.app.state.session_factory)
 
 
 def _issuer(request: Request, slug: str) -> str:
@@ -164,11 +171,14 @@ class Oid4vciController(Controller):
         return Response(svg.encode(), media_type="image/svg+xml",
                         headers={"Cache-Control": "public, max-age=86400"})
 
+    # The flow's endpoints below are one SQL statement a request (the credential endpoint
+    # two) on a driver connection (``api.db.driver_connection``): the hot path of #16.
     @get("/institutions/{slug:str}/oid4vci/offers/{token:str}", opt=access(PUBLIC),
          summary="A Credential Offer by reference (OID4VCI §4.1.3)")
-    async def offer(self, request: Request, db_session: DbSession, slug: FromPath[str],
+    async def offer(self, request: Request, slug: FromPath[str],
                     token: FromPath[str]) -> Response[bytes]:
-        code = await offered_code(db_session, slug, token)
+        async with _driver(request) as conn:
+            code = await offered_code(conn, slug, token)
         if code is None:
             return _json({"error": "invalid_request", "error_description": "This offer is "
                           "unknown, used or expired: ask for a new one."}, 404)
@@ -184,8 +194,7 @@ class Oid4vciController(Controller):
 
     @post("/institutions/{slug:str}/oid4vci/token", opt=access(PUBLIC), status_code=HTTP_200_OK,
           summary="Token endpoint: a pre-authorised code and its tx_code for an access token")
-    async def token(self, request: Request, db_session: DbSession,
-                    slug: FromPath[str]) -> Response[bytes]:
+    async def token(self, request: Request, slug: FromPath[str]) -> Response[bytes]:
         try:
             form = _form(request, await request.body())
             if "grant_type" not in form:
@@ -196,24 +205,24 @@ class Oid4vciController(Controller):
             code = form.get("pre-authorized_code")
             if not code:
                 raise OAuthError("invalid_request", "pre-authorized_code is required.")
-            token = await redeem_code(db_session, slug, code, form.get("tx_code"))
+            async with _driver(request) as conn:
+                token = await redeem_code(conn, slug, code, form.get("tx_code"))
         except OAuthError as exc:
-            return _oauth_error(exc)  # answered, so a counted wrong tx_code is committed
+            return _oauth_error(exc)  # a wrong tx_code was counted by the statement itself
         return _json({"access_token": token.access_token, "token_type": "Bearer",
                       "expires_in": token.expires_in})
 
     @post("/institutions/{slug:str}/oid4vci/nonce", opt=access(PUBLIC), status_code=HTTP_200_OK,
           summary="Nonce endpoint: a fresh single-use c_nonce (OID4VCI §7)")
-    async def nonce(self, request: Request, db_session: DbSession,
-                    slug: FromPath[str]) -> Response[bytes]:
-        return _json({"c_nonce": await new_nonce(db_session, slug),
-                      "c_nonce_expires_in": NONCE_SECONDS})
+    async def nonce(self, request: Request, slug: FromPath[str]) -> Response[bytes]:
+        async with _driver(request) as conn:
+            nonce = await new_nonce(conn, slug)
+        return _json({"c_nonce": nonce, "c_nonce_expires_in": NONCE_SECONDS})
 
     @post("/institutions/{slug:str}/oid4vci/credential", opt=access(WALLET),
           status_code=HTTP_200_OK,
           summary="Credential endpoint: the credential bound to the wallet's key (OID4VCI §8)")
-    async def credential(self, request: Request, db_session: DbSession,
-                         slug: FromPath[str]) -> Response[bytes]:
+    async def credential(self, request: Request, slug: FromPath[str]) -> Response[bytes]:
         _limit(request)
         try:
             access_token = bearer_token(request)
@@ -224,8 +233,17 @@ class Oid4vciController(Controller):
                 body = loads_strict(await request.body())
             except MalformedJSON as exc:
                 raise OAuthError("invalid_credential_request", str(exc)) from None
-            signed = await issue_to_holder(db_session, keyring_of(request.app), slug,
-                                           access_token, body)
+            keyring = keyring_of(request.app)
+
+            async def new_key(institution_id: int, slug: str) -> SigningKey:
+                async with request.app.state.session_factory() as session:
+                    key = await keyring.signing_key(session, institution_id, slug)
+                    await session.commit()
+                return key
+
+            async with _driver(request) as conn:
+                signed = await issue_to_holder(conn, keyring, slug, access_token, body,
+                                               fallback_key=new_key)
         except OAuthError as exc:
             return _oauth_error(exc)
         return _json({"credentials": [{"credential": msgspec.Raw(signed)}]})
@@ -254,11 +272,12 @@ class OfferController(Controller):
 
     tags = ["wallets (OpenID4VCI)"]
 
-    async def _offer(self, request: Request, db_session: DbSession, id: str, **who: str
-                     ) -> Response[bytes]:
+    async def _offer(self, request: Request, id: str, **who: str) -> Response[bytes]:
         settings = request.app.state.settings
-        made = await create_offer(db_session, parse_id(id), ttl=settings.offer_ttl_seconds,
-                                  **who)
+        credential_id = parse_id(id)
+        async with _driver(request) as conn:
+            made = await create_offer(conn, credential_id, ttl=settings.offer_ttl_seconds,
+                                      **who)
         out = OfferOut(offer_uri=offer_uri(settings.base_url, made.slug, made.offer_token),
                        tx_code=made.tx_code, expires_at=made.expires_at)
         return _json(out, HTTP_201_CREATED)
@@ -272,9 +291,8 @@ class OfferController(Controller):
                       "the credential bound to its own key. 404 for a credential that is not "
                       "the learner's; 409 when revoked, or in the form issued before revocation "
                       "lists (reissue it first).")
-    async def mine(self, request: Request, db_session: DbSession,
-                   id: FromPath[str]) -> Response[bytes]:
-        return await self._offer(request, db_session, id, email=request.state.learner.email)
+    async def mine(self, request: Request, id: FromPath[str]) -> Response[bytes]:
+        return await self._offer(request, id, email=request.state.learner.email)
 
     @post("/api/v1/institutions/{slug:str}/credentials/{id:str}/offers",
           opt=access(partner("issue")), doc=OFFER_DOC, status_code=HTTP_201_CREATED,
@@ -283,6 +301,6 @@ class OfferController(Controller):
                       "send to the learner with the tx_code by another channel). 404 for a "
                       "credential another institution issued; 409 when revoked or not yet "
                       "reissued.")
-    async def issued(self, request: Request, db_session: DbSession, slug: FromPath[str],
+    async def issued(self, request: Request, slug: FromPath[str],
                      id: FromPath[str]) -> Response[bytes]:
-        return await self._offer(request, db_session, id, institution=slug)
+        return await self._offer(request, id, institution=slug)

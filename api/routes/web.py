@@ -27,7 +27,7 @@ from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
 
 from api.access import PUBLIC, access
-from api.db import DbSession
+from api.db import DbSession, driver_of
 from api.pagination import newer_than, time_id_cursor
 from api.errors import DOMAIN_STATUS
 from api.routes.oid4vci import offer_uri
@@ -54,8 +54,9 @@ from credentials.public_pathways import list_public_pathways
 
 import web
 from web.i18n import LANGUAGES, choose_language, translator
-from web.course_view import course_facts, marked, matched_terms, sessions
-from web.date_input import parse_date_input
+from web.course_view import (course_facts, lang_attr, marked, matched_terms, sessions,
+                             snippet_lang)
+from web.date_input import date_value, parse_date_input
 from web.locale import Formatter
 from web.views import (
     INSTITUTION_NAMES,
@@ -185,7 +186,8 @@ def _one(request: Request, name: str, parse: Any) -> Any:
 
 
 def _date_param(request: Request, name: str) -> date | None:
-    """A date filter as a picker sends it (ISO) or as a visitor types it in the page's locale."""
+    """A date filter as links send it (ISO) or as a visitor types it in the page's language
+    (``web.date_input``); one it cannot read is a 422 page naming the field."""
     value = (request.query_params.get(name) or "").strip()
     if not value:
         return None
@@ -254,7 +256,8 @@ class WebController(Controller):
         more = _more_url(request, result.next_cursor) if result.next_cursor else None
         return page(request, "search.html.j2", query=query, result=result, more_url=more,
                     facets=[(name, result.facets.get(name, [])) for name in FACETS],
-                    sorts=SORTS, today=date.today(), marked=marked, matched_terms=matched_terms)
+                    sorts=SORTS, today=date.today(), marked=marked, matched_terms=matched_terms,
+                    lang_attr=lang_attr, snippet_lang=snippet_lang, date_value=date_value)
 
     @get("/courses/{institution:str}/{code:str}", opt=access(PUBLIC), name="web:course")
     async def course(self, request: Request, db_session: DbSession, institution: FromPath[str],
@@ -268,7 +271,7 @@ class WebController(Controller):
             db_session, q=None, institution=None, course=f"{course.institution}/{course.code}",
             after=None, limit=COURSE_PATHWAYS)
         return page(request, "course.html.j2", course=course, sessions=current, earlier=earlier,
-                    facts=course_facts(course, today), pathways=pathways,
+                    facts=course_facts(course, today), pathways=pathways, lang_attr=lang_attr,
                     json_ld=course_json_ld(course, url, lang, today))
 
     @get("/me", opt=access(PUBLIC), name="web:me")
@@ -296,8 +299,8 @@ class WebController(Controller):
         if learner is None:
             return await self._me(request, db_session, token)
         settings = request.app.state.settings
-        made = await create_offer(db_session, parse_id(id), ttl=settings.offer_ttl_seconds,
-                                  email=learner.email)
+        made = await create_offer(await driver_of(db_session), parse_id(id),
+                                  ttl=settings.offer_ttl_seconds, email=learner.email)
         uri = offer_uri(settings.base_url, made.slug, made.offer_token)
         return page(request, "wallet.html.j2", forms=True, qr=qr_svg(uri), offer_uri=uri,
                     tx_code=made.tx_code, expires_at=made.expires_at, credential_id=id)

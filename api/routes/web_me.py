@@ -2,8 +2,9 @@
 ended from the page, and pathway progress per rule.
 
 ``GET /me`` itself stays in ``api.routes.web`` (sign-in, the list and its pages); it asks
-:func:`me_context` for what this module adds, and gives this controller its HTML error pages. The forms here change state, so each checks
-this browser's CSRF token first and then answers 303 back to ``/me`` (a reload never posts
+:func:`me_context` for what this module adds (``api.routes.site`` registers the controller
+with the pages' HTML error handlers). The forms here change state, so each checks this
+browser's CSRF token first and then answers 303 back to ``/me`` (a reload never posts
 twice), to the page and the credential the learner was at.
 """
 
@@ -94,8 +95,7 @@ def _back(form: Any, credential_id: uuid.UUID, **params: str) -> str:
     """/me at the page the form was on, scrolled to the credential."""
     cursor = form.get("cursor")
     query = {**({"cursor": cursor} if isinstance(cursor, str) and cursor else {}), **params}
-    return f"/me?{urlencode(query)}#credential-{credential_id}" if query else \
-        f"/me#credential-{credential_id}"
+    return f"/me?{urlencode(query)}#credential-{credential_id}"
 
 
 class MeActionsController(Controller):
@@ -132,8 +132,8 @@ class MeActionsController(Controller):
         except ValueError:
             raise ShareNotFound("You have no share link with this id.") from None
         credential = form.get("credential")
-        await delete_share_by_id(db_session, learner, share_id)
         back = parse_id(credential) if isinstance(credential, str) and credential else None
+        await delete_share_by_id(db_session, learner, share_id)
         if back is None:
             return Redirect("/me?unshared=1", status_code=303)
         return Redirect(_back(form, back, unshared="1"), status_code=303)

@@ -15,6 +15,7 @@ from api.access import PUBLIC, access
 from api.db import DbSession
 from api.routes.web import PAGE_ERRORS, page
 from credentials.public_pathways import public_pathway_by_code
+from web.course_view import lang_attr
 from web.pathway_view import describe_limits, describe_rules, years
 
 __all__ = ["PathwayPages"]
@@ -31,4 +32,5 @@ class PathwayPages(Controller):
         # the rules are put in words in the template, with its language's t, fmt and tx
         return page(request, "pathway.html.j2", pathway=pathway,
                     units={unit.course: unit for unit in pathway.units},
-                    describe_rules=describe_rules, describe_limits=describe_limits, years=years)
+                    describe_rules=describe_rules, describe_limits=describe_limits, years=years,
+                    lang_attr=lang_attr)

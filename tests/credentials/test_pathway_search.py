@@ -77,6 +77,8 @@ async def test_the_search_page_lists_the_pathways_found(client, keys) -> None:  
     pathway = await active_pathway(client, keys)
     page = await client.get("/", params={"q": "inclusief lesgeven", "lang": "en"})
     assert page.status_code == 200
-    assert f'href="/api/v1/pathways/{pathway["id"]}"' in page.text
+    # #19: the page links to the pathway's page, not to its JSON
+    assert f'href="/pathways/{pathway["institution"]}/{pathway["code"]}"' in page.text
+    assert f'href="/api/v1/pathways/{pathway["id"]}"' not in page.text
     assert "Inclusive teaching in higher education" in page.text
     assert 'id="pathways-title"' not in (await client.get("/", params={"q": "wondzorg"})).text

@@ -9,6 +9,8 @@ import pytest
 
 from bench._harness import Server
 from tests.credentials.support import example, request_body
+from tests.web.site import Site
+from tests.web.site import site as populated_site
 from tests.web.support import serving
 
 
@@ -26,3 +28,10 @@ def live() -> Iterator[tuple[Server, str, dict[str, str], str]]:
             r = http.post("/api/v1/institutions/ucll/credentials/", json=request_body())
             assert r.status_code == 201, r.text
         yield srv, srv.base, headers, r.json()["id"].rsplit("/", 1)[-1]
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[Site]:
+    """One populated server for the page-wide checks (tests/web/site.py), built once."""
+    with populated_site() as found:
+        yield found

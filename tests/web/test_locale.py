@@ -1,5 +1,7 @@
 """Dates, money, numbers and enum values as each page language writes them."""
 
+import datetime
+
 import pytest
 
 from web.locale import WORDS, Formatter
@@ -21,6 +23,8 @@ def test_a_timestamp_keeps_its_time_unless_only_the_day_is_asked():
     fmt = Formatter("nl")
     assert fmt.date("2026-03-03T10:05:00Z") == "3 maart 2026, 10:05"
     assert fmt.date("2026-03-03T10:05:00Z", form="day") == "3 maart 2026"
+    # a date asked for as a day is that day (a date column, e.g. a credential's valid_until)
+    assert fmt.date(datetime.date(2025, 1, 10), form="day") == "10 januari 2025"
 
 
 def test_every_enum_value_has_a_word_in_both_languages_and_unknown_ones_stay_readable():

@@ -235,3 +235,16 @@ async def test_every_rule_met_but_the_total_short_keeps_the_options_open(  # typ
     # Any unit now helps reach the total: none is "not needed", none a must.
     assert "Not needed any more" not in en and "Still to do" not in en
     assert en.count("Option, not earned yet") == 3
+
+
+async def test_an_expired_credential_says_since_when(client, keys, session_factory) -> None:  # type: ignore[no-untyped-def]
+    from tests.credentials.support import ISSUE, request_body
+
+    body = request_body(course="MC-UDL", learner=pathways.LEARNER, issued_on="2024-01-10",
+                        valid_until="2025-01-10")
+    r = await client.post(ISSUE.format(slug="ucll"), json=body, headers=keys["ucll"])
+    assert r.status_code == 201, r.text
+    await sign_in(client, session_factory)
+    shown = words("<main>" + card((await client.get("/me", headers=EN)).text, ident(r.json())))
+    assert "Expired on 10 January 2025" in shown and "Valid" not in shown
+    assert "Its validity period has ended" in shown

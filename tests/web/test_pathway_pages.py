@@ -128,3 +128,15 @@ async def test_search_and_course_pages_link_to_the_pathway_page(client, keys) ->
     assert r.status_code == 201, r.text
     r = await client.get("/courses/ucll/MC-ANDERS", params={"lang": "nl"})
     assert r.status_code == 200 and 'class="course-pathways"' not in r.text
+
+
+async def test_a_unit_whose_course_was_withdrawn_is_named_not_linked(client, keys) -> None:  # type: ignore[no-untyped-def]
+    await active_pathway(client, keys)
+    r = await client.delete("/api/v1/institutions/kuleuven/courses/MC-DIGITAAL",
+                            headers=keys["kuleuven"])
+    assert r.status_code == 204, r.text
+    r = await client.get(PAGE, params={"lang": "en"})
+    assert r.status_code == 200
+    assert 'href="/courses/kuleuven/MC-DIGITAAL"' not in r.text
+    assert "MC-DIGITAAL (no longer offered)" in _text(r.text).replace("( ", "(").replace(" )", ")")
+    assert 'href="/courses/kuleuven/MC-EVALUATIE"' in r.text

@@ -1,4 +1,40 @@
 // Progressive enhancement only: every page works without it.
+
+// Copy buttons. A page renders each one hidden beside what it copies:
+//   <button type="button" class="copy" data-copy="ID" data-copied="Copied" hidden>Copy</button>
+// (ID: an input's value, a link's address or an element's text). Without JavaScript, or
+// without the clipboard API (an insecure origin), it stays hidden: the text is there to select.
+(function () {
+  if (!navigator.clipboard) return;
+  document.querySelectorAll("button.copy[data-copy]").forEach(function (button) {
+    var field = document.getElementById(button.dataset.copy);
+    if (!field) return;
+    var label = button.textContent, said = document.createElement("span");
+    said.className = "visually-hidden copy-said";
+    said.setAttribute("role", "status");  // a changed button label is not always read out
+    button.after(said);
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var text = field.tagName === "A" ? field.href : (field.value || field.textContent).trim();
+      navigator.clipboard.writeText(text).then(function () {
+        button.textContent = said.textContent = button.dataset.copied || label;
+        setTimeout(function () { button.textContent = label; }, 2000);
+      }, function () {  // the browser refused: leave the text selected, to copy by hand
+        if (field.select) {
+          field.focus();
+          field.select();
+        } else {
+          window.getSelection().selectAllChildren(field);
+        }
+      });
+    });
+  });
+  // A click in a read-only link field (the share links on /me) selects all of it.
+  document.querySelectorAll("input.share-url").forEach(function (field) {
+    field.addEventListener("focus", function () { field.select(); });
+  });
+})();
+
 (function () {
   var form = document.getElementById("search");
   if (!form) return;
