@@ -11,6 +11,9 @@ holder's QR code: a share link labelled ``qr``, only when they ask for it.
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -86,10 +89,12 @@ class CredentialPages(Controller):
             content = await upload.read()
             raw = content if content.strip() else raw
         if isinstance(raw, str) and not raw.strip():
-            return page(request, "verify.html.j2", status=422, pasted="",
-                        error="", problems=[translator(page_language(request))("verify.empty")])
+            t = translator(page_language(request))
+            return page(request, "verify.html.j2", status=422, pasted="", error="",
+                        problems=[t("verify.empty")])
         if (extra := verify_cost(raw) - 1) > 0:  # verify_limit counted one
-            request.app.state.rate_limiter.hit("verify", request.app.state.rate_limiter.client(request), extra)
+            limiter = request.app.state.rate_limiter
+            limiter.hit("verify", limiter.client(request), extra)
         if isinstance(raw, str) and looks_like_link(raw):
             return await self._verify_link(request, db_session, raw)
         try:
@@ -97,12 +102,7 @@ class CredentialPages(Controller):
         except (MalformedJSON, msgspec.DecodeError, ValueError) as exc:
             return page(request, "verify.html.j2", status=422, pasted=_shown(raw),
                         error=str(exc), problems=[])
-        app = request.app
-        report = await verify_credential(db_session, keyring_of(app), document,
-                                         cache=await status_cache_of(app), prover=prover_of(app))
-        shown = await verdict_context(request, db_session, document, report, page_language(request),
-                                      None)
-        return page(request, "verify.html.j2", pasted=_shown(raw), **shown)
+        return await _verified(request, db_session, document, None, pasted=_shown(raw))
 
     async def _verify_link(self, request: Request, db_session: DbSession, raw: str) -> Template:
         """A pasted link of this registry, resolved from our database (never fetched)."""
@@ -113,16 +113,8 @@ class CredentialPages(Controller):
             return page(request, "verify.html.j2", status=422, pasted=_shown(raw),
                         error="", heading=t("verify.url.bad"),
                         problems=[t(problem.key, host=problem.host)])
-        app = request.app
-        report = await verify_credential(
-            db_session, keyring_of(app), msgspec.json.decode(found.stored.document),
-            cache=await status_cache_of(app),
-            prover=stored_prover(verdicts_of(app), found.stored.id, prover_of(app)))
-        shown = await verdict_context(request, db_session,
-                                      msgspec.json.decode(found.stored.document), report,
-                                      page_language(request), None)
-        return page(request, "verify.html.j2", pasted=_shown(raw), linked=found.page_url,
-                    **shown)
+        return await _verified(request, db_session, msgspec.json.decode(found.stored.document),
+                               found.stored.id, pasted=_shown(raw), linked=found.page_url)
 
     @post("/me/credentials/{id:str}/qr", opt=access(PUBLIC), status_code=303,
           name="web:credential-qr")
@@ -152,14 +144,29 @@ async def credential_page(request: Request, db_session: DbSession, stored: Store
     learner, owns = await viewer_of(request, db_session, stored.id)
     holder = owns and stored.status != "revoked" and await holds(
         db_session, learner.email, stored.id) if learner else False
-    shown = await verdict_context(request, db_session, document, report, page_language(request),
-                                  learner if share is None else None)
+    shown = await verdict_context(request, db_session, document, report,
+                                  page_language(request), learner if share is None else None)
     qr = await qr_context(request, db_session, stored, share, owns and share is None, learner)
     return page(request, "credential.html.j2", **shown, **qr, page_url=page_url,
                 holder=holder, download_url=download_url, credential_id=stored.id,
                 forms=holder or qr["qr_offer"], shared=share is not None,
                 badge_url=badge_src(document, app.state.settings.base_url),
                 links=holder_links(stored.id) if owns and share is None else None)
+
+
+async def _verified(request: Request, db_session: DbSession, document: Any,
+                    stored_id: uuid.UUID | None, **context: Any) -> Template:
+    """/verify's answer: the same verdict and facts as the credential page (a stored
+    credential's proof verdict is reused until its status changes)."""
+    app = request.app
+    prover = prover_of(app)
+    if stored_id is not None:
+        prover = stored_prover(verdicts_of(app), stored_id, prover)
+    report = await verify_credential(db_session, keyring_of(app), document,
+                                     cache=await status_cache_of(app), prover=prover)
+    shown = await verdict_context(request, db_session, document, report,
+                                  page_language(request), None)
+    return page(request, "verify.html.j2", **shown, **context)
 
 
 def _shown(raw: bytes | str) -> str:

@@ -85,7 +85,7 @@ async def test_a_share_link_shows_what_an_employer_needs_in_english(client, ucll
     assert "How was this checked?" in how and "did:web:127.0.0.1%3A8000:institutions:ucll" in how
     assert "The digital signature matches" in _text(how)
     # the QR code opens this share link (short form), which anyone may open
-    qr = re.search(r'<figure class="qr" id="qr">.*?<a href="([^"]+)"', r.text, re.DOTALL)
+    qr = re.search(r'<figure class="qr" id="qr">.*?<a\b[^>]*\bhref="([^"]+)"', r.text, re.DOTALL)
     assert qr and qr[1] == f"{BASE}/s/{token}"
     assert (await client.get(f"/s/{token}", headers=HTML, follow_redirects=True)).status_code == 200
 
@@ -143,7 +143,7 @@ async def test_the_holder_asks_for_a_qr_code_and_it_opens_a_share_link(client, u
     (made,) = (await client.get("/api/v1/me/shares", headers=holder)).json()["items"]
     assert made["label"] == "qr"
     r = await client.get(f"/credentials/{cid}", params={"lang": "en"})
-    qr = re.search(r'<figure class="qr" id="qr">.*?<a href="([^"]+)"', r.text, re.DOTALL)
+    qr = re.search(r'<figure class="qr" id="qr">.*?<a\b[^>]*\bhref="([^"]+)"', r.text, re.DOTALL)
     assert qr and qr[1] == f"{BASE}/s/{made['token']}" and "<svg" in r.text
     assert "Delete the link under My credentials" in _text(r.text)
     # asked again: the same link, not a second one

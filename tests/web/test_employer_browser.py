@@ -76,11 +76,13 @@ async def test_the_holder_makes_a_qr_code_and_an_employer_reads_it(live) -> None
             checks = seen.get_by_role("table", name="Checks behind the verdict")
             await expect(checks).to_be_hidden()  # folded under "How was this checked?"
             assert "did:" not in await main.inner_text()
+            await seen.screenshot(path=ARTIFACTS / "employer-2-share-en.png", full_page=True)
             await seen.get_by_text("How was this checked?").click()
             await expect(checks).to_be_visible()
             await expect(checks).to_contain_text("The digital signature matches")
             assert "did:web:" in await main.inner_text()  # only now, inside the disclosure
-            await seen.screenshot(path=ARTIFACTS / "employer-2-share-en.png", full_page=True)
+            await seen.screenshot(path=ARTIFACTS / "employer-2-share-en-checks.png",
+                                  full_page=True)
 
             # The same link on a phone, in Dutch, without JavaScript.
             small = await phone.new_page()
