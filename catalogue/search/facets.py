@@ -96,15 +96,17 @@ def _window(snap: Snapshot, low: int, high: int) -> np.ndarray:
     return mask
 
 
-def facet_counts(snap: Snapshot, base: np.ndarray,
-                 masks: dict[str, np.ndarray]) -> dict[str, list[tuple[str, int]]]:
+def facet_counts(snap: Snapshot, base: np.ndarray, masks: dict[str, np.ndarray],
+                 everything: np.ndarray | None = None) -> dict[str, list[tuple[str, int]]]:
     """Counts per facet value over ``base`` with every filter applied except the facet's own.
 
     Each distinct combination of masks becomes a list of slots once; multi-valued facets
     (languages, cities, start months) read their values through per-slot offsets, so the
-    work follows the number of hits rather than the size of the catalogue.
+    work follows the number of hits rather than the size of the catalogue. ``everything``:
+    the slots that pass ``base`` and every filter, when the caller has them.
     """
-    everything = np.flatnonzero(np.logical_and.reduce([base, *masks.values()]))
+    if everything is None:
+        everything = np.flatnonzero(np.logical_and.reduce([base, *masks.values()]))
     out = {}
     for name in FACETS:
         if name in masks:

@@ -45,8 +45,14 @@ def did_you_mean(glossary: Glossary, snap: Snapshot, parsed: ParsedQuery,
 
     def found(query: ParsedQuery) -> int:
         expansion = expand_terms(query, glossary, snap.compound_vocabulary)
-        text_mask, _ = match_text(snap, expansion).dense(snap.size)
-        return int(np.logical_and.reduce([text_mask, snap.alive, *masks.values()]).sum())
+        slots = match_text(snap, expansion).slots
+        if slots is None:  # no text to match: every live course passing the filters
+            return int(np.logical_and.reduce([snap.alive, *masks.values()]).sum())
+        # counted over the courses matched only, not over dense masks of the whole catalogue
+        keep = snap.alive[slots]
+        for mask in masks.values():
+            keep &= mask[slots]
+        return int(np.count_nonzero(keep))
 
     return fixed if found(parse_query(fixed + " ")) > found(parsed) else None
 

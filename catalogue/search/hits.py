@@ -75,7 +75,7 @@ class HitCache:
     def __init__(self, size: int = SUMMARY_CACHE) -> None:
         self.size = size
         self.summaries: LRUCache[int, tuple[int, _Summary]] = LRUCache(max(size, 1))
-        self.highlights: LRUCache[tuple[str, frozenset[str]], Highlight] = LRUCache(
+        self.highlights: LRUCache[tuple[str, str], Highlight] = LRUCache(
             HIGHLIGHT_CACHE)
 
     def get(self, key: tuple[int, int]) -> _Summary | None:
@@ -149,10 +149,10 @@ def _next_offering(summary: _Summary, day: str) -> OfferingOut | None:
     return next((o for end, o in summary.undated if not end or end >= day), None)
 
 
-def _cached_highlight(cache: LRUCache[tuple[str, frozenset[str]], Highlight],
+def _cached_highlight(cache: LRUCache[tuple[str, str], Highlight],
                       summary: _Summary, marked: Marker) -> Highlight:
     """Highlights are pure in (document version, matched words): popular queries reuse them."""
-    key = (summary.content_hash, marked.words)
+    key = (summary.content_hash, marked.key)
     found = cache.get(key)
     if found is None:
         found = cache[key] = Highlight(**_highlight(summary.doc, marked))

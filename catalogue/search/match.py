@@ -184,7 +184,7 @@ def _loose(parts: list[tuple[np.ndarray, frozenset[str]] | None], n: int
 def match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
     """Live courses the query finds (``catalogue.search.soft``'s rule) and no exclusion,
     with their text scores and whether each met every meaningful word."""
-    return cached(snap, ("text", expansion), lambda: _match_text(snap, expansion))  # type: ignore[no-any-return]
+    return cached(snap, ("text", expansion.key()), lambda: _match_text(snap, expansion))  # type: ignore[no-any-return]
 
 
 def _match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
@@ -194,14 +194,22 @@ def _match_text(snap: Snapshot, expansion: Expansion) -> TextMatch:
     words: set[str] = set()
     roles, scores, dead = [], [], []
     for group in expansion.groups:
-        best = None
+        best, owned = None, False
         for alt in group.alternatives:
             found = _alternative(snap, alt)
             if found is None:
                 continue
             words |= found[1]
-            weighted = found[0] * np.float32(SOURCE_WEIGHT.get(alt.source, 0.7))
-            best = weighted if best is None else np.maximum(best, weighted)
+            weight = SOURCE_WEIGHT.get(alt.source, 0.7)
+            # Each step over 100,000 slots costs: a typed word's scores are used as cached
+            # (read only, never changed in place), and a new array is made only to merge.
+            weighed = found[0] if weight == 1.0 else found[0] * np.float32(weight)
+            if best is None:
+                best, owned = weighed, weighed is not found[0]
+            elif owned:
+                np.maximum(best, weighed, out=best)
+            else:
+                best, owned = np.maximum(best, weighed), True
         if best is not None and not best.any():  # met only dead courses, or a phrase not adjacent
             best = None
         role = role_of(snap, group)
