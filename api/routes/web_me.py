@@ -98,6 +98,13 @@ def _back(form: Any, credential_id: uuid.UUID, **params: str) -> str:
     return f"/me?{urlencode(query)}#credential-{credential_id}"
 
 
+async def _signed_form(request: Request, db_session: DbSession) -> tuple[Any, Learner | None]:
+    """A /me form, its CSRF token checked, and the learner signed in (None: not)."""
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))
+    return form, await page_learner(request, db_session)
+
+
 class MeActionsController(Controller):
     include_in_schema = False
     guards = [same_origin]  # forms that change state come from our own pages only
@@ -107,9 +114,7 @@ class MeActionsController(Controller):
     async def share(self, request: Request, db_session: DbSession,
                     id: FromPath[str]) -> Redirect:
         """A new live share link to one of my credentials; /me then shows it to copy."""
-        form = await request.form()
-        check_csrf(request, form.get(CSRF_FIELD))
-        learner = await page_learner(request, db_session)
+        form, learner = await _signed_form(request, db_session)
         if learner is None:
             return Redirect("/me", status_code=303)
         credential_id = parse_id(id)
@@ -122,9 +127,7 @@ class MeActionsController(Controller):
     async def unshare(self, request: Request, db_session: DbSession,
                       id: FromPath[str]) -> Redirect:
         """End one of my share links: whoever has it gets a 404 from now on."""
-        form = await request.form()
-        check_csrf(request, form.get(CSRF_FIELD))
-        learner = await page_learner(request, db_session)
+        form, learner = await _signed_form(request, db_session)
         if learner is None:
             return Redirect("/me", status_code=303)
         try:
