@@ -309,6 +309,15 @@ SELECT d.institution_id, d.document, d.status, d.key_id, d.private_encrypted,
 FROM d"""
 
 
+_LIVE_TOKEN = """
+SELECT true FROM oid4vci_token t
+JOIN credential_offer o ON o.id = t.offer_id
+JOIN institution i ON i.id = o.institution_id
+WHERE t.token_hash = $1 AND i.slug = $2 AND t.used_at IS NULL AND t.expires_at > now()"""
+def _bad_token() -> OAuthError:
+    return OAuthError("invalid_token", "The access token is unknown, expired or used.", 401)
+
+
 async def issue_to_holder(conn: Connection, keyring: KeyRing, slug: str, access_token: str,
                           body: Any, *, fallback_key: KeyLoader) -> bytes:
     """The credential the access token is for, bound to the proof's holder (step 4).
@@ -320,14 +329,21 @@ async def issue_to_holder(conn: Connection, keyring: KeyRing, slug: str, access_
     document (it was signed at issuance, and the holder's DID is checked), only on the key
     store; then the token is spent and the wallet needs a new offer.
     """
+    token_hash = _hash(access_token)
     try:
         holder = check_proof(_request(body), audience=issuer_identifier(keyring.base_url, slug),
                              now=int(time.time()))
-    except ProofRejected as exc:
+    except (OAuthError, ProofRejected) as exc:
+        # A bad token is answered first (RFC 6750: 401), whatever else is wrong; only on
+        # this error path does that cost a statement of its own.
+        if not await conn.fetchval(_LIVE_TOKEN, token_hash, slug):
+            raise _bad_token() from None
+        if isinstance(exc, OAuthError):
+            raise
         raise OAuthError("invalid_proof", str(exc)) from None
-    row = await conn.fetchrow(_DELIVER, _hash(access_token), slug, _hash(holder.nonce))
+    row = await conn.fetchrow(_DELIVER, token_hash, slug, _hash(holder.nonce))
     if row is None:
-        raise OAuthError("invalid_token", "The access token is unknown, expired or used.", 401)
+        raise _bad_token()
     institution_id, document, status, key_id, blob, fresh, delivered = row
     if not fresh:
         raise OAuthError("invalid_nonce", "The proof's nonce is unknown, used or expired: "
@@ -336,7 +352,7 @@ async def issue_to_holder(conn: Connection, keyring: KeyRing, slug: str, access_
         raise OAuthError("credential_request_denied", "The credential was revoked by its "
                          "institution.")
     if not delivered:  # another request with this token was first
-        raise OAuthError("invalid_token", "The access token is unknown, expired or used.", 401)
+        raise _bad_token()
     unsigned = {k: v for k, v in msgspec.json.decode(document).items() if k != "proof"}
     unsigned["credentialSubject"] = {"id": holder.did, **unsigned["credentialSubject"]}
     if key_id is None:  # every key revoked since the credential was issued: a new one
