@@ -58,23 +58,36 @@ def app_factory() -> Any:
 
 
 @contextmanager
-def running(port: int, workers: int) -> Iterator[Server]:
+def running(port: int, workers: int, *, as_serve: bool = False, mail: bool = True,
+            prefix: str = "academy-bench-issue-") -> Iterator[Server]:
+    """A migrated database and this module's app factory served by ``workers`` uvicorn
+    workers; ``as_serve``: through ``api.serve``, what ``academy serve --workers`` runs
+    (its own HTTP protocol, a socket per worker); ``mail=False``: no mail sender, so mail
+    queued while setting up never lands in a timed phase."""
     import shutil
     import tempfile
 
-    data_dir = Path(tempfile.mkdtemp(prefix="academy-bench-issue-"))
-    srv = Server(data_dir, port)
-    srv.academy("db", "upgrade")
-    # One PostgreSQL for all workers: each worker starting the embedded server races.
     from api.embedded import EmbeddedPostgres
 
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    srv = Server(data_dir, port)
+    if not mail:
+        srv.env["ACADEMY_BACKGROUND_MAIL"] = "0"
+    srv.academy("db", "upgrade")
+    # One PostgreSQL for all workers: each worker starting the embedded server races.
     EmbeddedPostgres(data_dir).start()
     srv.env["DATABASE_URL"] = srv.database_url()
-    command = [str(BIN / "python"), "-m", "uvicorn", "--factory", "issue:app_factory",
-               "--app-dir", str(Path(__file__).parent), "--port", str(port), "--workers",
-               str(workers), "--no-access-log", "--log-level", "warning"]
+    if as_serve:
+        command = [str(BIN / "python"), "-m", "api.serve", "--factory", "issue:app_factory",
+                   "--port", str(port), "--workers", str(workers)]
+        path = f"{ROOT}:{Path(__file__).parent}"
+    else:
+        command = [str(BIN / "python"), "-m", "uvicorn", "--factory", "issue:app_factory",
+                   "--app-dir", str(Path(__file__).parent), "--port", str(port), "--workers",
+                   str(workers), "--no-access-log", "--log-level", "warning"]
+        path = str(ROOT)
     log = (data_dir / "server.log").open("wb")
-    proc = subprocess.Popen(command, env={**srv.env, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+    proc = subprocess.Popen(command, env={**srv.env, "PYTHONPATH": path}, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=log)
     srv.pid = proc.pid
     try:
@@ -87,8 +100,6 @@ def running(port: int, workers: int) -> Iterator[Server]:
         errors = (data_dir / "server.log").read_text(errors="replace")
         if errors.strip():
             print("server log (tail):\n" + errors[-3000:], file=sys.stderr)
-        from api.embedded import EmbeddedPostgres
-
         EmbeddedPostgres(data_dir).stop()
         shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -35,15 +35,12 @@ import asyncio
 import base64
 import os
 import resource
-import shutil
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -54,8 +51,8 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _harness import BIN, ROOT, Server, machine, wait_ready
-from issue import publish_course, requests
+from _harness import Server, machine
+from issue import publish_course, requests, running
 
 from joserfc import jwt
 from joserfc.errors import SecurityWarning
@@ -103,36 +100,10 @@ def postmaster(data_dir: Path) -> int:
     return int(pid_file.read_text().split()[0])
 
 
-@contextmanager
-def serving(port: int, workers: int) -> Iterator[Server]:
+def serving(port: int, workers: int) -> AbstractContextManager[Server]:
     """A migrated database and ``api.serve`` (what ``academy serve --workers`` runs) on it,
-    with ``bench/issue.py``'s app factory."""
-    from api.embedded import EmbeddedPostgres
-
-    data_dir = Path(tempfile.mkdtemp(prefix="academy-bench-oid4vci-"))
-    srv = Server(data_dir, port)
-    srv.env["ACADEMY_BACKGROUND_MAIL"] = "0"
-    srv.academy("db", "upgrade")
-    EmbeddedPostgres(data_dir).start()  # one PostgreSQL for every worker
-    srv.env["DATABASE_URL"] = srv.database_url()
-    command = [str(BIN / "python"), "-m", "api.serve", "--factory", "issue:app_factory",
-               "--port", str(port), "--workers", str(workers)]
-    log = (data_dir / "server.log").open("wb")
-    proc = subprocess.Popen(command, env={**srv.env, "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"},
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
-    srv.pid = proc.pid
-    try:
-        wait_ready(srv.base, 90)
-        yield srv
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
-        errors = (data_dir / "server.log").read_text(errors="replace")
-        if errors.strip():
-            print("server log (tail):\n" + errors[-3000:], file=sys.stderr)
-        EmbeddedPostgres(data_dir).stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with ``bench/issue.py``'s app factory, the mail sender off."""
+    return running(port, workers, as_serve=True, mail=False, prefix="academy-bench-oid4vci-")
 
 
 class Connection:
